@@ -1,0 +1,274 @@
+//! What a command line does, from arguments to an ending: the only place that ties the pure core
+//! (script, timeline, mixer) to the edges (files, device, terminal).
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use crate::cli::Cli;
+use crate::mix::{MixError, Mixer};
+use crate::output::live::{Device, Ending, LiveError, Signals};
+use crate::output::render::{RenderError, render};
+use crate::pack::{Clips, Location, Pack, PackError};
+use crate::plan;
+use crate::script::{self, Fit, Range3, Script, ScriptError};
+use crate::timeline::{self, Options, Timeline, TimelineError};
+
+/// Sample rate of renders and of `--plan`.
+pub const RENDER_RATE: u32 = 48_000;
+/// Channels of renders.
+pub const RENDER_CHANNELS: u16 = 2;
+
+/// Everything that can end a run early, each with its own exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An option outside what the script allows.
+    #[error("{0}")]
+    Usage(String),
+    /// The script could not be read or is invalid.
+    #[error(transparent)]
+    Script(#[from] ScriptError),
+    /// The voice pack could not be found, read or decoded.
+    #[error(transparent)]
+    Pack(#[from] PackError),
+    /// The script and pack cannot be sequenced.
+    #[error("cannot build the session: {0}")]
+    Timeline(#[from] TimelineError),
+    /// The clips do not fit the timeline.
+    #[error("cannot mix the session: {0}")]
+    Mix(#[from] MixError),
+    /// No audio device, or it failed.
+    #[error(transparent)]
+    Live(#[from] LiveError),
+    /// The WAV file could not be written.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// Signal handlers could not be installed.
+    #[error("cannot install signal handlers: {0}")]
+    Signals(std::io::Error),
+}
+
+impl Error {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) => 2,
+            Error::Script(_) => 3,
+            Error::Pack(_) | Error::Timeline(_) | Error::Mix(_) => 4,
+            Error::Live(_) => 5,
+            Error::Render(RenderError::Interrupted { .. }) => 130,
+            Error::Render(_) => 6,
+            Error::Signals(_) => 1,
+        }
+    }
+}
+
+/// Runs one command line; `base` is the folder where `script/` and `audio/` are looked for.
+pub fn run(cli: &Cli, base: &Path) -> Result<Ending, Error> {
+    let script = load_script(cli, base)?;
+    let options = options(cli, &script)?;
+    let location = Location::find(cli.pack.as_deref(), base)?;
+    let pack = Pack::load(location, &script)?;
+    let signals = Signals::install().map_err(Error::Signals)?;
+
+    if cli.plan || cli.render.is_some() {
+        let clips = Clips::prepare(&pack, RENDER_RATE);
+        let timeline = timeline::build(&script, &options, &clips.lengths(), RENDER_RATE)?;
+        if cli.plan {
+            let out = if cli.json {
+                plan::json(&timeline)
+            } else {
+                plan::table(&timeline, &heading(&script, &options, &pack, &timeline))
+            };
+            say(&out);
+        } else if let Some(path) = &cli.render {
+            let mixer = Mixer::new(&timeline, &clips)?;
+            render(mixer, RENDER_RATE, RENDER_CHANNELS, path, || {
+                signals.ending().is_some()
+            })?;
+            if !cli.quiet {
+                say(&format!(
+                    "wrote {} ({} of audio, {} Hz, {} channels)",
+                    path.display(),
+                    plan::clock(timeline.seconds(timeline.duration)),
+                    RENDER_RATE,
+                    RENDER_CHANNELS
+                ));
+            }
+        }
+        return Ok(Ending::Finished);
+    }
+
+    let device = Device::open()?;
+    let clips = Clips::prepare(&pack, device.rate());
+    let timeline = timeline::build(&script, &options, &clips.lengths(), device.rate())?;
+    let mixer = Mixer::new(&timeline, &clips)?;
+    let mut progress = Progress::new(cli.quiet, &timeline);
+    if !cli.quiet {
+        say(&heading(&script, &options, &pack, &timeline));
+        say("Close your eyes; the voice will guide you. Ctrl-C stops with a short fade.");
+    }
+    let ending = device.play(mixer, &signals, |frame| progress.show(frame));
+    progress.finish();
+    let ending = ending?;
+    if !cli.quiet {
+        match ending {
+            Ending::Finished => say("Session complete."),
+            Ending::Interrupted | Ending::Terminated => say("Session stopped."),
+        }
+    }
+    Ok(ending)
+}
+
+/// Prints a line to stdout; a closed pipe (`| head`) is not an error worth a panic.
+fn say(text: &str) {
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
+
+fn load_script(cli: &Cli, base: &Path) -> Result<Script, Error> {
+    let unreadable = |path: &Path, e: std::io::Error| ScriptError {
+        origin: path.display().to_string(),
+        line: 1,
+        column: 1,
+        message: format!("cannot read script: {e}"),
+    };
+    if let Some(path) = &cli.script {
+        let text = std::fs::read_to_string(path).map_err(|e| unreadable(path, e))?;
+        return Ok(Script::parse(&text, &path.display().to_string())?);
+    }
+    let local = base.join("script/balasana.toml");
+    if local.is_file() {
+        let text = std::fs::read_to_string(&local).map_err(|e| unreadable(&local, e))?;
+        return Ok(Script::parse(&text, &local.display().to_string())?);
+    }
+    Ok(Script::parse(script::EMBEDDED, script::EMBEDDED_NAME)?)
+}
+
+/// The session options from the command line and the script's defaults, checked against the
+/// script's limits: outside the allowed range is an error, outside the recommended one a note.
+fn options(cli: &Cli, script: &Script) -> Result<Options, Error> {
+    let mut o = Options::defaults(script);
+    let l = &script.limits;
+    o.hold = cli.hold.unwrap_or(o.hold);
+    o.sets = cli.sets.unwrap_or(o.sets);
+    o.rest = cli.rest.unwrap_or(o.rest);
+    if let Some((inhale, exhale)) = cli.breath {
+        o.inhale = inhale;
+        o.exhale = exhale;
+    }
+    o.chimes = !cli.no_chimes;
+    let checks: [(&str, f64, &Range3, &str); 5] = [
+        ("--hold", o.hold, &l.hold, " s"),
+        ("--sets", f64::from(o.sets), &l.sets, ""),
+        ("--rest", o.rest, &l.rest, " s"),
+        ("--breath inhale", o.inhale, &l.inhale, " s"),
+        ("--breath exhale", o.exhale, &l.exhale, " s"),
+    ];
+    for (name, value, range, unit) in checks {
+        let [lo, hi] = range.allowed;
+        let [rlo, rhi] = range.recommended;
+        match range.fit(value) {
+            Fit::Refused => {
+                return Err(Error::Usage(format!(
+                    "{name} {value}{unit} is outside the allowed range {lo}–{hi}{unit} (limits in {})",
+                    script.origin
+                )));
+            }
+            Fit::Allowed => eprintln!(
+                "note: {name} {value}{unit} is outside the recommended {rlo}–{rhi}{unit}; playing anyway"
+            ),
+            Fit::Recommended => {}
+        }
+    }
+    Ok(o)
+}
+
+fn heading(script: &Script, o: &Options, pack: &Pack, t: &Timeline) -> String {
+    let sets = if o.sets == 1 {
+        "1 set".to_owned()
+    } else {
+        format!("{} sets", o.sets)
+    };
+    let rest = if o.sets > 1 {
+        format!(" · rest {} s", o.rest)
+    } else {
+        String::new()
+    };
+    format!(
+        "{}\n{sets} × {} s hold{rest} · breath {}:{} · voice {} · {} in all",
+        script.title,
+        o.hold,
+        o.inhale,
+        o.exhale,
+        pack.manifest.name,
+        plan::clock(t.seconds(t.duration))
+    )
+}
+
+/// The live progress display: one line redrawn in place on a terminal, a line per step
+/// otherwise, nothing with `--quiet`.
+struct Progress<'a> {
+    timeline: &'a Timeline,
+    quiet: bool,
+    terminal: bool,
+    last_step: Option<usize>,
+    drawn: bool,
+}
+
+impl<'a> Progress<'a> {
+    fn new(quiet: bool, timeline: &'a Timeline) -> Self {
+        Progress {
+            timeline,
+            quiet,
+            terminal: std::io::stdout().is_terminal(),
+            last_step: None,
+            drawn: false,
+        }
+    }
+
+    fn show(&mut self, frame: u64) {
+        if self.quiet {
+            return;
+        }
+        let t = self.timeline;
+        let step_index = t.steps.partition_point(|s| s.frame <= frame).checked_sub(1);
+        let step = t.step_at(frame);
+        let title = step.map_or("", |s| s.title.as_str());
+        let set = step
+            .and_then(|s| s.set)
+            .map_or(String::new(), |k| format!(" · set {k}/{}", t.sets));
+        let clock = |f: u64| {
+            let s = t.seconds(f) as u64;
+            format!("{}:{:02}", s / 60, s % 60)
+        };
+        let mut out = std::io::stdout().lock();
+        if self.terminal {
+            let hold = t.hold_at(frame).map_or(String::new(), |h| {
+                format!(" · hold {} left", clock(h.end - frame))
+            });
+            const WIDTH: u64 = 20;
+            let filled = (frame * WIDTH / t.duration.max(1)).min(WIDTH) as usize;
+            let bar = format!(
+                "{}{}",
+                "█".repeat(filled),
+                "░".repeat(WIDTH as usize - filled)
+            );
+            let _ = write!(
+                out,
+                "\r\x1b[2K{title}{set} · {} / {}{hold}  {bar}",
+                clock(frame),
+                clock(t.duration)
+            );
+            self.drawn = true;
+        } else if step_index != self.last_step {
+            let _ = writeln!(out, "[{}] {title}{set}", clock(frame));
+        }
+        self.last_step = step_index;
+        let _ = out.flush();
+    }
+
+    fn finish(&mut self) {
+        if self.drawn {
+            say("");
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! Soft bell chimes, synthesized once at start into plain sample buffers.
+//!
+//! Each chime is one or more strikes of a small bell: a few inharmonic partials with a gentle
+//! raised-cosine attack and an exponential decay, ending in a short fade to exact silence, so no
+//! chime ever clicks. They sit well below the voice (peaks around −20 dBFS against a voice at
+//! −20 LUFS with peaks near −3 dBFS).
+
+use std::f64::consts::TAU;
+
+/// The chimes of a session; each is a distinct sound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Chime {
+    /// Session start: a low, long bowl.
+    Start,
+    /// A new step begins.
+    Step,
+    /// Breath pacing: breathe in (high, light).
+    Inhale,
+    /// Breath pacing: breathe out (lower, light).
+    Exhale,
+    /// End of a hold: two rising strikes.
+    HoldEnd,
+    /// End of the session: three descending strikes.
+    End,
+}
+
+impl Chime {
+    /// Every chime, in a fixed order.
+    pub const ALL: [Chime; 6] = [
+        Chime::Start,
+        Chime::Step,
+        Chime::Inhale,
+        Chime::Exhale,
+        Chime::HoldEnd,
+        Chime::End,
+    ];
+
+    /// The cue id the timeline and packs use for this chime.
+    pub fn cue(self) -> &'static str {
+        match self {
+            Chime::Start => "chime-start",
+            Chime::Step => "chime-step",
+            Chime::Inhale => "chime-inhale",
+            Chime::Exhale => "chime-exhale",
+            Chime::HoldEnd => "chime-hold-end",
+            Chime::End => "chime-end",
+        }
+    }
+
+    /// The short name a pack's `[chimes]` table uses (`start`, `step`, …).
+    pub fn key(self) -> &'static str {
+        &self.cue()["chime-".len()..]
+    }
+
+    /// (seconds after the chime starts, fundamental in Hz, amplitude) of each strike, and the
+    /// chime's total length in seconds.
+    fn design(self) -> (&'static [(f64, f64, f64)], f64) {
+        match self {
+            Chime::Start => (&[(0.0, 220.0, 1.0)], 6.0),
+            Chime::Step => (&[(0.0, 440.0, 0.8)], 3.0),
+            Chime::Inhale => (&[(0.0, 659.26, 0.45)], 2.0),
+            Chime::Exhale => (&[(0.0, 392.0, 0.45)], 2.5),
+            Chime::HoldEnd => (&[(0.0, 440.0, 0.8), (0.35, 554.37, 0.8)], 4.0),
+            Chime::End => (
+                &[(0.0, 659.26, 0.8), (0.5, 554.37, 0.8), (1.0, 440.0, 0.9)],
+                7.0,
+            ),
+        }
+    }
+
+    /// Renders this chime as mono samples at `rate`.
+    pub fn synthesize(self, rate: u32) -> Vec<f32> {
+        let (strikes, seconds) = self.design();
+        let rate_f = f64::from(rate);
+        let len = (seconds * rate_f).round() as usize;
+        let mut out = vec![0.0f64; len];
+        // Longer chimes ring longer: decays scale with the chime's length.
+        let decay_scale = seconds / 4.0;
+        for &(offset, fundamental, amplitude) in strikes {
+            strike(
+                &mut out,
+                rate_f,
+                offset,
+                fundamental,
+                amplitude,
+                decay_scale,
+            );
+        }
+        // A short raised-cosine fade to exact zero at the very end.
+        let fade = ((0.05 * rate_f) as usize).min(len);
+        for i in 0..fade {
+            let x = i as f64 / fade as f64;
+            out[len - 1 - i] *= 0.5 - 0.5 * (std::f64::consts::PI * x).cos();
+        }
+        // Overlapping strikes add up: scale so the loudest point is the design's loudest strike.
+        let loudest = strikes.iter().map(|s| s.2).fold(0.0, f64::max);
+        let peak = out.iter().fold(0.0f64, |m, &s| m.max(s.abs()));
+        let scale = if peak > 0.0 {
+            PEAK * loudest / peak
+        } else {
+            0.0
+        };
+        out.iter().map(|&s| (s * scale) as f32).collect()
+    }
+}
+
+/// Overall peak level of a full-amplitude strike: about −20 dBFS.
+const PEAK: f64 = 0.1;
+
+/// Bell partials: (frequency ratio to the fundamental, relative amplitude, decay time in s).
+const PARTIALS: [(f64, f64, f64); 4] = [
+    (1.0, 1.0, 1.6),
+    (2.0, 0.35, 0.9),
+    (2.76, 0.2, 0.6),
+    (5.4, 0.06, 0.3),
+];
+
+/// Adds one bell strike into `out`; partial decay times are multiplied by `decay_scale`.
+fn strike(
+    out: &mut [f64],
+    rate: f64,
+    offset: f64,
+    fundamental: f64,
+    amplitude: f64,
+    decay_scale: f64,
+) {
+    let start = (offset * rate).round() as usize;
+    let attack = 0.012 * rate;
+    let norm: f64 = PARTIALS.iter().map(|p| p.1).sum();
+    for (i, sample) in out.iter_mut().enumerate().skip(start) {
+        let n = (i - start) as f64;
+        let t = n / rate;
+        let env_attack = if n < attack {
+            0.5 - 0.5 * (std::f64::consts::PI * n / attack).cos()
+        } else {
+            1.0
+        };
+        let mut s = 0.0;
+        for &(ratio, amp, decay) in &PARTIALS {
+            let f = fundamental * ratio;
+            if f < rate / 2.0 {
+                s += amp * (-t / (decay * decay_scale)).exp() * (TAU * f * t).sin();
+            }
+        }
+        *sample += amplitude * env_attack * s / norm;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rms(x: &[f32]) -> f64 {
+        (x.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / x.len() as f64).sqrt()
+    }
+
+    #[test]
+    fn chimes_are_soft_click_free_and_end_in_silence() {
+        for chime in Chime::ALL {
+            let s = chime.synthesize(48_000);
+            let peak = s.iter().fold(0.0f32, |m, &x| m.max(x.abs()));
+            assert!(peak > 0.02 && peak <= 0.11, "{chime:?} peak {peak}");
+            // Gentle attack: the first millisecond stays far below the peak.
+            let first_ms = s[..48].iter().fold(0.0f32, |m, &x| m.max(x.abs()));
+            assert!(first_ms < peak * 0.1, "{chime:?} attack {first_ms}");
+            // No jump between neighbouring samples larger than a smooth wave allows.
+            let max_step = s
+                .windows(2)
+                .map(|w| (w[1] - w[0]).abs())
+                .fold(0.0, f32::max);
+            assert!(max_step < peak * 0.4, "{chime:?} step {max_step}");
+            assert_eq!(*s.last().unwrap(), 0.0, "{chime:?} ends in silence");
+            // Decays: the last tenth is much quieter than the first.
+            let tenth = s.len() / 10;
+            assert!(
+                rms(&s[s.len() - tenth..]) < rms(&s[..tenth]) * 0.2,
+                "{chime:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn chimes_are_distinct() {
+        let all: Vec<_> = Chime::ALL.iter().map(|c| c.synthesize(8_000)).collect();
+        for i in 0..all.len() {
+            for j in i + 1..all.len() {
+                assert_ne!(all[i], all[j]);
+            }
+        }
+        assert_eq!(Chime::HoldEnd.key(), "hold-end");
+    }
+}

@@ -1,0 +1,16 @@
+//! balasana-audio: an eyes-closed guided Child's pose (Balasana) session.
+//!
+//! The core is pure and testable: [`script`] (parse + validate) → [`timeline`] (events at exact
+//! frames) → [`mix`] (samples for any frame range). The edges touch the world: [`pack`] (clip
+//! files), [`output::live`] (the audio device), [`output::render`] (WAV files), [`app`] and
+//! [`cli`] (the command line).
+
+pub mod app;
+pub mod chime;
+pub mod cli;
+pub mod mix;
+pub mod output;
+pub mod pack;
+pub mod plan;
+pub mod script;
+pub mod timeline;

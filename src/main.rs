@@ -1,0 +1,22 @@
+//! The `balasana-audio` command: parse arguments, run, turn the outcome into an exit code.
+
+use std::process::ExitCode;
+
+use balasana_audio::app;
+use balasana_audio::cli::Cli;
+use balasana_audio::output::live::Ending;
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let base = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    match app::run(&cli, &base) {
+        Ok(Ending::Finished) => ExitCode::SUCCESS,
+        Ok(Ending::Interrupted) => ExitCode::from(130),
+        Ok(Ending::Terminated) => ExitCode::from(143),
+        Err(e) => {
+            eprintln!("balasana-audio: error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

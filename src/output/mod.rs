@@ -1,0 +1,4 @@
+//! The edges where samples leave the program: a live device or a WAV file.
+
+pub mod live;
+pub mod render;

@@ -1,0 +1,90 @@
+//! Rendering a session to a WAV file with hound.
+//!
+//! The file is written to a temporary name beside the target and renamed into place only when
+//! complete, so a failure or an interrupt never leaves a half-written file.
+
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use crate::mix::Mixer;
+
+/// Why a render failed; the target file is untouched in every case.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The file or its temporary sibling could not be written.
+    #[error("cannot write {path}: {message}")]
+    Write {
+        /// The target path.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// Stopped by Ctrl-C or a termination signal.
+    #[error("render interrupted; {path} was not written")]
+    Interrupted {
+        /// The target path.
+        path: PathBuf,
+    },
+}
+
+/// Frames mixed per block while rendering.
+const BLOCK: usize = 4096;
+
+/// Converts a mixed sample to 16-bit PCM, clamping rather than wrapping.
+pub fn to_i16(sample: f32) -> i16 {
+    (sample.clamp(-1.0, 1.0) * f32::from(i16::MAX)).round() as i16
+}
+
+/// Writes the whole session as 16-bit PCM with `channels` identical channels at the mixer's rate.
+/// `stop` is polled between blocks; when it says so the render is abandoned.
+pub fn render(
+    mut mixer: Mixer,
+    rate: u32,
+    channels: u16,
+    path: &Path,
+    stop: impl Fn() -> bool,
+) -> Result<(), RenderError> {
+    let fail = |message: String| RenderError::Write {
+        path: path.to_path_buf(),
+        message,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let temp = tempfile::Builder::new()
+        .prefix(".balasana-render-")
+        .suffix(".wav.partial")
+        .tempfile_in(dir)
+        .map_err(|e| fail(e.to_string()))?;
+    let spec = hound::WavSpec {
+        channels,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::new(BufWriter::new(temp.as_file()), spec)
+        .map_err(|e| fail(e.to_string()))?;
+    let mut block = vec![0.0f32; BLOCK];
+    loop {
+        if stop() {
+            return Err(RenderError::Interrupted {
+                path: path.to_path_buf(),
+            });
+        }
+        let n = mixer.fill(&mut block);
+        if n == 0 {
+            break;
+        }
+        for &s in &block[..n] {
+            let v = to_i16(s);
+            for _ in 0..channels {
+                writer.write_sample(v).map_err(|e| fail(e.to_string()))?;
+            }
+        }
+    }
+    writer.finalize().map_err(|e| fail(e.to_string()))?;
+    temp.as_file().sync_all().map_err(|e| fail(e.to_string()))?;
+    temp.persist(path).map_err(|e| fail(e.error.to_string()))?;
+    Ok(())
+}

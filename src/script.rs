@@ -1,0 +1,588 @@
+//! The session script: a TOML file of steps and spoken lines, parsed and validated.
+//!
+//! Every error names the file and the line:column of the offending value, so a person editing a
+//! script sees at once what to fix.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The script compiled into the binary, used when no `script/` folder or `--script` is given.
+pub const EMBEDDED: &str = include_str!("../script/balasana.toml");
+
+/// Where the embedded script's errors are said to come from.
+pub const EMBEDDED_NAME: &str = "<built-in script/balasana.toml>";
+
+/// A script that failed to parse or validate.
+#[derive(Debug, thiserror::Error)]
+#[error("{origin}:{line}:{column}: {message}")]
+pub struct ScriptError {
+    /// The file (or built-in name) the script came from.
+    pub origin: String,
+    /// 1-based line of the offending value.
+    pub line: usize,
+    /// 1-based column of the offending value.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A validated session script.
+#[derive(Debug, Clone)]
+pub struct Script {
+    /// Where the script came from (a path or the built-in name), for messages.
+    pub origin: String,
+    /// Human title of the session.
+    pub title: String,
+    /// Allowed and recommended ranges, and defaults, of the session options.
+    pub limits: Limits,
+    /// Silences between lines and steps, and the shape of breath guidance.
+    pub pacing: Pacing,
+    /// The steps, in session order within their phase.
+    pub steps: Vec<Step>,
+    /// Breath cues and remaining-time cues for the hold.
+    pub hold: HoldCues,
+    /// "Set K of N" lines.
+    pub announce: Vec<Line>,
+}
+
+/// The ranges for each session option.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Hold length in seconds.
+    pub hold: Range3,
+    /// Number of sets.
+    pub sets: Range3,
+    /// Rest between sets in seconds.
+    pub rest: Range3,
+    /// Inhale length in seconds.
+    pub inhale: Range3,
+    /// Exhale length in seconds.
+    pub exhale: Range3,
+}
+
+/// An option's allowed range (hard limit), recommended range (a note outside it) and default.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Range3 {
+    /// Values outside are refused.
+    pub allowed: [f64; 2],
+    /// Values outside get a one-line note, then the session plays.
+    pub recommended: [f64; 2],
+    /// Used when the option is not given.
+    pub default: f64,
+}
+
+/// Where a value stands against a [`Range3`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fit {
+    /// Inside the recommended range.
+    Recommended,
+    /// Allowed but outside the recommended range.
+    Allowed,
+    /// Outside the allowed range.
+    Refused,
+}
+
+impl Range3 {
+    /// Classifies `value` against this range.
+    pub fn fit(&self, value: f64) -> Fit {
+        let inside = |[lo, hi]: [f64; 2]| value >= lo && value <= hi;
+        if !inside(self.allowed) {
+            Fit::Refused
+        } else if !inside(self.recommended) {
+            Fit::Allowed
+        } else {
+            Fit::Recommended
+        }
+    }
+}
+
+/// Silences and breath-guidance shape, in seconds unless said otherwise.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pacing {
+    /// Silence between two spoken lines.
+    pub line_gap: f64,
+    /// Silence before a new step's chime.
+    pub step_gap: f64,
+    /// From a step chime to the step's first line.
+    pub chime_lead: f64,
+    /// Breaths at the start of each hold that are spoken.
+    pub spoken_breaths: u32,
+    /// After those, every Nth breath's exhale carries a spoken reminder (0: never).
+    pub reminder_every: u32,
+    /// A remaining-time cue is given only this long after the hold began.
+    pub remaining_lead: f64,
+}
+
+/// The part of the session a step belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// Once, before the first set.
+    Opening,
+    /// Each set, before the hold.
+    Entry,
+    /// Each set: the hold itself (its lines open the hold).
+    Hold,
+    /// Each set, after the hold.
+    Exit,
+    /// Between sets.
+    Rest,
+    /// Once, after the last set.
+    Closing,
+}
+
+/// A step of the session: a titled group of lines.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Stable id, used in the timeline and plan.
+    pub id: String,
+    /// Shown in the progress display.
+    pub title: String,
+    /// Where in the session it plays.
+    pub phase: Phase,
+    /// Spoken lines in order.
+    pub lines: Vec<Line>,
+}
+
+/// Which sets a line is spoken in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum When {
+    /// Every set.
+    #[default]
+    Always,
+    /// Only the first set.
+    First,
+    /// Every set but the first.
+    Later,
+}
+
+impl When {
+    /// Whether a line with this `when` is spoken in set `set` (1-based).
+    pub fn includes(self, set: u32) -> bool {
+        match self {
+            When::Always => true,
+            When::First => set == 1,
+            When::Later => set > 1,
+        }
+    }
+}
+
+/// The silence after a line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pause {
+    /// The script's line gap.
+    LineGap,
+    /// A fixed number of seconds.
+    Seconds(f64),
+    /// One inhale of the listener's breath.
+    Inhale,
+    /// One exhale of the listener's breath.
+    Exhale,
+}
+
+/// One spoken line: a cue id and its exact text.
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// Cue id; a voice pack maps it to a clip.
+    pub cue: String,
+    /// The words, verbatim: transcript and synthesis input.
+    pub text: String,
+    /// Silence after the line.
+    pub pause: Pause,
+    /// Which sets speak it.
+    pub when: When,
+}
+
+/// A line spoken when `at` seconds of the hold remain.
+#[derive(Debug, Clone)]
+pub struct RemainingCue {
+    /// Seconds left in the hold when the line starts.
+    pub at: f64,
+    /// The line itself.
+    pub line: Line,
+}
+
+/// Spoken material of the hold.
+#[derive(Debug, Clone)]
+pub struct HoldCues {
+    /// Inhale lines for the first breaths, used in turn.
+    pub inhale: Vec<Line>,
+    /// Exhale lines for the first breaths, used in turn.
+    pub exhale: Vec<Line>,
+    /// Occasional reminders once pacing is chime-only.
+    pub reminders: Vec<Line>,
+    /// Remaining-time lines.
+    pub remaining: Vec<RemainingCue>,
+}
+
+// ---- raw serde model, with spans for messages ----------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScript {
+    title: String,
+    limits: Spanned<Limits>,
+    pacing: Spanned<Pacing>,
+    steps: Vec<RawStep>,
+    hold: RawHold,
+    announce: RawAnnounce,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    id: Spanned<String>,
+    title: String,
+    phase: Phase,
+    lines: Vec<RawLine>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLine {
+    cue: Spanned<String>,
+    text: Spanned<String>,
+    #[serde(default)]
+    pause: Option<Spanned<RawPause>>,
+    #[serde(default)]
+    when: When,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawPause {
+    Seconds(f64),
+    Breath(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHold {
+    inhale: Vec<RawLine>,
+    exhale: Vec<RawLine>,
+    reminders: Vec<RawLine>,
+    remaining: Vec<RawRemaining>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRemaining {
+    at: Spanned<f64>,
+    cue: Spanned<String>,
+    text: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAnnounce {
+    sets: Vec<RawLine>,
+}
+
+/// Turns byte offsets into line:column positions of one source text.
+struct Locator<'a> {
+    origin: &'a str,
+    source: &'a str,
+}
+
+impl Locator<'_> {
+    fn error(&self, span: Option<Range<usize>>, message: impl fmt::Display) -> ScriptError {
+        let (line, column) = span.map_or((1, 1), |s| line_column(self.source, s.start));
+        ScriptError {
+            origin: self.origin.to_owned(),
+            line,
+            column,
+            message: message.to_string(),
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+impl Script {
+    /// Parses and validates a script; `origin` names it in messages.
+    pub fn parse(source: &str, origin: &str) -> Result<Script, ScriptError> {
+        let at = Locator { origin, source };
+        let raw: RawScript = toml::from_str(source).map_err(|e| {
+            let message = e.message().trim().to_owned();
+            at.error(e.span(), message)
+        })?;
+        raw.validate(&at)
+    }
+
+    /// Every spoken line of the script, each cue once, in script order.
+    pub fn lines(&self) -> impl Iterator<Item = &Line> {
+        self.steps
+            .iter()
+            .flat_map(|s| s.lines.iter())
+            .chain(&self.hold.inhale)
+            .chain(&self.hold.exhale)
+            .chain(&self.hold.reminders)
+            .chain(self.hold.remaining.iter().map(|r| &r.line))
+            .chain(&self.announce)
+    }
+
+    /// The "set K of N" line, if the script has one.
+    pub fn announcement(&self, set: u32, sets: u32) -> Option<&Line> {
+        let cue = format!("set-{set}-of-{sets}");
+        self.announce.iter().find(|l| l.cue == cue)
+    }
+
+    /// The steps of one phase, in script order.
+    pub fn phase(&self, phase: Phase) -> impl Iterator<Item = &Step> {
+        self.steps.iter().filter(move |s| s.phase == phase)
+    }
+}
+
+impl RawScript {
+    fn validate(self, at: &Locator) -> Result<Script, ScriptError> {
+        let mut seen = HashSet::new();
+        let mut line = |raw: RawLine| -> Result<Line, ScriptError> { raw.validate(at, &mut seen) };
+
+        let limits_span = self.limits.span();
+        let limits = self.limits.into_inner();
+        for (name, r) in [
+            ("hold", &limits.hold),
+            ("sets", &limits.sets),
+            ("rest", &limits.rest),
+            ("inhale", &limits.inhale),
+            ("exhale", &limits.exhale),
+        ] {
+            let [lo, hi] = r.allowed;
+            let [rlo, rhi] = r.recommended;
+            let ordered = 0.0 < lo && lo <= rlo && rlo <= rhi && rhi <= hi;
+            if !ordered || r.fit(r.default) == Fit::Refused {
+                return Err(at.error(
+                    Some(limits_span.clone()),
+                    format!(
+                        "limits.{name}: need 0 < allowed.min <= recommended.min <= recommended.max \
+                         <= allowed.max, and the default inside allowed"
+                    ),
+                ));
+            }
+        }
+        if limits.sets.allowed[1] > 99.0 {
+            return Err(at.error(Some(limits_span), "limits.sets: at most 99 sets"));
+        }
+
+        let pacing_span = self.pacing.span();
+        let pacing = self.pacing.into_inner();
+        let times = [
+            pacing.line_gap,
+            pacing.step_gap,
+            pacing.chime_lead,
+            pacing.remaining_lead,
+        ];
+        if times.iter().any(|t| !(0.0..=60.0).contains(t)) {
+            return Err(at.error(
+                Some(pacing_span),
+                "pacing: every time must be between 0 and 60 seconds",
+            ));
+        }
+
+        let mut steps = Vec::new();
+        let mut step_ids = HashSet::new();
+        for raw in self.steps {
+            let span = raw.id.span();
+            let id = raw.id.into_inner();
+            if !is_cue_id(&id) {
+                return Err(at.error(Some(span), format!("step id {id:?}: {CUE_ID_RULE}")));
+            }
+            if !step_ids.insert(id.clone()) {
+                return Err(at.error(Some(span), format!("step id {id:?} is used twice")));
+            }
+            let lines = raw
+                .lines
+                .into_iter()
+                .map(&mut line)
+                .collect::<Result<_, _>>()?;
+            steps.push(Step {
+                id,
+                title: raw.title,
+                phase: raw.phase,
+                lines,
+            });
+        }
+        for phase in [Phase::Entry, Phase::Hold] {
+            if !steps.iter().any(|s| s.phase == phase) {
+                return Err(at.error(None, format!("the script has no {phase:?} step")));
+            }
+        }
+
+        let inhale = self
+            .hold
+            .inhale
+            .into_iter()
+            .map(&mut line)
+            .collect::<Result<_, _>>()?;
+        let exhale = self
+            .hold
+            .exhale
+            .into_iter()
+            .map(&mut line)
+            .collect::<Result<_, _>>()?;
+        let reminders =
+            (self.hold.reminders.into_iter().map(&mut line)).collect::<Result<_, _>>()?;
+        let mut remaining = Vec::new();
+        for raw in self.hold.remaining {
+            let at_span = raw.at.span();
+            let secs = raw.at.into_inner();
+            if !(secs > 0.0 && secs <= limits.hold.allowed[1]) {
+                return Err(at.error(
+                    Some(at_span),
+                    format!(
+                        "remaining time {secs} s must be above 0 and at most the longest hold ({} s)",
+                        limits.hold.allowed[1]
+                    ),
+                ));
+            }
+            let l = line(RawLine {
+                cue: raw.cue,
+                text: raw.text,
+                pause: None,
+                when: When::Always,
+            })?;
+            remaining.push(RemainingCue { at: secs, line: l });
+        }
+        remaining.sort_by(|a, b| b.at.total_cmp(&a.at));
+
+        let announce = self
+            .announce
+            .sets
+            .into_iter()
+            .map(&mut line)
+            .collect::<Result<Vec<_>, _>>()?;
+
+        Ok(Script {
+            origin: at.origin.to_owned(),
+            title: self.title,
+            limits,
+            pacing,
+            steps,
+            hold: HoldCues {
+                inhale,
+                exhale,
+                reminders,
+                remaining,
+            },
+            announce,
+        })
+    }
+}
+
+const CUE_ID_RULE: &str = "ids use only a-z, 0-9 and '-' (they name clip files)";
+
+/// Whether `id` is a valid cue or step id: non-empty, lowercase ASCII letters, digits and dashes.
+pub fn is_cue_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+impl RawLine {
+    fn validate(self, at: &Locator, seen: &mut HashSet<String>) -> Result<Line, ScriptError> {
+        let span = self.cue.span();
+        let cue = self.cue.into_inner();
+        if !is_cue_id(&cue) {
+            return Err(at.error(Some(span), format!("cue id {cue:?}: {CUE_ID_RULE}")));
+        }
+        if cue.starts_with("chime-") {
+            return Err(at.error(
+                Some(span),
+                format!("cue id {cue:?}: ids starting with 'chime-' are kept for chimes"),
+            ));
+        }
+        if !seen.insert(cue.clone()) {
+            return Err(at.error(Some(span), format!("cue id {cue:?} is used twice")));
+        }
+        let text_span = self.text.span();
+        let text = self.text.into_inner();
+        if text.trim().is_empty() {
+            return Err(at.error(Some(text_span), format!("cue {cue:?} has empty text")));
+        }
+        let pause = match self.pause {
+            None => Pause::LineGap,
+            Some(p) => {
+                let span = p.span();
+                match p.into_inner() {
+                    RawPause::Seconds(s) if (0.0..=60.0).contains(&s) => Pause::Seconds(s),
+                    RawPause::Breath(b) if b == "inhale" => Pause::Inhale,
+                    RawPause::Breath(b) if b == "exhale" => Pause::Exhale,
+                    _ => {
+                        return Err(at.error(
+                            Some(span),
+                            "pause must be seconds from 0 to 60, \"inhale\" or \"exhale\"",
+                        ));
+                    }
+                }
+            }
+        };
+        Ok(Line {
+            cue,
+            text,
+            pause,
+            when: self.when,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_script_is_valid() {
+        let s = Script::parse(EMBEDDED, EMBEDDED_NAME).unwrap();
+        assert!(s.lines().count() > 40);
+        assert_eq!(s.limits.hold.allowed, [20.0, 600.0]);
+        assert_eq!(s.limits.sets.recommended, [1.0, 3.0]);
+        for n in 1..=5 {
+            for k in 1..=n {
+                assert!(s.announcement(k, n).is_some(), "set {k} of {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn duplicate_cue_points_at_second_use() {
+        let src = EMBEDDED.replacen("cue = \"why\"", "cue = \"welcome\"", 1);
+        let e = Script::parse(&src, "s.toml").unwrap_err();
+        assert!(e.message.contains("\"welcome\" is used twice"), "{e}");
+        let (line, col) = line_column(&src, src.find("cue = \"welcome\", text = \"Here").unwrap());
+        assert_eq!((e.line, e.column), (line, col + 6));
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let e = Script::parse("title = \"x\"\nlimits = [\n", "bad.toml").unwrap_err();
+        assert_eq!(e.origin, "bad.toml");
+        assert!(e.line >= 2, "{e}");
+    }
+
+    #[test]
+    fn bad_pause_is_refused() {
+        let src = EMBEDDED.replacen("pause = \"inhale\"", "pause = \"hold\"", 1);
+        let e = Script::parse(&src, "s.toml").unwrap_err();
+        assert!(e.message.contains("pause must be"), "{e}");
+    }
+
+    #[test]
+    fn line_column_counts_characters() {
+        assert_eq!(line_column("ab\ncdé f", 8), (2, 5));
+        assert_eq!(line_column("x", 0), (1, 1));
+    }
+}

@@ -1,0 +1,545 @@
+//! Sequencing: a pure function from script, options and clip lengths to events at exact frames.
+//!
+//! Nothing here touches a file, a device or a clock. The guarantees — voice clips never overlap,
+//! every hold lasts exactly `hold` seconds from the end of the settle instructions to the
+//! end-of-hold chime, events are sorted and deterministic — are property-tested in
+//! `tests/timeline_props.rs`.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::chime::Chime;
+use crate::script::{Line, Pause, Phase, Script, Step};
+
+/// The session options a listener chooses.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Options {
+    /// Seconds of each hold.
+    pub hold: f64,
+    /// Number of sets.
+    pub sets: u32,
+    /// Seconds of rest between sets (longer only if the rest's own lines need it).
+    pub rest: f64,
+    /// Seconds of one inhale.
+    pub inhale: f64,
+    /// Seconds of one exhale.
+    pub exhale: f64,
+    /// Whether chimes sound at all (breath pacing included).
+    pub chimes: bool,
+}
+
+impl Options {
+    /// The script's defaults.
+    pub fn defaults(script: &Script) -> Options {
+        let l = &script.limits;
+        Options {
+            hold: l.hold.default,
+            sets: l.sets.default as u32,
+            rest: l.rest.default,
+            inhale: l.inhale.default,
+            exhale: l.exhale.default,
+            chimes: true,
+        }
+    }
+}
+
+/// Length in frames of every clip the timeline may use, by cue id (chimes included).
+pub type ClipLengths = HashMap<String, u64>;
+
+/// What kind of sound an event is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layer {
+    /// A spoken line.
+    Voice,
+    /// A chime.
+    Chime,
+}
+
+/// One sound starting at an exact frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Start, in frames from the session start.
+    pub frame: u64,
+    /// Voice or chime.
+    pub layer: Layer,
+    /// The clip's cue id.
+    pub cue: String,
+    /// The words, for voice events.
+    pub text: Option<String>,
+    /// Length in frames.
+    pub duration: u64,
+    /// The set it belongs to (none in the opening and closing).
+    pub set: Option<u32>,
+    /// The id of the step it belongs to.
+    pub step: String,
+    /// Linear gain applied to the clip.
+    pub gain: f32,
+}
+
+impl Event {
+    /// First frame after the event.
+    pub fn end(&self) -> u64 {
+        self.frame + self.duration
+    }
+}
+
+/// One hold, from the end of the settle instructions to the end-of-hold chime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hold {
+    /// The set (1-based).
+    pub set: u32,
+    /// First frame of the hold.
+    pub start: u64,
+    /// Frame of the end-of-hold chime.
+    pub end: u64,
+}
+
+/// Where a step begins, for the progress display and the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepStart {
+    /// Step id.
+    pub step: String,
+    /// Step title.
+    pub title: String,
+    /// The set, if the step is part of one.
+    pub set: Option<u32>,
+    /// First frame of the step.
+    pub frame: u64,
+}
+
+/// A whole session, ready to mix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline {
+    /// Frames per second.
+    pub rate: u32,
+    /// Number of sets.
+    pub sets: u32,
+    /// Events sorted by frame.
+    pub events: Vec<Event>,
+    /// One hold per set.
+    pub holds: Vec<Hold>,
+    /// Step starts, in order.
+    pub steps: Vec<StepStart>,
+    /// Total length in frames (the end of the last sound).
+    pub duration: u64,
+}
+
+impl Timeline {
+    /// Seconds of `frames` at this timeline's rate.
+    pub fn seconds(&self, frames: u64) -> f64 {
+        frames as f64 / f64::from(self.rate)
+    }
+
+    /// The step playing at `frame`.
+    pub fn step_at(&self, frame: u64) -> Option<&StepStart> {
+        let i = self.steps.partition_point(|s| s.frame <= frame);
+        i.checked_sub(1).map(|i| &self.steps[i])
+    }
+
+    /// The hold in progress at `frame`.
+    pub fn hold_at(&self, frame: u64) -> Option<&Hold> {
+        self.holds
+            .iter()
+            .find(|h| (h.start..h.end).contains(&frame))
+    }
+}
+
+/// Why a timeline could not be built.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum TimelineError {
+    /// A cue the session needs has no clip length.
+    #[error("no clip for cue {cue:?}")]
+    MissingClip {
+        /// The cue id.
+        cue: String,
+    },
+    /// An option outside anything that can be sequenced.
+    #[error("{0}")]
+    BadOptions(String),
+}
+
+/// No voice in this last stretch before the end-of-hold chime.
+const HOLD_END_CLEARANCE: f64 = 1.0;
+/// Least silence around a breath or remaining-time line inside the hold.
+const HOLD_LINE_GAP: f64 = 0.3;
+
+/// Sequences a session. Pure: the same inputs always give the same timeline.
+pub fn build(
+    script: &Script,
+    options: &Options,
+    clips: &ClipLengths,
+    rate: u32,
+) -> Result<Timeline, TimelineError> {
+    let positive = |x: f64| x.is_finite() && x > 0.0 && x < 1e6;
+    if rate == 0 || options.sets == 0 || !positive(options.hold) {
+        return Err(TimelineError::BadOptions(
+            "rate, sets and hold must be positive".into(),
+        ));
+    }
+    let rest_ok = options.rest.is_finite() && options.rest >= 0.0;
+    if !positive(options.inhale) || !positive(options.exhale) || !rest_ok {
+        return Err(TimelineError::BadOptions(
+            "breath must be positive and rest not negative".into(),
+        ));
+    }
+    let mut b = Builder {
+        script,
+        options,
+        clips,
+        rate,
+        events: Vec::new(),
+        steps: Vec::new(),
+        holds: Vec::new(),
+        cursor: 0,
+        voice_end: 0,
+        set: None,
+        step: String::new(),
+    };
+    b.session()?;
+    let Builder {
+        mut events,
+        steps,
+        holds,
+        ..
+    } = b;
+    events.sort_by_key(|e| (e.frame, e.layer));
+    let duration = events.iter().map(Event::end).max().unwrap_or(0);
+    Ok(Timeline {
+        rate,
+        sets: options.sets,
+        events,
+        holds,
+        steps,
+        duration,
+    })
+}
+
+struct Builder<'a> {
+    script: &'a Script,
+    options: &'a Options,
+    clips: &'a ClipLengths,
+    rate: u32,
+    events: Vec<Event>,
+    steps: Vec<StepStart>,
+    holds: Vec<Hold>,
+    /// Where the next line may start.
+    cursor: u64,
+    /// Where the last voice clip ended.
+    voice_end: u64,
+    set: Option<u32>,
+    step: String,
+}
+
+impl Builder<'_> {
+    fn frames(&self, seconds: f64) -> u64 {
+        (seconds * f64::from(self.rate)).round() as u64
+    }
+
+    fn length(&self, cue: &str) -> Result<u64, TimelineError> {
+        self.clips
+            .get(cue)
+            .copied()
+            .ok_or_else(|| TimelineError::MissingClip { cue: cue.into() })
+    }
+
+    fn pause(&self, pause: Pause) -> u64 {
+        let p = &self.script.pacing;
+        self.frames(match pause {
+            Pause::LineGap => p.line_gap,
+            Pause::Seconds(s) => s,
+            Pause::Inhale => self.options.inhale,
+            Pause::Exhale => self.options.exhale,
+        })
+    }
+
+    fn push(&mut self, frame: u64, layer: Layer, cue: &str, text: Option<&str>, gain: f32) {
+        let duration = self.clips.get(cue).copied().unwrap_or(0);
+        self.events.push(Event {
+            frame,
+            layer,
+            cue: cue.to_owned(),
+            text: text.map(str::to_owned),
+            duration,
+            set: self.set,
+            step: self.step.clone(),
+            gain,
+        });
+    }
+
+    /// Places a voice line at `frame`, returning its end.
+    fn voice_at(&mut self, line: &Line, frame: u64) -> u64 {
+        self.push(frame, Layer::Voice, &line.cue, Some(&line.text), 1.0);
+        self.events.last().map_or(frame, Event::end)
+    }
+
+    /// Speaks a line at the cursor and moves the cursor past it and its pause.
+    fn speak(&mut self, line: &Line) -> Result<(), TimelineError> {
+        self.length(&line.cue)?;
+        let end = self.voice_at(line, self.cursor);
+        self.voice_end = end;
+        self.cursor = end + self.pause(line.pause);
+        Ok(())
+    }
+
+    fn chime(&mut self, chime: Chime, frame: u64) -> Result<(), TimelineError> {
+        if self.options.chimes {
+            self.length(chime.cue())?;
+            let gain = match chime {
+                Chime::Inhale | Chime::Exhale => 0.8,
+                _ => 1.0,
+            };
+            self.push(frame, Layer::Chime, chime.cue(), None, gain);
+        }
+        Ok(())
+    }
+
+    fn begin_step(&mut self, step: &Step, frame: u64) {
+        self.step = step.id.clone();
+        self.steps.push(StepStart {
+            step: step.id.clone(),
+            title: step.title.clone(),
+            set: self.set,
+            frame,
+        });
+    }
+
+    /// Starts a step after a step gap, with a step chime, at or after the cursor.
+    fn chimed_step(&mut self, step: &Step) -> Result<(), TimelineError> {
+        let at = self
+            .cursor
+            .max(self.voice_end + self.frames(self.script.pacing.step_gap));
+        self.begin_step(step, at);
+        self.chime(Chime::Step, at)?;
+        self.cursor = at + self.frames(self.script.pacing.chime_lead);
+        Ok(())
+    }
+
+    fn speak_step(&mut self, step: &Step, set: u32) -> Result<(), TimelineError> {
+        for line in step.lines.iter().filter(|l| l.when.includes(set)) {
+            self.speak(line)?;
+        }
+        Ok(())
+    }
+
+    fn session(&mut self) -> Result<(), TimelineError> {
+        let script = self.script;
+        let sets = self.options.sets;
+        self.chime(Chime::Start, 0)?;
+        self.cursor = self.frames(script.pacing.chime_lead);
+        for (i, step) in script.phase(Phase::Opening).enumerate() {
+            if i == 0 {
+                self.begin_step(step, 0);
+            } else {
+                self.chimed_step(step)?;
+            }
+            self.speak_step(step, 1)?;
+        }
+        for set in 1..=sets {
+            self.set = Some(set);
+            for (i, step) in script.phase(Phase::Entry).enumerate() {
+                self.chimed_step(step)?;
+                if i == 0
+                    && let Some(line) = script.announcement(set, sets)
+                {
+                    self.speak(line)?;
+                }
+                self.speak_step(step, set)?;
+            }
+            for step in script.phase(Phase::Hold) {
+                self.hold(step, set)?;
+            }
+            for (i, step) in script.phase(Phase::Exit).enumerate() {
+                if i == 0 {
+                    // The end-of-hold chime opens the exit.
+                    let at = self.voice_end;
+                    self.begin_step(step, at);
+                } else {
+                    self.chimed_step(step)?;
+                }
+                self.speak_step(step, set)?;
+            }
+            if set < sets {
+                self.rest(set)?;
+            }
+        }
+        self.set = None;
+        for step in script.phase(Phase::Closing) {
+            self.chimed_step(step)?;
+            self.speak_step(step, sets)?;
+        }
+        let end = self.voice_end + self.frames(script.pacing.step_gap);
+        self.chime(Chime::End, end)?;
+        Ok(())
+    }
+
+    /// The rest after `set`: from the end of the exit lines to the next set's step chime.
+    fn rest(&mut self, set: u32) -> Result<(), TimelineError> {
+        let rest_start = self.voice_end;
+        self.cursor = rest_start + self.frames(self.script.pacing.line_gap);
+        for step in self.script.phase(Phase::Rest) {
+            self.begin_step(step, rest_start);
+            self.speak_step(step, set)?;
+        }
+        // The next step chime comes a step gap after the last line at the earliest.
+        let rest_end = (rest_start + self.frames(self.options.rest))
+            .max(self.voice_end + self.frames(self.script.pacing.step_gap));
+        self.cursor = rest_end;
+        Ok(())
+    }
+
+    /// One hold: opening lines, remaining-time cues, breath pacing and the end-of-hold chime.
+    fn hold(&mut self, step: &Step, set: u32) -> Result<(), TimelineError> {
+        let start = self.voice_end;
+        let end = start + self.frames(self.options.hold);
+        let latest_voice_end = end.saturating_sub(self.frames(HOLD_END_CLEARANCE));
+        self.begin_step(step, start);
+        self.holds.push(Hold { set, start, end });
+
+        // Opening lines, each only if it ends before the clearance.
+        self.cursor = start + self.frames(self.script.pacing.line_gap);
+        for line in step.lines.iter().filter(|l| l.when.includes(set)) {
+            if self.cursor + self.length(&line.cue)? <= latest_voice_end {
+                self.speak(line)?;
+            }
+        }
+        let pacing_start = self.cursor.max(start);
+        let gap = self.frames(HOLD_LINE_GAP);
+
+        // Remaining-time cues at their exact times, where they fit.
+        let mut busy: Vec<(u64, u64)> = Vec::new();
+        let earliest = (start + self.frames(self.script.pacing.remaining_lead)).max(pacing_start);
+        for cue in &self.script.hold.remaining {
+            let Some(at) = end.checked_sub(self.frames(cue.at)) else {
+                continue;
+            };
+            let len = self.length(&cue.line.cue)?;
+            let clear = busy.last().is_none_or(|&(_, e)| at >= e + gap);
+            if at >= earliest && at + len <= latest_voice_end && clear {
+                busy.push((at, self.voice_at(&cue.line, at)));
+            }
+        }
+
+        // Breath pacing: whole breaths from the end of the opening lines.
+        let inhale = self.frames(self.options.inhale);
+        let exhale = self.frames(self.options.exhale);
+        let pacing = &self.script.pacing;
+        let hold_cues = &self.script.hold;
+        let mut breath = 0usize;
+        loop {
+            let at = pacing_start + breath as u64 * (inhale + exhale);
+            if at + inhale + exhale > end {
+                break;
+            }
+            let spoken = breath < pacing.spoken_breaths as usize;
+            let after = breath.checked_sub(pacing.spoken_breaths as usize);
+            let remind = after.is_some_and(|n| {
+                pacing.reminder_every > 0 && (n + 1) % pacing.reminder_every as usize == 0
+            });
+            let pick = |lines: &[Line], i: usize| -> Option<Line> {
+                (!lines.is_empty()).then(|| lines[i % lines.len()].clone())
+            };
+            let (inhale_line, exhale_line) = if spoken {
+                (
+                    pick(&hold_cues.inhale, breath),
+                    pick(&hold_cues.exhale, breath),
+                )
+            } else if remind {
+                let n = after.unwrap_or(0) / pacing.reminder_every.max(1) as usize;
+                (None, pick(&hold_cues.reminders, n))
+            } else {
+                (None, None)
+            };
+            for (phase_start, phase_len, chime, line) in [
+                (at, inhale, Chime::Inhale, inhale_line),
+                (at + inhale, exhale, Chime::Exhale, exhale_line),
+            ] {
+                self.chime(chime, phase_start)?;
+                if let Some(line) = line {
+                    let len = self.length(&line.cue)?;
+                    let voice_end = phase_start + len;
+                    let fits = len + gap <= phase_len && voice_end <= latest_voice_end;
+                    let free = busy
+                        .iter()
+                        .all(|&(s, e)| voice_end + gap <= s || phase_start >= e + gap);
+                    if fits && free {
+                        self.voice_at(&line, phase_start);
+                        busy.push((phase_start, voice_end));
+                    }
+                }
+            }
+            breath += 1;
+        }
+
+        self.chime(Chime::HoldEnd, end)?;
+        self.voice_end = end;
+        self.cursor = end + self.frames(self.script.pacing.chime_lead);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::script::{EMBEDDED, EMBEDDED_NAME};
+
+    /// Every clip two seconds long, chimes three.
+    fn lengths(script: &Script, rate: u32) -> ClipLengths {
+        let mut m: ClipLengths = script
+            .lines()
+            .map(|l| (l.cue.clone(), 2 * u64::from(rate)))
+            .collect();
+        for c in Chime::ALL {
+            m.insert(c.cue().into(), 3 * u64::from(rate));
+        }
+        m
+    }
+
+    #[test]
+    fn default_session_shape() {
+        let s = Script::parse(EMBEDDED, EMBEDDED_NAME).unwrap();
+        let o = Options::defaults(&s);
+        let t = build(&s, &o, &lengths(&s, 1000), 1000).unwrap();
+        assert_eq!(t.holds.len(), 2);
+        for h in &t.holds {
+            assert_eq!(h.end - h.start, 90_000);
+            let chime = t.events.iter().find(|e| e.frame == h.end).unwrap();
+            assert_eq!(chime.cue, "chime-hold-end");
+        }
+        let cues: Vec<_> = t.events.iter().map(|e| e.cue.as_str()).collect();
+        assert_eq!(cues[0], "chime-start");
+        assert_eq!(*cues.last().unwrap(), "chime-end");
+        for cue in [
+            "set-1-of-2",
+            "set-2-of-2",
+            "remain-1m",
+            "remain-30s",
+            "remain-10s",
+        ] {
+            assert!(cues.contains(&cue), "{cue} missing");
+        }
+        assert!(cues.contains(&"breathe-in-back"));
+        assert!(cues.contains(&"rest"));
+        // A 90 s hold has no two-minute cue.
+        assert!(!cues.contains(&"remain-2m"));
+    }
+
+    #[test]
+    fn remaining_cue_is_exact() {
+        let s = Script::parse(EMBEDDED, EMBEDDED_NAME).unwrap();
+        let t = build(&s, &Options::defaults(&s), &lengths(&s, 1000), 1000).unwrap();
+        let h = t.holds[0];
+        let e = t.events.iter().find(|e| e.cue == "remain-30s").unwrap();
+        assert_eq!(e.frame, h.end - 30_000);
+    }
+
+    #[test]
+    fn missing_clip_is_named() {
+        let s = Script::parse(EMBEDDED, EMBEDDED_NAME).unwrap();
+        let mut l = lengths(&s, 1000);
+        l.remove("arms");
+        let e = build(&s, &Options::defaults(&s), &l, 1000).unwrap_err();
+        assert_eq!(e, TimelineError::MissingClip { cue: "arms".into() });
+    }
+}
