@@ -1,0 +1,108 @@
+//! Helpers shared by the integration tests: running the binary, making small voice packs,
+//! reading rendered WAV files.
+#![allow(dead_code)] // each test file uses its own subset
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use balasana_audio::script::{EMBEDDED, EMBEDDED_NAME, Script};
+
+/// The binary, run in `dir` (so no `script/` or `audio/` folder of the repo is picked up).
+pub fn bin(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("balasana-audio").unwrap();
+    c.current_dir(dir);
+    c
+}
+
+/// The built-in script.
+pub fn script() -> Script {
+    Script::parse(EMBEDDED, EMBEDDED_NAME).unwrap()
+}
+
+/// Writes a WAV file of 16-bit samples (interleaved if `channels` > 1).
+pub fn write_wav(path: &Path, rate: u32, channels: u16, samples: &[f32]) {
+    let spec = hound::WavSpec {
+        channels,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for &s in samples {
+        w.write_sample((s * 32767.0) as i16).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+/// A tone burst that starts at full amplitude on its first sample (a cosine), so its onset is
+/// unmistakable, with a short fade at the end.
+pub fn burst(freq: f64, rate: u32, seconds: f64) -> Vec<f32> {
+    let n = (seconds * f64::from(rate)) as usize;
+    let fade = (0.005 * f64::from(rate)) as usize;
+    (0..n)
+        .map(|i| {
+            let t = i as f64 / f64::from(rate);
+            let env = if i + fade >= n {
+                (n - i) as f64 / fade as f64
+            } else {
+                1.0
+            };
+            (0.5 * env * (std::f64::consts::TAU * freq * t).cos()) as f32
+        })
+        .collect()
+}
+
+/// Makes a pack folder `dir/audio/<name>` with one WAV burst per cue of the built-in script
+/// (`seconds` long, at `rate` Hz and `channels` channels); `skip` cues get no entry.
+pub fn make_pack(
+    dir: &Path,
+    name: &str,
+    rate: u32,
+    channels: u16,
+    seconds: f64,
+    skip: &[&str],
+) -> PathBuf {
+    let folder = dir.join("audio").join(name);
+    std::fs::create_dir_all(&folder).unwrap();
+    let mut toml = format!(
+        "name = \"{name}\"\nlanguage = \"en-US\"\nvoice = \"test bursts\"\nlicence = \"CC0-1.0\"\ncredits = \"tests\"\n\n[clips]\n"
+    );
+    for (i, line) in script().lines().enumerate() {
+        if skip.contains(&line.cue.as_str()) {
+            continue;
+        }
+        let mono = burst(300.0 + 7.0 * i as f64, rate, seconds);
+        let interleaved: Vec<f32> = mono
+            .iter()
+            .flat_map(|&s| std::iter::repeat_n(s, usize::from(channels)))
+            .collect();
+        let file = format!("{}.wav", line.cue);
+        write_wav(&folder.join(&file), rate, channels, &interleaved);
+        toml.push_str(&format!("\"{}\" = \"{file}\"\n", line.cue));
+    }
+    std::fs::write(folder.join("pack.toml"), toml).unwrap();
+    folder
+}
+
+/// Reads a 16-bit WAV: (spec, interleaved samples).
+pub fn read_wav(path: &Path) -> (hound::WavSpec, Vec<i16>) {
+    let mut r = hound::WavReader::open(path).unwrap();
+    let spec = r.spec();
+    let samples = r.samples::<i16>().map(Result::unwrap).collect();
+    (spec, samples)
+}
+
+/// Runs `--plan --json` with `args` in `dir` and parses it.
+pub fn plan_json(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let out = bin(dir)
+        .args(args)
+        .args(["--plan", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}

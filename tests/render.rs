@@ -1,0 +1,198 @@
+//! The rendered file holds every event at exactly the frame `--plan --json` gives.
+
+mod common;
+
+use balasana_audio::output::render::to_i16;
+use balasana_audio::pack::{Clips, Location, Pack};
+use common::*;
+
+/// The default session, rendered, equals the sum of its clips placed at the plan's frames, and
+/// no event could be one frame earlier or later.
+#[test]
+fn default_session_renders_every_event_at_its_planned_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--hold", "90", "--sets", "2"];
+    let plan = plan_json(dir.path(), &args);
+    assert_eq!(plan["rate"], 48_000);
+    let holds = plan["holds"].as_array().unwrap();
+    assert_eq!(holds.len(), 2);
+    for h in holds {
+        let frames = h["end_frame"].as_u64().unwrap() - h["start_frame"].as_u64().unwrap();
+        assert_eq!(frames, 90 * 48_000);
+        let secs = h["end"].as_f64().unwrap() - h["start"].as_f64().unwrap();
+        assert!((secs - 90.0).abs() < 1e-9, "{secs}");
+    }
+
+    let wav = dir.path().join("s.wav");
+    bin(dir.path())
+        .args(args)
+        .arg("--render")
+        .arg(&wav)
+        .arg("-q")
+        .assert()
+        .success();
+    let (spec, samples) = read_wav(&wav);
+    assert_eq!(
+        (spec.sample_rate, spec.channels, spec.bits_per_sample),
+        (48_000, 2, 16)
+    );
+    let left: Vec<i16> = samples.chunks_exact(2).map(|f| f[0]).collect();
+    assert!(
+        samples.chunks_exact(2).all(|f| f[0] == f[1]),
+        "channels differ"
+    );
+    assert_eq!(left.len() as u64, plan["frames"].as_u64().unwrap());
+
+    // The clips, exactly as the player prepares them.
+    let pack = Pack::load(Location::Embedded, &script()).unwrap();
+    let clips = Clips::prepare(&pack, 48_000);
+    let events: Vec<(usize, &[f32], f32)> = plan["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let clip = &clips.by_cue[e["cue"].as_str().unwrap()];
+            assert_eq!(clip.len() as u64, e["frames"].as_u64().unwrap());
+            (
+                e["frame"].as_u64().unwrap() as usize,
+                &clip[..],
+                e["gain"].as_f64().unwrap() as f32,
+            )
+        })
+        .collect();
+    let mut expected = vec![0.0f32; left.len()];
+    for &(frame, clip, gain) in &events {
+        for (o, &s) in expected[frame..frame + clip.len()].iter_mut().zip(clip) {
+            *o += s * gain;
+        }
+    }
+    let max_diff = left
+        .iter()
+        .zip(&expected)
+        .map(|(&got, &want)| (i32::from(got) - i32::from(to_i16(want))).abs())
+        .max()
+        .unwrap();
+    assert!(
+        max_diff <= 1,
+        "rendered file differs from the plan by {max_diff} LSB"
+    );
+
+    // Each event, measured alone: what the file holds beyond every other event matches its clip
+    // at offset 0 far better than one frame early or late.
+    for &(frame, clip, gain) in &events {
+        let residual = |shift: i64| -> f64 {
+            let mut err = 0.0;
+            for (i, &s) in clip.iter().enumerate() {
+                let at = frame + i;
+                let others = expected[at] - s * gain;
+                let src = i as i64 - shift;
+                let shifted = if (0..clip.len() as i64).contains(&src) {
+                    clip[src as usize] * gain
+                } else {
+                    0.0
+                };
+                let d = f64::from(left[at]) / 32767.0 - f64::from(others + shifted);
+                err += d * d;
+            }
+            err
+        };
+        let (early, exact, late) = (residual(-1), residual(0), residual(1));
+        assert!(
+            exact * 10.0 < early.min(late),
+            "event at {frame}: {early} {exact} {late}"
+        );
+    }
+}
+
+/// Voice onsets in a render, found by listening for sound after silence, are the plan's frames.
+#[test]
+fn measured_onsets_match_the_plan_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    make_pack(dir.path(), "bursts", 48_000, 1, 0.3, &[]);
+    let args = [
+        "--pack",
+        "bursts",
+        "--hold",
+        "40",
+        "--sets",
+        "2",
+        "--rest",
+        "10",
+        "--no-chimes",
+    ];
+    let plan = plan_json(dir.path(), &args);
+    let wav = dir.path().join("b.wav");
+    bin(dir.path())
+        .args(args)
+        .arg("--render")
+        .arg(&wav)
+        .arg("-q")
+        .assert()
+        .success();
+    let (_, samples) = read_wav(&wav);
+    let mono: Vec<i16> = samples.chunks_exact(2).map(|f| f[0]).collect();
+    let onsets = onsets(&mono, 1000, 480);
+    let planned: Vec<usize> = plan["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["frame"].as_u64().unwrap() as usize)
+        .collect();
+    assert!(planned.len() > 40, "{}", planned.len());
+    assert_eq!(onsets, planned);
+}
+
+/// Resampled packs (22.05 kHz stereo here) keep onsets to within a frame.
+#[test]
+fn resampled_pack_onsets_stay_within_a_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    make_pack(dir.path(), "low", 22_050, 2, 0.3, &[]);
+    let args = [
+        "--pack",
+        "low",
+        "--hold",
+        "30",
+        "--sets",
+        "1",
+        "--no-chimes",
+    ];
+    let plan = plan_json(dir.path(), &args);
+    let wav = dir.path().join("l.wav");
+    bin(dir.path())
+        .args(args)
+        .arg("--render")
+        .arg(&wav)
+        .arg("-q")
+        .assert()
+        .success();
+    let (_, samples) = read_wav(&wav);
+    let mono: Vec<i16> = samples.chunks_exact(2).map(|f| f[0]).collect();
+    let found = onsets(&mono, 4000, 480);
+    let planned: Vec<i64> = plan["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["frame"].as_u64().unwrap() as i64)
+        .collect();
+    assert_eq!(found.len(), planned.len());
+    for (f, p) in found.iter().zip(&planned) {
+        assert!((*f as i64 - p).abs() <= 1, "onset {f} vs plan {p}");
+    }
+}
+
+/// Frames where the level first exceeds `threshold` after at least `quiet` silent frames.
+fn onsets(x: &[i16], threshold: i16, quiet: usize) -> Vec<usize> {
+    let mut found = Vec::new();
+    let mut silent = quiet;
+    for (i, &s) in x.iter().enumerate() {
+        if s.unsigned_abs() > threshold.unsigned_abs() {
+            if silent >= quiet {
+                found.push(i);
+            }
+            silent = 0;
+        } else if s.unsigned_abs() < 40 {
+            silent += 1;
+        }
+    }
+    found
+}
