@@ -35,34 +35,54 @@ pub enum Ending {
     Terminated,
 }
 
+/// What the device's error callback has reported.
+#[derive(Debug, Default)]
+struct Faults {
+    /// The latest message, and whether it means the stream cannot go on.
+    latest: Mutex<Option<(String, bool)>>,
+}
+
+impl Faults {
+    fn report(&self, error: &rodio::cpal::Error) {
+        use rodio::cpal::ErrorKind as K;
+        let fatal = matches!(
+            error.kind(),
+            K::DeviceNotAvailable | K::HostUnavailable | K::StreamInvalidated | K::PermissionDenied
+        );
+        if let Ok(mut latest) = self.latest.lock() {
+            *latest = Some((error.to_string(), fatal));
+        }
+    }
+
+    fn latest(&self) -> Option<(String, bool)> {
+        self.latest.lock().ok().and_then(|l| l.clone())
+    }
+}
+
+/// A device that takes no samples for this long has failed, whatever it reported.
+const STALL: Duration = Duration::from_secs(3);
+
 /// An open output device.
 pub struct Device {
     sink: MixerDeviceSink,
-    fault: Arc<Mutex<Option<String>>>,
+    faults: Arc<Faults>,
 }
 
 impl Device {
     /// Opens the default output device. ALSA's own complaints on stderr are silenced while
     /// probing, so a machine without sound gets one clear line instead of a screenful.
     pub fn open() -> Result<Device, LiveError> {
-        let fault = Arc::new(Mutex::new(None::<String>));
-        let seen = fault.clone();
+        let faults = Arc::new(Faults::default());
+        let seen = faults.clone();
         let sink = quiet_stderr(|| {
             DeviceSinkBuilder::from_default_device()
-                .map(|b| {
-                    b.with_error_callback(move |e| {
-                        // Keep the first fault; the player stops on it.
-                        if let Ok(mut f) = seen.lock() {
-                            f.get_or_insert_with(|| e.to_string());
-                        }
-                    })
-                })
+                .map(|b| b.with_error_callback(move |e: rodio::cpal::Error| seen.report(&e)))
                 .and_then(|b| b.open_stream())
         })
         .map_err(|e| LiveError::NoDevice(e.to_string()))?;
         let mut sink = sink;
         sink.log_on_drop(false);
-        Ok(Device { sink, fault })
+        Ok(Device { sink, faults })
     }
 
     /// The device's sample rate.
@@ -94,9 +114,22 @@ impl Device {
         self.sink.mixer().add(source);
         let mut ending = Ending::Finished;
         let mut stop_asked: Option<Instant> = None;
+        let mut last_frame = 0;
+        let mut last_move = Instant::now();
         while !controls.finished.load(Ordering::Acquire) {
-            if let Some(fault) = self.fault.lock().ok().and_then(|f| f.clone()) {
-                return Err(LiveError::Lost(fault));
+            let frame = controls.frame.load(Ordering::Relaxed);
+            if frame != last_frame {
+                (last_frame, last_move) = (frame, Instant::now());
+            }
+            // Underruns and passing backend hiccups are survivable (the stream recovers by
+            // itself); a lost device, or one that stops taking samples, is not.
+            match self.faults.latest() {
+                Some((message, true)) => return Err(LiveError::Lost(message)),
+                latest if last_move.elapsed() > STALL => {
+                    let why = latest.map_or("the device stopped taking samples".into(), |l| l.0);
+                    return Err(LiveError::Lost(why));
+                }
+                _ => {}
             }
             if stop_asked.is_none() {
                 if let Some(e) = signals.ending() {
@@ -104,11 +137,8 @@ impl Device {
                     controls.stop.store(true, Ordering::Relaxed);
                     stop_asked = Some(Instant::now());
                 }
-            } else if stop_asked.is_some_and(|t| t.elapsed() > Duration::from_secs(2)) {
-                // The device stopped pulling samples; do not wait for a fade that never plays.
-                break;
             }
-            progress(controls.frame.load(Ordering::Relaxed));
+            progress(frame);
             std::thread::sleep(Duration::from_millis(if stop_asked.is_some() {
                 20
             } else {

@@ -52,11 +52,12 @@ pub fn render(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let temp = tempfile::Builder::new()
-        .prefix(".balasana-render-")
-        .suffix(".wav.partial")
-        .tempfile_in(dir)
-        .map_err(|e| fail(e.to_string()))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".balasana-render-").suffix(".wav.partial");
+    // A finished render is an ordinary file, not a private temporary one.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let temp = builder.tempfile_in(dir).map_err(|e| fail(e.to_string()))?;
     let spec = hound::WavSpec {
         channels,
         sample_rate: rate,
