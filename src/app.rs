@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, Command, SessionArgs};
 use crate::mix::{MixError, Mixer};
 use crate::output::live::{Device, Ending, LiveError, Signals};
 use crate::output::render::{RenderError, render};
@@ -42,6 +42,9 @@ pub enum Error {
     /// The WAV file could not be written.
     #[error(transparent)]
     Render(#[from] RenderError),
+    /// A `packs` command found a problem or could not finish.
+    #[error(transparent)]
+    Packs(#[from] crate::packs::PacksError),
     /// Signal handlers could not be installed.
     #[error("cannot install signal handlers: {0}")]
     Signals(std::io::Error),
@@ -57,6 +60,7 @@ impl Error {
             Error::Live(_) => 5,
             Error::Render(RenderError::Interrupted { .. }) => 130,
             Error::Render(_) => 6,
+            Error::Packs(e) => e.exit_code(),
             Error::Signals(_) => 1,
         }
     }
@@ -64,10 +68,40 @@ impl Error {
 
 /// Runs one command line; `base` is the folder where `script/` and `audio/` are looked for.
 pub fn run(cli: &Cli, base: &Path) -> Result<Ending, Error> {
+    match &cli.command {
+        Some(Command::Packs(command)) => {
+            let script = load_script(&cli.session, base)?;
+            crate::packs::run(command, &script, base)?;
+            Ok(Ending::Finished)
+        }
+        None => session(&cli.session, base),
+    }
+}
+
+/// Plans, renders or plays the session.
+fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
     let script = load_script(cli, base)?;
     let options = options(cli, &script)?;
     let location = Location::find(cli.pack.as_deref(), base)?;
-    let pack = Pack::load(location, &script)?;
+    let fallback = match (cli.strict, location.is_default()) {
+        (false, false) => Some(Location::find(None, base)?),
+        _ => None,
+    };
+    let pack = Pack::load(location, &script, fallback.as_ref())?;
+    if !pack.borrowed.is_empty() {
+        eprintln!(
+            "note: voice pack {:?} has no clip for {} cue{} ({}); the default voice speaks {}",
+            pack.manifest.name,
+            pack.borrowed.len(),
+            if pack.borrowed.len() == 1 { "" } else { "s" },
+            pack.borrowed.join(", "),
+            if pack.borrowed.len() == 1 {
+                "it"
+            } else {
+                "them"
+            },
+        );
+    }
     let signals = Signals::install().map_err(Error::Signals)?;
 
     if cli.plan || cli.render.is_some() {
@@ -124,7 +158,7 @@ fn say(text: &str) {
     let _ = writeln!(std::io::stdout().lock(), "{text}");
 }
 
-fn load_script(cli: &Cli, base: &Path) -> Result<Script, Error> {
+fn load_script(cli: &SessionArgs, base: &Path) -> Result<Script, Error> {
     let unreadable = |path: &Path, e: std::io::Error| ScriptError {
         origin: path.display().to_string(),
         line: 1,
@@ -145,7 +179,7 @@ fn load_script(cli: &Cli, base: &Path) -> Result<Script, Error> {
 
 /// The session options from the command line and the script's defaults, checked against the
 /// script's limits: outside the allowed range is an error, outside the recommended one a note.
-fn options(cli: &Cli, script: &Script) -> Result<Options, Error> {
+fn options(cli: &SessionArgs, script: &Script) -> Result<Options, Error> {
     let mut o = Options::defaults(script);
     let l = &script.limits;
     o.hold = cli.hold.unwrap_or(o.hold);
@@ -156,6 +190,8 @@ fn options(cli: &Cli, script: &Script) -> Result<Options, Error> {
         o.exhale = exhale;
     }
     o.chimes = !cli.no_chimes;
+    o.voice_gain = cli.voice_volume.unwrap_or(1.0);
+    o.chime_gain = cli.chime_volume.unwrap_or(1.0);
     let checks: [(&str, f64, &Range3, &str); 5] = [
         ("--hold", o.hold, &l.hold, " s"),
         ("--sets", f64::from(o.sets), &l.sets, ""),

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// An eyes-closed, guided Child's pose (Balasana): a calm voice and soft chimes talk you through
 /// kneeling, folding forward, a long hold with breath pacing, a slow exit and rest between sets.
@@ -15,7 +15,72 @@ use clap::Parser;
     balasana-audio --render session.wav        write the session to a WAV file\n\n\
 Exit codes: 0 done, 2 bad option, 3 bad script, 4 bad voice pack, 5 no or failed audio device,\n\
 6 cannot write the output file, 130 stopped by Ctrl-C, 143 stopped by SIGTERM.")]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
+    /// Voice-pack tools; without a command, the session plays.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// The session.
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+/// Commands besides playing the session.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List, check, create and synthesize voice packs
+    #[command(subcommand)]
+    Packs(PacksCommand),
+}
+
+/// The `packs` commands.
+#[derive(Debug, Subcommand)]
+pub enum PacksCommand {
+    /// Every pack found: built in, under audio/, and in your data folder
+    List,
+    /// Check a pack against the script: missing cues, unreadable, silent, clipping or badly
+    /// trimmed clips, loudness; exits 4 when the pack cannot play the script
+    Check {
+        /// A pack name (folder under audio/ or your data folder) or a path
+        #[arg(value_name = "NAME|PATH")]
+        pack: String,
+    },
+    /// Create audio/NAME/ with a pack.toml listing every cue and its text, ready to record
+    New {
+        /// The new pack's name (a-z, 0-9, '-')
+        name: String,
+    },
+    /// Generate a whole pack from the script's text with an installed speech synthesizer
+    Synth {
+        /// The new pack's name (a-z, 0-9, '-'); written to audio/NAME/
+        name: String,
+        /// Which synthesizer to run
+        #[arg(long, value_enum)]
+        engine: Engine,
+        /// Engine voice: a Piper model (.onnx), a flite voice (e.g. slt), an espeak-ng voice
+        #[arg(long)]
+        voice: Option<String>,
+        /// Replace an existing audio/NAME/
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// A speech synthesizer `packs synth` can drive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Engine {
+    /// Piper neural TTS (`piper` on PATH, with --voice MODEL.onnx)
+    Piper,
+    /// espeak-ng (Debian package espeak-ng)
+    Espeak,
+    /// Flite (Debian package flite)
+    Flite,
+}
+
+/// How the session sounds and where it goes.
+#[derive(Debug, Args)]
+pub struct SessionArgs {
     /// Seconds to hold the pose in each set [default: 90; allowed 20–600]
     #[arg(long, value_name = "SECS")]
     pub hold: Option<f64>,
@@ -56,6 +121,18 @@ pub struct Cli {
     #[arg(long)]
     pub no_chimes: bool,
 
+    /// Voice level: dB (e.g. -6dB) or percent (e.g. 70%) [default: 0dB]
+    #[arg(long, value_name = "LEVEL", value_parser = parse_volume, allow_hyphen_values = true)]
+    pub voice_volume: Option<f32>,
+
+    /// Chime level: dB (e.g. -6dB) or percent (e.g. 50%) [default: 0dB]
+    #[arg(long, value_name = "LEVEL", value_parser = parse_volume, allow_hyphen_values = true)]
+    pub chime_volume: Option<f32>,
+
+    /// Refuse a pack that lacks cues instead of taking them from the default voice
+    #[arg(long)]
+    pub strict: bool,
+
     /// Print nothing but errors and notes
     #[arg(long, short)]
     pub quiet: bool,
@@ -76,9 +153,49 @@ fn parse_breath(s: &str) -> Result<(f64, f64), String> {
     Ok((num(a)?, num(b)?))
 }
 
+/// Parses a level as dB (`-6dB`, `+3 dB`; −60 to +12) or percent (`70%`, `70`; 0 to 100) into a
+/// linear gain.
+fn parse_volume(s: &str) -> Result<f32, String> {
+    let t = s.trim();
+    let lower = t.to_ascii_lowercase();
+    if let Some(db) = lower.strip_suffix("db") {
+        let db: f64 = db
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s:?} is not a level in dB, e.g. -6dB"))?;
+        if !(-60.0..=12.0).contains(&db) {
+            return Err(format!("{s:?} is outside -60dB to +12dB"));
+        }
+        return Ok(crate::loudness::db_to_gain(db) as f32);
+    }
+    let pct: f64 = lower
+        .strip_suffix('%')
+        .unwrap_or(&lower)
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a level: use dB (-6dB) or percent (70%)"))?;
+    if !(0.0..=100.0).contains(&pct) {
+        return Err(format!(
+            "{s:?} is outside 0% to 100% (use dB, e.g. +3dB, to boost)"
+        ));
+    }
+    Ok((pct / 100.0) as f32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn volume_parses_db_and_percent() {
+        assert_eq!(parse_volume("0dB"), Ok(1.0));
+        assert!((parse_volume("-6 dB").unwrap() - 0.501).abs() < 0.001);
+        assert_eq!(parse_volume("50%"), Ok(0.5));
+        assert_eq!(parse_volume("25"), Ok(0.25));
+        assert!(parse_volume("150%").unwrap_err().contains("0% to 100%"));
+        assert!(parse_volume("-80dB").is_err());
+        assert!(parse_volume("loud").is_err());
+    }
 
     #[test]
     fn breath_parses() {

@@ -8,9 +8,12 @@
 pub mod app;
 pub mod chime;
 pub mod cli;
+pub mod loudness;
 pub mod mix;
 pub mod output;
 pub mod pack;
+pub mod packs;
 pub mod plan;
+pub mod resample;
 pub mod script;
 pub mod timeline;

@@ -9,8 +9,9 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let base = std::env::current_dir().unwrap_or_else(|_| ".".into());
-    match app::run(&cli, &base) {
+    // Relative, so messages show short paths like ./audio/joe/pack.toml.
+    let base = std::path::Path::new(".");
+    match app::run(&cli, base) {
         Ok(Ending::Finished) => ExitCode::SUCCESS,
         Ok(Ending::Interrupted) => ExitCode::from(130),
         Ok(Ending::Terminated) => ExitCode::from(143),

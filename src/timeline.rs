@@ -27,6 +27,10 @@ pub struct Options {
     pub exhale: f64,
     /// Whether chimes sound at all (breath pacing included).
     pub chimes: bool,
+    /// Linear gain of every voice event.
+    pub voice_gain: f32,
+    /// Linear gain of every chime event.
+    pub chime_gain: f32,
 }
 
 impl Options {
@@ -40,6 +44,8 @@ impl Options {
             inhale: l.inhale.default,
             exhale: l.exhale.default,
             chimes: true,
+            voice_gain: 1.0,
+            chime_gain: 1.0,
         }
     }
 }
@@ -270,7 +276,13 @@ impl Builder<'_> {
 
     /// Places a voice line at `frame`, returning its end.
     fn voice_at(&mut self, line: &Line, frame: u64) -> u64 {
-        self.push(frame, Layer::Voice, &line.cue, Some(&line.text), 1.0);
+        self.push(
+            frame,
+            Layer::Voice,
+            &line.cue,
+            Some(&line.text),
+            self.options.voice_gain,
+        );
         self.events.last().map_or(frame, Event::end)
     }
 
@@ -286,10 +298,11 @@ impl Builder<'_> {
     fn chime(&mut self, chime: Chime, frame: u64) -> Result<(), TimelineError> {
         if self.options.chimes {
             self.length(chime.cue())?;
+            // Breath chimes come often: a little softer than the others.
             let gain = match chime {
                 Chime::Inhale | Chime::Exhale => 0.8,
                 _ => 1.0,
-            };
+            } * self.options.chime_gain;
             self.push(frame, Layer::Chime, chime.cue(), None, gain);
         }
         Ok(())
