@@ -136,16 +136,22 @@ fn local_script_folder_overrides_the_built_in_one() {
 #[test]
 fn missing_cue_names_pack_cue_and_file() {
     let dir = tempfile::tempdir().unwrap();
-    make_pack(dir.path(), "gappy", 16_000, 1, 0.2, &["arms"]);
+    let folder = make_pack(dir.path(), "gappy", 16_000, 1, 0.2, &["arms"]);
     bin(dir.path())
-        .args(["--pack", "gappy", "--plan"])
+        .args(["--pack", "gappy", "--strict", "--plan"])
         .assert()
         .code(4)
-        .stderr(contains(
-            "voice pack \"gappy\" has no clip for cue \"arms\"",
-        ))
-        .stderr(contains("arms.ogg"))
-        .stderr(contains("gappy/pack.toml"));
+        .stderr(contains("voice pack \"gappy\" has no clip for cue \"arms\""))
+        .stderr(contains("expected an entry arms = \"arms.wav\" in ./audio/gappy/pack.toml"));
+    // Listed but not recorded: the message names the file.
+    std::fs::remove_file(folder.join("why.wav")).unwrap();
+    let text = std::fs::read_to_string(folder.join("pack.toml")).unwrap() + "arms = \"arms.flac\"\n";
+    std::fs::write(folder.join("pack.toml"), text).unwrap();
+    bin(dir.path())
+        .args(["--pack", "gappy", "--strict", "--plan"])
+        .assert()
+        .code(4)
+        .stderr(contains("no clip for cue \"why\" (expected ./audio/gappy/why.wav)"));
 }
 
 #[test]

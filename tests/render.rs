@@ -44,7 +44,7 @@ fn default_session_renders_every_event_at_its_planned_frame() {
     assert_eq!(left.len() as u64, plan["frames"].as_u64().unwrap());
 
     // The clips, exactly as the player prepares them.
-    let pack = Pack::load(Location::Embedded, &script()).unwrap();
+    let pack = Pack::load(Location::Embedded, &script(), None).unwrap();
     let clips = Clips::prepare(&pack, 48_000);
     let events: Vec<(usize, &[f32], f32)> = plan["events"]
         .as_array()

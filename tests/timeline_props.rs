@@ -28,6 +28,8 @@ fn options() -> impl Strategy<Value = Options> {
             inhale: f64::from(inhale2) / 2.0,
             exhale: f64::from(exhale2) / 2.0,
             chimes,
+            voice_gain: 1.0,
+            chime_gain: 1.0,
         })
 }
 

@@ -1,0 +1,354 @@
+//! Voice packs: checking, fallback, loudness matching, formats, creating and synthesizing.
+
+mod common;
+
+use std::path::Path;
+
+use balasana_audio::loudness::{VOICE_TARGET_LUFS, measure};
+use balasana_audio::pack::{Clips, Location, Pack};
+use common::*;
+use predicates::prelude::*;
+use predicates::str::contains;
+
+fn pack_toml(folder: &Path) -> String {
+    std::fs::read_to_string(folder.join("pack.toml")).unwrap()
+}
+
+#[test]
+fn check_passes_a_complete_pack() {
+    let dir = tempfile::tempdir().unwrap();
+    make_pack(dir.path(), "good", 22_050, 1, 0.6, &[]);
+    bin(dir.path())
+        .args(["packs", "check", "good"])
+        .assert()
+        .success()
+        .stdout(contains("ready: 60 of 60 cues, 0 warnings"))
+        .stdout(contains("loudness:"));
+}
+
+#[test]
+fn check_reports_every_kind_of_problem_and_exits_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = make_pack(dir.path(), "rough", 22_050, 1, 0.6, &["arms"]);
+    // A corrupt file, a silent one, a clipping one, one with long silences, and a stray file.
+    std::fs::write(folder.join("welcome.wav"), b"RIFF nonsense").unwrap();
+    write_wav(&folder.join("why.wav"), 22_050, 1, &vec![0.0; 22_050]);
+    let loud: Vec<f32> = burst(440.0, 22_050, 0.6)
+        .iter()
+        .map(|s| (s * 4.0).clamp(-1.0, 1.0))
+        .collect();
+    write_wav(&folder.join("rest.wav"), 22_050, 1, &loud);
+    let mut padded = vec![0.0; 22_050];
+    padded.extend(burst(440.0, 22_050, 0.5));
+    padded.extend(vec![0.0; 33_075]);
+    write_wav(&folder.join("kneel.wav"), 22_050, 1, &padded);
+    std::fs::write(folder.join("take2.wav"), b"").unwrap();
+    let text = pack_toml(&folder).replace("[clips]\n", "[clips]\ntypo-cue = \"x.wav\"\n");
+    std::fs::write(folder.join("pack.toml"), text).unwrap();
+
+    bin(dir.path())
+        .args(["packs", "check", "./audio/rough"])
+        .assert()
+        .code(4)
+        .stdout(contains("problem: 1 cue without a clip: arms"))
+        .stdout(contains("problem: welcome.wav: cannot decode"))
+        .stdout(contains("problem: why.wav: silent"))
+        .stdout(contains("warning: rest.wav: clipping"))
+        .stdout(contains("warning: kneel.wav: 1.0 s of leading silence"))
+        .stdout(contains("warning: kneel.wav: 1.5 s of trailing silence"))
+        .stdout(contains("warning: files no cue uses: take2.wav"))
+        .stdout(contains("cues the script does not have (typos?): typo-cue"))
+        .stderr(contains(
+            "voice pack \"rough\" cannot play the script: 3 problems",
+        ));
+}
+
+#[test]
+fn missing_cues_fall_back_to_the_default_voice_unless_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    make_pack(
+        dir.path(),
+        "partial",
+        48_000,
+        1,
+        0.4,
+        &["arms", "rest", "welcome"],
+    );
+    let out = bin(dir.path())
+        .args(["--pack", "partial", "--plan", "--json"])
+        .assert()
+        .success()
+        .stderr(contains(
+            "note: voice pack \"partial\" has no clip for 3 cues (welcome, arms, rest); the default voice speaks them",
+        ))
+        .get_output()
+        .stdout
+        .clone();
+    let plan: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let frames = |cue: &str| {
+        plan["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["cue"] == cue)
+            .unwrap()["frames"]
+            .as_u64()
+            .unwrap()
+    };
+    // Borrowed cues have the default voice's length; the pack's own are its 0.4 s bursts.
+    assert!(frames("welcome") > 48_000 * 3);
+    assert_eq!(frames("why"), 19_200);
+    bin(dir.path())
+        .args(["--pack", "partial", "--strict", "--plan"])
+        .assert()
+        .code(4)
+        .stderr(contains(
+            "voice pack \"partial\" has no clip for cue \"welcome\"",
+        ));
+}
+
+#[test]
+fn clips_recorded_at_any_level_are_matched_within_one_lu() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = make_pack(dir.path(), "levels", 44_100, 1, 1.0, &[]);
+    // Rewrite a few clips far from the target: very quiet, quiet, loud.
+    for (cue, gain) in [("welcome", 0.01f32), ("why", 0.1), ("kneel", 1.8)] {
+        let s: Vec<f32> = burst(330.0, 44_100, 1.5).iter().map(|x| x * gain).collect();
+        write_wav(&folder.join(format!("{cue}.wav")), 44_100, 1, &s);
+    }
+    let pack = Pack::load(Location::Folder(folder), &script(), None).unwrap();
+    let before: Vec<f64> = ["welcome", "why", "kneel"]
+        .iter()
+        .map(|c| pack.clips[*c].level.lufs.unwrap())
+        .collect();
+    assert!(before[2] - before[0] > 40.0, "{before:?}");
+    let clips = Clips::prepare(&pack, 48_000);
+    for line in script().lines() {
+        let l = measure(&clips.by_cue[&line.cue], 48_000).lufs.unwrap();
+        assert!(
+            (l - VOICE_TARGET_LUFS).abs() <= 1.0,
+            "{}: {l:.2} LUFS",
+            line.cue
+        );
+    }
+}
+
+#[test]
+fn volume_options_scale_each_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_json(
+        dir.path(),
+        &["--voice-volume", "-6dB", "--chime-volume", "50%"],
+    );
+    let events = plan["events"].as_array().unwrap();
+    let gain = |cue: &str| {
+        events.iter().find(|e| e["cue"] == cue).unwrap()["gain"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!((gain("welcome") - 0.501).abs() < 0.001);
+    assert!((gain("chime-step") - 0.5).abs() < 1e-6);
+    assert!((gain("chime-inhale") - 0.4).abs() < 1e-6);
+    bin(dir.path())
+        .args(["--voice-volume", "300%", "--plan"])
+        .assert()
+        .code(2)
+        .stderr(contains("outside 0% to 100%"));
+}
+
+/// Onsets of a render, each the first sample over `threshold` after `quiet` silent frames.
+fn onsets(x: &[i16], threshold: u16, quiet: usize) -> Vec<usize> {
+    let mut found = Vec::new();
+    let mut silent = quiet;
+    for (i, &s) in x.iter().enumerate() {
+        if s.unsigned_abs() > threshold {
+            if silent >= quiet {
+                found.push(i);
+            }
+            silent = 0;
+        } else if s.unsigned_abs() < 40 {
+            silent += 1;
+        }
+    }
+    found
+}
+
+/// Builds a pack whose every clip is a copy of `fixture`, renders a short voice-only session and
+/// returns (planned frames, measured onsets).
+fn render_fixture_pack(fixture: &str) -> (Vec<i64>, Vec<i64>) {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("audio/fixture");
+    std::fs::create_dir_all(&folder).unwrap();
+    let ext = Path::new(fixture).extension().unwrap().to_str().unwrap();
+    let mut toml = "name = \"fixture\"\nlanguage = \"en\"\nvoice = \"tone\"\nlicence = \"CC0-1.0\"\ncredits = \"tests\"\n[clips]\n".to_owned();
+    for line in script().lines() {
+        std::fs::copy(
+            Path::new("tests/fixtures").join(fixture),
+            folder.join(format!("{}.{ext}", line.cue)),
+        )
+        .unwrap();
+        toml.push_str(&format!("{} = \"{}.{ext}\"\n", line.cue, line.cue));
+    }
+    std::fs::write(folder.join("pack.toml"), toml).unwrap();
+    let args = [
+        "--pack",
+        "fixture",
+        "--hold",
+        "30",
+        "--sets",
+        "1",
+        "--no-chimes",
+    ];
+    let plan = plan_json(dir.path(), &args);
+    let wav = dir.path().join("f.wav");
+    bin(dir.path())
+        .args(args)
+        .arg("--render")
+        .arg(&wav)
+        .arg("-q")
+        .assert()
+        .success();
+    let (_, samples) = read_wav(&wav);
+    let left: Vec<i16> = samples.chunks_exact(2).map(|f| f[0]).collect();
+    let planned = plan["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["frame"].as_i64().unwrap())
+        .collect();
+    let found = onsets(&left, 1500, 2400)
+        .into_iter()
+        .map(|f| f as i64)
+        .collect();
+    (planned, found)
+}
+
+#[test]
+fn mp3_and_flac_packs_play_at_their_planned_frames() {
+    for (fixture, tolerance) in [("burst-48k-stereo.flac", 48), ("burst-44k1-mono.mp3", 48)] {
+        let (planned, found) = render_fixture_pack(fixture);
+        assert_eq!(planned.len(), found.len(), "{fixture}");
+        let offsets: Vec<i64> = found.iter().zip(&planned).map(|(f, p)| f - p).collect();
+        let (lo, hi) = (offsets.iter().min().unwrap(), offsets.iter().max().unwrap());
+        eprintln!("{fixture}: onset offsets {lo}..{hi} frames");
+        // Every event lands the same way (a clip's own lead-in is constant) ...
+        assert_eq!(lo, hi, "{fixture}");
+        // ... and within a millisecond of the plan.
+        assert!((0..=tolerance).contains(lo), "{fixture}: {lo}");
+    }
+}
+
+#[test]
+fn new_pack_lists_every_cue_and_check_says_what_is_left() {
+    let dir = tempfile::tempdir().unwrap();
+    bin(dir.path())
+        .args(["packs", "new", "mine"])
+        .assert()
+        .success()
+        .stdout(contains("pack.toml lists 60 cues to record"));
+    let folder = dir.path().join("audio/mine");
+    let toml = pack_toml(&folder);
+    assert!(toml.contains("# Welcome. This is Child's pose"));
+    assert!(toml.contains("props-intro = \"props-intro.wav\""));
+    assert!(
+        std::fs::read_to_string(folder.join("README.md"))
+            .unwrap()
+            .contains("packs check mine")
+    );
+    bin(dir.path())
+        .args(["packs", "check", "mine"])
+        .assert()
+        .code(4)
+        .stdout(contains("60 cues without a clip"));
+    // Two lines recorded: two fewer to go, and the session already plays.
+    write_wav(
+        &folder.join("welcome.wav"),
+        44_100,
+        1,
+        &burst(200.0, 44_100, 1.0),
+    );
+    write_wav(
+        &folder.join("why.wav"),
+        44_100,
+        1,
+        &burst(210.0, 44_100, 1.0),
+    );
+    bin(dir.path())
+        .args(["packs", "check", "mine"])
+        .assert()
+        .code(4)
+        .stdout(contains("58 cues without a clip"));
+    bin(dir.path())
+        .args(["--pack", "mine", "--plan"])
+        .assert()
+        .success()
+        .stderr(contains("58 cues"));
+    bin(dir.path())
+        .args(["packs", "new", "mine"])
+        .assert()
+        .code(2)
+        .stderr(contains("already exists"));
+    bin(dir.path())
+        .args(["packs", "new", "My Pack"])
+        .assert()
+        .code(2)
+        .stderr(contains("use only a-z"));
+}
+
+#[test]
+fn list_shows_built_in_local_and_user_packs() {
+    let dir = tempfile::tempdir().unwrap();
+    make_pack(dir.path(), "local", 16_000, 1, 0.3, &[]);
+    let data = dir.path().join("data");
+    make_pack(&data.join("balasana-audio"), "mine", 16_000, 1, 0.3, &[]);
+    bin(dir.path())
+        .env("XDG_DATA_HOME", &data)
+        .args(["packs", "list"])
+        .assert()
+        .success()
+        .stdout(contains("* joe").and(contains("built in")))
+        .stdout(contains("local ").and(contains("./audio/local")))
+        .stdout(contains("mine ").and(contains("data/balasana-audio/audio/mine")))
+        .stdout(contains("0:18.0"));
+    // A pack in the user's folder plays by name.
+    bin(dir.path())
+        .env("XDG_DATA_HOME", &data)
+        .args(["--pack", "mine", "--plan"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn synth_makes_a_pack_that_checks_clean() {
+    if std::process::Command::new("espeak-ng")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have espeak-ng installed"
+        );
+        eprintln!("SKIPPED synth test: espeak-ng is not installed (apt-get install espeak-ng)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    bin(dir.path())
+        .args(["packs", "synth", "robot", "--engine", "espeak"])
+        .assert()
+        .success()
+        .stdout(contains("synthesized 60 clips"));
+    bin(dir.path())
+        .args(["packs", "check", "robot"])
+        .assert()
+        .success()
+        .stdout(contains("ready: 60 of 60 cues"));
+    assert!(
+        pack_toml(&dir.path().join("audio/robot"))
+            .contains("generated_by = \"balasana-audio packs synth robot --engine espeak-ng")
+    );
+    bin(dir.path())
+        .args(["packs", "synth", "robot", "--engine", "espeak"])
+        .assert()
+        .code(2);
+}
