@@ -12,9 +12,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     balasana-audio --hold 90 --sets 2          play the session\n  \
     balasana-audio --hold 120 --breath 4:8     longer hold, slower exhale\n  \
     balasana-audio --plan                      show every cue and its time; play nothing\n  \
-    balasana-audio --render session.wav        write the session to a WAV file\n\n\
+    balasana-audio --render session.wav        write the session to a WAV file\n  \
+    balasana-audio --pack slt                  the session in another voice\n  \
+    balasana-audio packs list                  every voice pack there is\n\n\
 Exit codes: 0 done, 2 bad option, 3 bad script, 4 bad voice pack, 5 no or failed audio device,\n\
-6 cannot write the output file, 130 stopped by Ctrl-C, 143 stopped by SIGTERM.")]
+6 cannot write the output file, 7 speech engine missing or failed (packs synth),\n\
+130 stopped by Ctrl-C, 143 stopped by SIGTERM.")]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// Voice-pack tools; without a command, the session plays.
@@ -97,7 +100,7 @@ pub struct SessionArgs {
     #[arg(long, value_name = "IN:OUT", value_parser = parse_breath)]
     pub breath: Option<(f64, f64)>,
 
-    /// Voice pack: a folder name under audio/, or a path to a pack folder [default: joe]
+    /// Voice pack: a name (under audio/ or your packs folder) or a path [default: joe]
     #[arg(long, value_name = "NAME|PATH")]
     pub pack: Option<String>,
 

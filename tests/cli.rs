@@ -141,17 +141,24 @@ fn missing_cue_names_pack_cue_and_file() {
         .args(["--pack", "gappy", "--strict", "--plan"])
         .assert()
         .code(4)
-        .stderr(contains("voice pack \"gappy\" has no clip for cue \"arms\""))
-        .stderr(contains("expected an entry arms = \"arms.wav\" in ./audio/gappy/pack.toml"));
+        .stderr(contains(
+            "voice pack \"gappy\" has no clip for cue \"arms\"",
+        ))
+        .stderr(contains(
+            "expected an entry arms = \"arms.wav\" in ./audio/gappy/pack.toml",
+        ));
     // Listed but not recorded: the message names the file.
     std::fs::remove_file(folder.join("why.wav")).unwrap();
-    let text = std::fs::read_to_string(folder.join("pack.toml")).unwrap() + "arms = \"arms.flac\"\n";
+    let text =
+        std::fs::read_to_string(folder.join("pack.toml")).unwrap() + "arms = \"arms.flac\"\n";
     std::fs::write(folder.join("pack.toml"), text).unwrap();
     bin(dir.path())
         .args(["--pack", "gappy", "--strict", "--plan"])
         .assert()
         .code(4)
-        .stderr(contains("no clip for cue \"why\" (expected ./audio/gappy/why.wav)"));
+        .stderr(contains(
+            "no clip for cue \"why\" (expected ./audio/gappy/why.wav)",
+        ));
 }
 
 #[test]

@@ -352,3 +352,55 @@ fn synth_makes_a_pack_that_checks_clean() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn both_shipped_packs_cover_the_script() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for pack in ["joe", "slt"] {
+        bin(repo)
+            .args(["packs", "check", pack])
+            .assert()
+            .success()
+            .stdout(contains("ready: 60 of 60 cues, 0 warnings"));
+        bin(repo)
+            .args([
+                "--pack", pack, "--strict", "--hold", "90", "--sets", "2", "--plan",
+            ])
+            .assert()
+            .success()
+            .stderr("");
+    }
+}
+
+#[test]
+fn a_pack_may_bring_its_own_chimes() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = make_pack(dir.path(), "bells", 48_000, 1, 0.4, &[]);
+    write_wav(
+        &folder.join("bell.wav"),
+        48_000,
+        1,
+        &burst(880.0, 48_000, 1.25),
+    );
+    let text = pack_toml(&folder) + "\n[chimes]\nstep = \"bell.wav\"\n";
+    std::fs::write(folder.join("pack.toml"), &text).unwrap();
+    let plan = plan_json(dir.path(), &["--pack", "bells"]);
+    let events = plan["events"].as_array().unwrap();
+    let frames = |cue: &str| {
+        events.iter().find(|e| e["cue"] == cue).unwrap()["frames"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(frames("chime-step"), 60_000);
+    assert_ne!(
+        frames("chime-start"),
+        60_000,
+        "other chimes stay synthesized"
+    );
+    std::fs::write(folder.join("pack.toml"), text.replace("step = ", "gong = ")).unwrap();
+    bin(dir.path())
+        .args(["--pack", "bells", "--plan"])
+        .assert()
+        .code(4)
+        .stderr(contains("pack.toml:").and(contains("unknown chime \"gong\"")));
+}
