@@ -89,17 +89,15 @@ fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
     };
     let pack = Pack::load(location, &script, fallback.as_ref())?;
     if !pack.borrowed.is_empty() {
+        let n = pack.borrowed.len();
+        let mut listed = pack.borrowed.iter().take(8).cloned().collect::<Vec<_>>().join(", ");
+        if n > 8 {
+            listed.push_str(&format!(", and {} more", n - 8));
+        }
+        let (s, them) = if n == 1 { ("", "it") } else { ("s", "them") };
         eprintln!(
-            "note: voice pack {:?} has no clip for {} cue{} ({}); the default voice speaks {}",
-            pack.manifest.name,
-            pack.borrowed.len(),
-            if pack.borrowed.len() == 1 { "" } else { "s" },
-            pack.borrowed.join(", "),
-            if pack.borrowed.len() == 1 {
-                "it"
-            } else {
-                "them"
-            },
+            "note: voice pack {:?} has no clip for {n} cue{s} ({listed}); the default voice speaks {them}",
+            pack.manifest.name
         );
     }
     let signals = Signals::install().map_err(Error::Signals)?;
@@ -188,6 +186,13 @@ fn options(cli: &SessionArgs, script: &Script) -> Result<Options, Error> {
     if let Some((inhale, exhale)) = cli.breath {
         o.inhale = inhale;
         o.exhale = exhale;
+    }
+    o.lead_in = cli.lead_in.unwrap_or(o.lead_in);
+    if !(0.0..=120.0).contains(&o.lead_in) {
+        return Err(Error::Usage(format!(
+            "--lead-in {} s is outside the allowed range 0–120 s",
+            o.lead_in
+        )));
     }
     o.chimes = !cli.no_chimes;
     o.voice_gain = cli.voice_volume.unwrap_or(1.0);

@@ -96,6 +96,11 @@ pub struct SessionArgs {
     #[arg(long, value_name = "SECS")]
     pub rest: Option<f64>,
 
+    /// Seconds to get onto the mat after the start chime, with a spoken cue; 0 for none
+    /// [default: 5]
+    #[arg(long, value_name = "SECS")]
+    pub lead_in: Option<f64>,
+
     /// Breath pacing in the hold, inhale:exhale seconds [default: 4:6]
     #[arg(long, value_name = "IN:OUT", value_parser = parse_breath)]
     pub breath: Option<(f64, f64)>,

@@ -118,12 +118,17 @@ pub struct Pacing {
     pub reminder_every: u32,
     /// A remaining-time cue is given only this long after the hold began.
     pub remaining_lead: f64,
+    /// Default seconds from the start chime to the opening (the `--lead-in`).
+    pub lead_in: f64,
 }
 
 /// The part of the session a step belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
+    /// Once, at the very start, while the listener gets onto the mat (`--lead-in`).
+    #[serde(rename = "lead-in")]
+    LeadIn,
     /// Once, before the first set.
     Opening,
     /// Each set, before the hold.
@@ -385,6 +390,7 @@ impl RawScript {
             pacing.step_gap,
             pacing.chime_lead,
             pacing.remaining_lead,
+            pacing.lead_in,
         ];
         if times.iter().any(|t| !(0.0..=60.0).contains(t)) {
             return Err(at.error(

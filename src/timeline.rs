@@ -31,6 +31,8 @@ pub struct Options {
     pub voice_gain: f32,
     /// Linear gain of every chime event.
     pub chime_gain: f32,
+    /// Seconds from the start chime to the opening, with the lead-in lines (0: none).
+    pub lead_in: f64,
 }
 
 impl Options {
@@ -46,6 +48,7 @@ impl Options {
             chimes: true,
             voice_gain: 1.0,
             chime_gain: 1.0,
+            lead_in: script.pacing.lead_in,
         }
     }
 }
@@ -187,7 +190,7 @@ pub fn build(
     let rest_ok = options.rest.is_finite() && options.rest >= 0.0;
     if !positive(options.inhale) || !positive(options.exhale) || !rest_ok {
         return Err(TimelineError::BadOptions(
-            "breath must be positive and rest not negative".into(),
+            "breath must be positive, rest and lead-in not negative".into(),
         ));
     }
     let mut b = Builder {
@@ -341,8 +344,18 @@ impl Builder<'_> {
         let sets = self.options.sets;
         self.chime(Chime::Start, 0)?;
         self.cursor = self.frames(script.pacing.chime_lead);
+        let lead_in = self.options.lead_in > 0.0;
+        if lead_in {
+            for step in script.phase(Phase::LeadIn) {
+                self.begin_step(step, 0);
+                self.speak_step(step, 1)?;
+            }
+            // The opening starts when the lead-in is over, and never on top of its lines.
+            let gap = self.frames(script.pacing.step_gap);
+            self.cursor = self.frames(self.options.lead_in).max(self.voice_end + gap);
+        }
         for (i, step) in script.phase(Phase::Opening).enumerate() {
-            if i == 0 {
+            if i == 0 && !lead_in {
                 self.begin_step(step, 0);
             } else {
                 self.chimed_step(step)?;

@@ -20,17 +20,21 @@ fn options() -> impl Strategy<Value = Options> {
         4u32..=20,
         4u32..=30,
         any::<bool>(),
+        0u32..=30,
     )
-        .prop_map(|(hold, sets, rest, inhale2, exhale2, chimes)| Options {
-            hold: f64::from(hold),
-            sets,
-            rest: f64::from(rest),
-            inhale: f64::from(inhale2) / 2.0,
-            exhale: f64::from(exhale2) / 2.0,
-            chimes,
-            voice_gain: 1.0,
-            chime_gain: 1.0,
-        })
+        .prop_map(
+            |(hold, sets, rest, inhale2, exhale2, chimes, lead_in)| Options {
+                hold: f64::from(hold),
+                sets,
+                rest: f64::from(rest),
+                inhale: f64::from(inhale2) / 2.0,
+                exhale: f64::from(exhale2) / 2.0,
+                chimes,
+                voice_gain: 1.0,
+                chime_gain: 1.0,
+                lead_in: f64::from(lead_in),
+            },
+        )
 }
 
 /// Every cue a clip of 0.2–9 s: packs differ wildly in pace.

@@ -1009,7 +1009,7 @@ def main() -> None:
     ap.add_argument("--out-dir", default="audio", help="packs folder (default: audio/)")
     ap.add_argument("--only", action="append", metavar="CUE",
                     help="regenerate only this cue (repeatable); pack.toml, LICENSE.txt and "
-                         "README.md are left as they are unless missing")
+                         "README.md are rewritten from the script either way")
     ap.add_argument("--check", action="store_true", help="only verify an existing pack")
     args = ap.parse_args()
 
@@ -1052,8 +1052,8 @@ def main() -> None:
         canon_args += ["--script", args.script]
     if args.out_dir != "audio":
         canon_args += ["--out-dir", args.out_dir]
-    if not args.only or not all((out / f).exists() for f in ("pack.toml", "LICENSE.txt", "README.md")):
-        write_metadata(out, args.pack, engine, cues, shlex.join(canon_args), args.script)
+    # Metadata follows the script, so a cue added to the script and made with --only is listed.
+    write_metadata(out, args.pack, engine, cues, shlex.join(canon_args), args.script)
 
 
 if __name__ == "__main__":
