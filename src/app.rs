@@ -1,16 +1,18 @@
 //! What a command line does, from arguments to an ending: the only place that ties the pure core
 //! (script, timeline, mixer) to the edges (files, device, terminal).
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 
+use crate::chime::Chime;
 use crate::cli::{Cli, Command, SessionArgs};
 use crate::mix::{MixError, Mixer};
-use crate::output::live::{Device, Ending, LiveError, Signals};
+use crate::output::live::{Ending, LiveError, Player, Signals};
 use crate::output::render::{RenderError, render};
 use crate::pack::{Clips, Location, Pack, PackError};
 use crate::plan;
 use crate::script::{self, Fit, Range3, Script, ScriptError};
+use crate::terminal::{Keys, Progress};
 use crate::timeline::{self, Options, Timeline, TimelineError};
 
 /// Sample rate of renders and of `--plan`.
@@ -90,7 +92,13 @@ fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
     let pack = Pack::load(location, &script, fallback.as_ref())?;
     if !pack.borrowed.is_empty() {
         let n = pack.borrowed.len();
-        let mut listed = pack.borrowed.iter().take(8).cloned().collect::<Vec<_>>().join(", ");
+        let mut listed = pack
+            .borrowed
+            .iter()
+            .take(8)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
         if n > 8 {
             listed.push_str(&format!(", and {} more", n - 8));
         }
@@ -130,22 +138,43 @@ fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
         return Ok(Ending::Finished);
     }
 
-    let device = Device::open()?;
-    let clips = Clips::prepare(&pack, device.rate());
-    let timeline = timeline::build(&script, &options, &clips.lengths(), device.rate())?;
+    let mut player = Player::open()?;
+    let clips = Clips::prepare(&pack, player.rate());
+    let timeline = timeline::build(&script, &options, &clips.lengths(), player.rate())?;
     let mixer = Mixer::new(&timeline, &clips)?;
-    let mut progress = Progress::new(cli.quiet, &timeline);
+    let tones = (
+        clips.by_cue[Chime::Pause.cue()].clone(),
+        clips.by_cue[Chime::Resume.cue()].clone(),
+    );
     if !cli.quiet {
         say(&heading(&script, &options, &pack, &timeline));
-        say("Close your eyes; the voice will guide you. Ctrl-C stops with a short fade.");
     }
-    let ending = device.play(mixer, &signals, |frame| progress.show(frame));
+    let keys = Keys::start();
+    if !cli.quiet {
+        say(if keys.is_some() {
+            "Close your eyes; the voice will guide you.\r\n\
+             Keys: space pause · → next step · ← restart step · +/- volume · q quit\r"
+        } else {
+            "Close your eyes; the voice will guide you. Ctrl-C stops with a short fade."
+        });
+    }
+    let mut progress = Progress::new(cli.quiet, &timeline);
+    let ending = player.play(
+        mixer,
+        &timeline,
+        tones,
+        &signals,
+        keys.as_ref().map(Keys::requests),
+        |status| progress.show(status),
+    );
+    // The terminal leaves raw mode before anything more is printed.
+    drop(keys);
     progress.finish();
     let ending = ending?;
     if !cli.quiet {
         match ending {
             Ending::Finished => say("Session complete."),
-            Ending::Interrupted | Ending::Terminated => say("Session stopped."),
+            Ending::Quit | Ending::Interrupted | Ending::Terminated => say("Session stopped."),
         }
     }
     Ok(ending)
@@ -243,73 +272,4 @@ fn heading(script: &Script, o: &Options, pack: &Pack, t: &Timeline) -> String {
         pack.manifest.name,
         plan::clock(t.seconds(t.duration))
     )
-}
-
-/// The live progress display: one line redrawn in place on a terminal, a line per step
-/// otherwise, nothing with `--quiet`.
-struct Progress<'a> {
-    timeline: &'a Timeline,
-    quiet: bool,
-    terminal: bool,
-    last_step: Option<usize>,
-    drawn: bool,
-}
-
-impl<'a> Progress<'a> {
-    fn new(quiet: bool, timeline: &'a Timeline) -> Self {
-        Progress {
-            timeline,
-            quiet,
-            terminal: std::io::stdout().is_terminal(),
-            last_step: None,
-            drawn: false,
-        }
-    }
-
-    fn show(&mut self, frame: u64) {
-        if self.quiet {
-            return;
-        }
-        let t = self.timeline;
-        let step_index = t.steps.partition_point(|s| s.frame <= frame).checked_sub(1);
-        let step = t.step_at(frame);
-        let title = step.map_or("", |s| s.title.as_str());
-        let set = step
-            .and_then(|s| s.set)
-            .map_or(String::new(), |k| format!(" · set {k}/{}", t.sets));
-        let clock = |f: u64| {
-            let s = t.seconds(f) as u64;
-            format!("{}:{:02}", s / 60, s % 60)
-        };
-        let mut out = std::io::stdout().lock();
-        if self.terminal {
-            let hold = t.hold_at(frame).map_or(String::new(), |h| {
-                format!(" · hold {} left", clock(h.end - frame))
-            });
-            const WIDTH: u64 = 20;
-            let filled = (frame * WIDTH / t.duration.max(1)).min(WIDTH) as usize;
-            let bar = format!(
-                "{}{}",
-                "█".repeat(filled),
-                "░".repeat(WIDTH as usize - filled)
-            );
-            let _ = write!(
-                out,
-                "\r\x1b[2K{title}{set} · {} / {}{hold}  {bar}",
-                clock(frame),
-                clock(t.duration)
-            );
-            self.drawn = true;
-        } else if step_index != self.last_step {
-            let _ = writeln!(out, "[{}] {title}{set}", clock(frame));
-        }
-        self.last_step = step_index;
-        let _ = out.flush();
-    }
-
-    fn finish(&mut self) {
-        if self.drawn {
-            say("");
-        }
-    }
 }

@@ -22,17 +22,23 @@ pub enum Chime {
     HoldEnd,
     /// End of the session: three descending strikes.
     End,
+    /// Live playback paused: two soft falling notes.
+    Pause,
+    /// Live playback resumed: two soft rising notes.
+    Resume,
 }
 
 impl Chime {
     /// Every chime, in a fixed order.
-    pub const ALL: [Chime; 6] = [
+    pub const ALL: [Chime; 8] = [
         Chime::Start,
         Chime::Step,
         Chime::Inhale,
         Chime::Exhale,
         Chime::HoldEnd,
         Chime::End,
+        Chime::Pause,
+        Chime::Resume,
     ];
 
     /// The cue id the timeline and packs use for this chime.
@@ -44,6 +50,8 @@ impl Chime {
             Chime::Exhale => "chime-exhale",
             Chime::HoldEnd => "chime-hold-end",
             Chime::End => "chime-end",
+            Chime::Pause => "chime-pause",
+            Chime::Resume => "chime-resume",
         }
     }
 
@@ -65,6 +73,8 @@ impl Chime {
                 &[(0.0, 659.26, 0.8), (0.5, 554.37, 0.8), (1.0, 440.0, 0.9)],
                 7.0,
             ),
+            Chime::Pause => (&[(0.0, 523.25, 0.5), (0.18, 392.0, 0.5)], 1.5),
+            Chime::Resume => (&[(0.0, 392.0, 0.5), (0.18, 523.25, 0.5)], 1.5),
         }
     }
 

@@ -2,8 +2,8 @@
 //!
 //! The core is pure and testable: [`script`] (parse + validate) → [`timeline`] (events at exact
 //! frames) → [`mix`] (samples for any frame range). The edges touch the world: [`pack`] (clip
-//! files), [`output::live`] (the audio device), [`output::render`] (WAV files), [`app`] and
-//! [`cli`] (the command line).
+//! files), [`output::live`] (the audio device), [`output::render`] (WAV files), [`terminal`]
+//! (keys and progress), [`packs`] (pack tools), [`app`] and [`cli`] (the command line).
 
 pub mod app;
 pub mod chime;
@@ -16,4 +16,5 @@ pub mod packs;
 pub mod plan;
 pub mod resample;
 pub mod script;
+pub mod terminal;
 pub mod timeline;

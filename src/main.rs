@@ -12,7 +12,7 @@ fn main() -> ExitCode {
     // Relative, so messages show short paths like ./audio/joe/pack.toml.
     let base = std::path::Path::new(".");
     match app::run(&cli, base) {
-        Ok(Ending::Finished) => ExitCode::SUCCESS,
+        Ok(Ending::Finished | Ending::Quit) => ExitCode::SUCCESS,
         Ok(Ending::Interrupted) => ExitCode::from(130),
         Ok(Ending::Terminated) => ExitCode::from(143),
         Err(e) => {

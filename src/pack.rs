@@ -109,7 +109,8 @@ pub struct Manifest {
     pub synthesis: Option<String>,
     /// Clip file (relative to the pack folder) for each cue id.
     pub clips: BTreeMap<String, String>,
-    /// Optional chime clips by chime name (`start`, `step`, `inhale`, `exhale`, `hold-end`, `end`).
+    /// Optional chime clips by chime name (`start`, `step`, `inhale`, `exhale`, `hold-end`, `end`,
+    /// `pause`, `resume`).
     #[serde(default)]
     pub chimes: BTreeMap<String, String>,
 }
@@ -270,7 +271,7 @@ impl Manifest {
                 return Err(at(
                     text.find(&format!("{key} =")).unwrap_or(0),
                     format!(
-                        "unknown chime {key:?} (chimes are start, step, inhale, exhale, hold-end, end)"
+                        "unknown chime {key:?} (chimes are start, step, inhale, exhale, hold-end, end, pause, resume)"
                     ),
                 ));
             }

@@ -243,3 +243,273 @@ fn ctrl_c_fades_out_and_exits_130() {
     eprintln!("ctrl-c: fade from 90% to 2% over {fade_ms} ms, exit after {took:?}");
     assert!((200..=700).contains(&fade_ms), "fade took {fade_ms} ms");
 }
+
+/// Runs the player with its stdin on a new pseudo-terminal, so it reads keys as from a person;
+/// returns the child and the terminal's master side to type into.
+fn spawn_on_pty(mut command: Command) -> (Child, std::fs::File) {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty fills two descriptors, which are owned right after.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(rc, 0, "openpty");
+    let (master, slave) = unsafe {
+        (
+            std::fs::File::from_raw_fd(master),
+            OwnedFd::from_raw_fd(slave),
+        )
+    };
+    let child = command.stdin(Stdio::from(slave)).spawn().unwrap();
+    (child, master)
+}
+
+fn type_keys(tty: &mut std::fs::File, keys: &[u8]) {
+    use std::io::Write;
+    tty.write_all(keys).unwrap();
+    tty.flush().unwrap();
+}
+
+/// The longest silence in the plan (between two voice events), as (start, end) in seconds.
+fn longest_gap(plan: &serde_json::Value) -> (f64, f64) {
+    let events = plan["events"].as_array().unwrap();
+    events
+        .windows(2)
+        .map(|w| {
+            let end = w[0]["start"].as_f64().unwrap() + w[0]["duration"].as_f64().unwrap();
+            (end, w[1]["start"].as_f64().unwrap())
+        })
+        .max_by(|a, b| (a.1 - a.0).total_cmp(&(b.1 - b.0)))
+        .unwrap()
+}
+
+#[test]
+fn space_pauses_and_resumes_exactly_where_it_paused() {
+    let _sink = SINK.lock().unwrap_or_else(|p| p.into_inner());
+    if !require_sound_card() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    make_pack(dir.path(), "bursts", 48_000, 1, 0.25, &[]);
+    let args = [
+        "--pack",
+        "bursts",
+        "--hold",
+        "30",
+        "--sets",
+        "1",
+        "--no-chimes",
+        "--lead-in",
+        "0",
+    ];
+    let plan = plan_json(dir.path(), &args);
+    let planned: Vec<f64> = plan["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["start"].as_f64().unwrap())
+        .collect();
+    let (gap_start, gap_end) = longest_gap(&plan);
+    assert!(
+        gap_end - gap_start > 3.0,
+        "no quiet stretch to pause in: {gap_start}..{gap_end}"
+    );
+
+    let rec = Recorder::start();
+    let (mut child, mut tty) = spawn_on_pty({
+        let mut c = player(dir.path(), &args);
+        c.stderr(Stdio::null());
+        c
+    });
+    let started = Instant::now();
+    let pause_at = (gap_start + gap_end) / 2.0 - 1.0;
+    std::thread::sleep(Duration::from_secs_f64(pause_at));
+    type_keys(&mut tty, b" ");
+    std::thread::sleep(Duration::from_secs(3));
+    type_keys(&mut tty, b" ");
+    let status = child.wait().unwrap();
+    let wall = started.elapsed().as_secs_f64();
+    std::thread::sleep(Duration::from_millis(300));
+    let recorded = rec.stop();
+    assert!(status.success(), "{status:?}");
+
+    // Pause and resume tones are chime-quiet; the bursts are far louder.
+    let found = onsets(&recorded, 3000, 2400);
+    assert_eq!(
+        found.len(),
+        planned.len(),
+        "onsets {} vs plan {}",
+        found.len(),
+        planned.len()
+    );
+    let secs: Vec<f64> = found.iter().map(|&f| f as f64 / RATE as f64).collect();
+    // Every interval is the plan's, but the one that holds the pause, which is longer by it.
+    let mut stretched = Vec::new();
+    let mut worst = 0.0f64;
+    for i in 1..secs.len() {
+        let err = (secs[i] - secs[i - 1]) - (planned[i] - planned[i - 1]);
+        if err.abs() > 0.5 {
+            stretched.push((i, err));
+        } else {
+            worst = worst.max(err.abs());
+        }
+    }
+    eprintln!(
+        "pause: stretched intervals {stretched:?}, other intervals within {:.3} ms, wall {wall:.2} s",
+        worst * 1e3
+    );
+    assert_eq!(stretched.len(), 1, "{stretched:?}");
+    let pause = stretched[0].1;
+    assert!((2.5..=3.6).contains(&pause), "paused for {pause:.3} s");
+    assert!(
+        worst <= 0.002,
+        "max onset error outside the pause {:.3} ms",
+        worst * 1e3
+    );
+}
+
+#[test]
+fn keys_quit_and_ctrl_c_in_raw_mode() {
+    let _sink = SINK.lock().unwrap_or_else(|p| p.into_inner());
+    if !require_sound_card() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    make_pack(dir.path(), "tones", 48_000, 1, 2.0, &[]);
+    for (key, code) in [(b'q', 0), (3u8, 130)] {
+        let (mut child, mut tty) =
+            spawn_on_pty(player(dir.path(), &["--pack", "tones", "--sets", "1"]));
+        std::thread::sleep(Duration::from_millis(2500));
+        let sent = Instant::now();
+        type_keys(&mut tty, &[key]);
+        let status = child.wait().unwrap();
+        eprintln!(
+            "key {key}: exit {:?} after {:?}",
+            status.code(),
+            sent.elapsed()
+        );
+        assert_eq!(status.code(), Some(code));
+        assert!(sent.elapsed() < Duration::from_secs(2));
+        // The terminal is back in cooked mode: echo and canonical input are on again.
+        let mut term: libc::termios = unsafe { std::mem::zeroed() };
+        use std::os::fd::AsRawFd;
+        assert_eq!(unsafe { libc::tcgetattr(tty.as_raw_fd(), &mut term) }, 0);
+        assert_ne!(term.c_lflag & libc::ICANON, 0, "terminal left in raw mode");
+    }
+}
+
+/// The PulseAudio daemon the virtual sound card script started, if any.
+fn audio_server_pid() -> Option<i32> {
+    let dir = std::env::var_os("PULSE_RUNTIME_PATH")?;
+    std::fs::read_to_string(Path::new(&dir).join("pid"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Kills the virtual sound card's daemon.
+fn kill_audio_server() -> bool {
+    audio_server_pid().is_some_and(|pid| unsafe { libc::kill(pid, libc::SIGKILL) == 0 })
+}
+
+fn start_audio_server() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/virtual-sound-card.sh");
+    let ok = Command::new("bash")
+        .arg(script)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "could not restart the virtual sound card");
+}
+
+/// Waits for a child and returns its exit code and the CPU seconds it used.
+fn wait_with_cpu(child: Child) -> (Option<i32>, f64) {
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child, filling plain structs.
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert!(pid > 0);
+    let cpu = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    (code, cpu(usage.ru_utime) + cpu(usage.ru_stime))
+}
+
+#[test]
+fn audio_server_lost_mid_session_recovers_or_ends_cleanly() {
+    let _sink = SINK.lock().unwrap_or_else(|p| p.into_inner());
+    if !require_sound_card() {
+        return;
+    }
+    if audio_server_pid().is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run the sound server of scripts/virtual-sound-card.sh"
+        );
+        eprintln!(
+            "SKIPPED audio-server loss test: the sound server was not started by scripts/virtual-sound-card.sh"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    make_pack(dir.path(), "tones", 48_000, 1, 2.0, &[]);
+    let args = ["--pack", "tones", "--sets", "1"];
+
+    // Lost and back within a second: playback reconnects and goes on.
+    let (child, mut tty) = spawn_on_pty({
+        let mut c = player(dir.path(), &args);
+        c.stdout(Stdio::piped());
+        c
+    });
+    std::thread::sleep(Duration::from_secs(3));
+    if !kill_audio_server() {
+        eprintln!(
+            "SKIPPED audio-server loss test: the sound server was not started by scripts/virtual-sound-card.sh"
+        );
+        return;
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    start_audio_server();
+    std::thread::sleep(Duration::from_secs(6));
+    type_keys(&mut tty, b"q");
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("reconnecting"), "{stdout}");
+
+    // Lost for good: one clear error, exit 5 within seconds, and no busy loop meanwhile.
+    let child = player(dir.path(), &args).spawn().unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(kill_audio_server());
+    let lost_at = Instant::now();
+    let mut stderr = String::new();
+    let (code, cpu) = {
+        let mut child = child;
+        let mut pipe = child.stderr.take().unwrap();
+        let result = wait_with_cpu(child);
+        pipe.read_to_string(&mut stderr).unwrap();
+        result
+    };
+    let took = lost_at.elapsed();
+    start_audio_server();
+    eprintln!(
+        "server lost: exit {code:?} after {took:?}, {cpu:.2} s of CPU in all; stderr: {stderr}"
+    );
+    assert_eq!(code, Some(5));
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("audio device lost during playback"),
+        "{stderr}"
+    );
+    // Decoding and 3 s of playback cost well under a second; a spinning error loop would add
+    // seconds of CPU.
+    assert!(cpu < 2.0, "used {cpu:.2} s of CPU");
+}

@@ -293,7 +293,10 @@ fn new_pack_lists_every_cue_and_check_says_what_is_left() {
         .args(["--pack", "mine", "--plan"])
         .assert()
         .success()
-        .stderr(contains(format!("no clip for {} cues (lead-in, props-intro,", cues() - 2)))
+        .stderr(contains(format!(
+            "no clip for {} cues (lead-in, props-intro,",
+            cues() - 2
+        )))
         .stderr(contains("and 51 more)"));
     bin(dir.path())
         .args(["packs", "new", "mine"])

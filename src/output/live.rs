@@ -1,15 +1,18 @@
-//! Live playback: the mixer as one rodio source on the default output device.
+//! Live playback: the mixer as one rodio source on the default output device, with keys,
+//! signals, and recovery when the device goes away.
 //!
 //! The device is opened first so clips can be prepared at its own rate and channel count; rodio
 //! then plays our samples without converting them, and every event lands on its exact frame.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rodio::{DeviceSinkBuilder, MixerDeviceSink};
 
 use crate::mix::{Controls, MixSource, Mixer};
+use crate::timeline::Timeline;
 
 /// Why live playback could not start or go on.
 #[derive(Debug, thiserror::Error)]
@@ -19,8 +22,10 @@ pub enum LiveError {
         "no audio output device available ({0}); try --render FILE.wav to write the session to a file"
     )]
     NoDevice(String),
-    /// The device failed during playback.
-    #[error("audio device failed during playback: {0}")]
+    /// The device failed during playback and could not be reopened.
+    #[error(
+        "audio device lost during playback ({0}) and could not be reopened within {REOPEN_FOR:?}; nothing more will play"
+    )]
     Lost(String),
 }
 
@@ -29,10 +34,44 @@ pub enum LiveError {
 pub enum Ending {
     /// Played to the end.
     Finished,
+    /// Stopped with the `q` key.
+    Quit,
     /// Stopped by SIGINT (Ctrl-C).
     Interrupted,
     /// Stopped by SIGTERM.
     Terminated,
+}
+
+/// A listener's request, from the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    /// Pause, or resume where it paused.
+    TogglePause,
+    /// Skip to the next step.
+    Next,
+    /// Back to the start of this step (or the previous one, in a step's first two seconds).
+    Restart,
+    /// Volume up 3 dB.
+    Louder,
+    /// Volume down 3 dB.
+    Softer,
+    /// Fade out and end (exit 0).
+    Quit,
+    /// Fade out and end as Ctrl-C does (exit 130); raw mode turns Ctrl-C into a key.
+    Interrupt,
+}
+
+/// What the progress display shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Status {
+    /// Timeline frame being played.
+    pub frame: u64,
+    /// Paused (or pausing).
+    pub paused: bool,
+    /// Master volume in dB.
+    pub volume_db: f64,
+    /// The device was lost and playback is trying to come back.
+    pub reconnecting: bool,
 }
 
 /// What the device's error callback has reported.
@@ -40,6 +79,8 @@ pub enum Ending {
 struct Faults {
     /// The latest message, and whether it means the stream cannot go on.
     latest: Mutex<Option<(String, bool)>>,
+    /// Errors reported so far.
+    count: AtomicU64,
 }
 
 impl Faults {
@@ -49,111 +90,245 @@ impl Faults {
             error.kind(),
             K::DeviceNotAvailable | K::HostUnavailable | K::StreamInvalidated | K::PermissionDenied
         );
+        self.count.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut latest) = self.latest.lock() {
             *latest = Some((error.to_string(), fatal));
         }
     }
 
-    fn latest(&self) -> Option<(String, bool)> {
-        self.latest.lock().ok().and_then(|l| l.clone())
+    fn take(&self) -> Option<(String, bool)> {
+        self.latest.lock().ok().and_then(|mut l| l.take())
     }
 }
 
 /// A device that takes no samples for this long has failed, whatever it reported.
-const STALL: Duration = Duration::from_secs(3);
+const STALL: Duration = Duration::from_secs(2);
+/// A device that takes no samples for this long while reporting errors has failed: cpal then
+/// loops on the error at full speed, so waiting longer only burns a core.
+const STALL_WITH_ERRORS: Duration = Duration::from_millis(500);
+/// After losing the device, how long to keep trying to reopen it.
+const REOPEN_FOR: Duration = Duration::from_secs(5);
+/// How far back to resume after reopening, to replay what was lost in the old device's buffer.
+const REWIND_SECS: f64 = 0.3;
+/// The fade applied when a session is stopped early.
+pub const FADE_SECS: f64 = 0.4;
+/// Volume steps and limits, dB.
+const VOLUME_STEP_DB: f64 = 3.0;
+const VOLUME_MIN_DB: f64 = -30.0;
+const VOLUME_MAX_DB: f64 = 6.0;
 
-/// An open output device.
-pub struct Device {
-    sink: MixerDeviceSink,
+/// The output device, reopened with the same rate and channels if it goes away.
+pub struct Player {
+    sink: Option<MixerDeviceSink>,
     faults: Arc<Faults>,
+    rate: u32,
+    channels: u16,
 }
 
-impl Device {
-    /// Opens the default output device. ALSA's own complaints on stderr are silenced while
-    /// probing, so a machine without sound gets one clear line instead of a screenful.
-    pub fn open() -> Result<Device, LiveError> {
+impl Player {
+    /// Opens the default output device at its default configuration.
+    pub fn open() -> Result<Player, LiveError> {
         let faults = Arc::new(Faults::default());
-        let seen = faults.clone();
-        let sink = quiet_stderr(|| {
-            DeviceSinkBuilder::from_default_device()
-                .map(|b| b.with_error_callback(move |e: rodio::cpal::Error| seen.report(&e)))
-                .and_then(|b| b.open_stream())
+        let sink = open_sink(&faults, None)?;
+        let config = sink.config();
+        Ok(Player {
+            rate: config.sample_rate().get(),
+            channels: config.channel_count().get(),
+            sink: Some(sink),
+            faults,
         })
-        .map_err(|e| LiveError::NoDevice(e.to_string()))?;
-        let mut sink = sink;
-        sink.log_on_drop(false);
-        Ok(Device { sink, faults })
     }
 
     /// The device's sample rate.
     pub fn rate(&self) -> u32 {
-        self.sink.config().sample_rate().get()
+        self.rate
     }
 
     /// The device's channel count.
     pub fn channels(&self) -> u16 {
-        self.sink.config().channel_count().get()
+        self.channels
     }
 
-    /// Plays a session to its end or until a signal; `progress` is called about five times a
-    /// second with the frame being mixed.
+    fn start(&self, mixer: Mixer, controls: &Arc<Controls>, tones: &(Arc<[f32]>, Arc<[f32]>)) {
+        if let Some(sink) = &self.sink {
+            let source = MixSource::new(
+                mixer,
+                controls.clone(),
+                self.channels,
+                self.rate,
+                FADE_SECS,
+                tones.clone(),
+            );
+            sink.mixer().add(source);
+        }
+    }
+
+    /// Drops the lost stream (which ends cpal's error loop) and tries to reopen the default
+    /// device with the same configuration, every half second for [`REOPEN_FOR`].
+    fn reopen(&mut self) -> bool {
+        self.sink = None;
+        let config = Some((self.rate, self.channels));
+        let started = Instant::now();
+        while started.elapsed() < REOPEN_FOR {
+            std::thread::sleep(Duration::from_millis(500));
+            if let Ok(sink) = open_sink(&self.faults, config) {
+                self.sink = Some(sink);
+                self.faults.take();
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Plays a session to its end, a signal or a quit request. `requests` come from the keys;
+    /// `tones` mark a pause and a resume; `progress` is called about ten times a second.
     pub fn play(
-        &self,
+        &mut self,
         mixer: Mixer,
+        timeline: &Timeline,
+        tones: (Arc<[f32]>, Arc<[f32]>),
         signals: &Signals,
-        mut progress: impl FnMut(u64),
+        requests: Option<&Receiver<Request>>,
+        mut progress: impl FnMut(&Status),
     ) -> Result<Ending, LiveError> {
         let controls = Arc::new(Controls::default());
-        let source = MixSource::new(
-            mixer,
-            controls.clone(),
-            self.channels(),
-            self.rate(),
-            FADE_SECS,
-        );
-        self.sink.mixer().add(source);
+        self.start(mixer.clone(), &controls, &tones);
         let mut ending = Ending::Finished;
-        let mut stop_asked: Option<Instant> = None;
-        let mut last_frame = 0;
-        let mut last_move = Instant::now();
-        while !controls.finished.load(Ordering::Acquire) {
-            let frame = controls.frame.load(Ordering::Relaxed);
-            if frame != last_frame {
-                (last_frame, last_move) = (frame, Instant::now());
+        let mut volume_db = 0.0;
+        let (mut blocks, mut moved) = (0, Instant::now());
+        let mut errors_then = self.faults.count.load(Ordering::Relaxed);
+        let mut last_fault = None;
+        while !controls.finished() {
+            // The device: survive hiccups; reopen a lost or stalled one and carry on.
+            let now_blocks = controls.blocks();
+            let errors = self.faults.count.load(Ordering::Relaxed);
+            if now_blocks != blocks {
+                (blocks, moved, errors_then) = (now_blocks, Instant::now(), errors);
             }
-            // Underruns and passing backend hiccups are survivable (the stream recovers by
-            // itself); a lost device, or one that stops taking samples, is not.
-            match self.faults.latest() {
-                Some((message, true)) => return Err(LiveError::Lost(message)),
-                latest if last_move.elapsed() > STALL => {
-                    let why = latest.map_or("the device stopped taking samples".into(), |l| l.0);
+            let fault = self.faults.take();
+            let fatal = matches!(fault, Some((_, true)));
+            last_fault = fault.or(last_fault);
+            let stalled = moved.elapsed() > STALL
+                || (errors > errors_then && moved.elapsed() > STALL_WITH_ERRORS);
+            let lost = fatal || stalled;
+            if lost {
+                if controls.stopping() {
+                    break;
+                }
+                let why = last_fault
+                    .take()
+                    .map_or("it stopped taking samples".into(), |f| f.0);
+                progress(&Status {
+                    frame: controls.frame(),
+                    paused: controls.paused(),
+                    volume_db,
+                    reconnecting: true,
+                });
+                if !self.reopen() {
                     return Err(LiveError::Lost(why));
                 }
-                _ => {}
+                let rewind = (REWIND_SECS * f64::from(self.rate)) as u64;
+                let mut resumed = mixer.clone();
+                resumed.seek(controls.frame().saturating_sub(rewind));
+                self.start(resumed, &controls, &tones);
+                (blocks, moved) = (controls.blocks(), Instant::now());
+                errors_then = self.faults.count.load(Ordering::Relaxed);
+                continue;
             }
-            if stop_asked.is_none() {
-                if let Some(e) = signals.ending() {
-                    ending = e;
-                    controls.stop.store(true, Ordering::Relaxed);
-                    stop_asked = Some(Instant::now());
+            if !controls.stopping()
+                && let Some(e) = signals.ending()
+            {
+                ending = e;
+                controls.stop();
+            }
+            while let Some(request) = requests.and_then(|r| r.try_recv().ok()) {
+                let frame = controls.frame();
+                match request {
+                    Request::TogglePause => controls.set_paused(!controls.paused()),
+                    Request::Next => controls.seek(next_step(timeline, frame)),
+                    Request::Restart => controls.seek(restart_step(timeline, frame)),
+                    Request::Louder | Request::Softer => {
+                        let step = if request == Request::Louder {
+                            VOLUME_STEP_DB
+                        } else {
+                            -VOLUME_STEP_DB
+                        };
+                        volume_db = (volume_db + step).clamp(VOLUME_MIN_DB, VOLUME_MAX_DB);
+                        controls.set_volume(crate::loudness::db_to_gain(volume_db) as f32);
+                    }
+                    Request::Quit | Request::Interrupt if !controls.stopping() => {
+                        ending = if request == Request::Quit {
+                            Ending::Quit
+                        } else {
+                            Ending::Interrupted
+                        };
+                        controls.stop();
+                    }
+                    Request::Quit | Request::Interrupt => {}
                 }
             }
-            progress(frame);
-            std::thread::sleep(Duration::from_millis(if stop_asked.is_some() {
-                20
-            } else {
-                200
-            }));
+            progress(&Status {
+                frame: controls.frame(),
+                paused: controls.paused(),
+                volume_db,
+                reconnecting: false,
+            });
+            std::thread::sleep(Duration::from_millis(50));
         }
-        progress(controls.frame.load(Ordering::Relaxed));
         // Let the device play out what it has buffered (its buffer is ~50 ms).
         std::thread::sleep(Duration::from_millis(150));
         Ok(ending)
     }
 }
 
-/// The fade applied when a session is stopped early.
-pub const FADE_SECS: f64 = 0.4;
+/// The start of the step after the one playing at `frame`, or the end of the session.
+fn next_step(timeline: &Timeline, frame: u64) -> u64 {
+    timeline
+        .steps
+        .iter()
+        .map(|s| s.frame)
+        .find(|&f| f > frame)
+        .unwrap_or(timeline.duration)
+}
+
+/// The start of the step playing at `frame`, or of the previous one in its first two seconds.
+fn restart_step(timeline: &Timeline, frame: u64) -> u64 {
+    let i = timeline.steps.partition_point(|s| s.frame <= frame);
+    let Some(current) = i.checked_sub(1) else {
+        return 0;
+    };
+    let start = timeline.steps[current].frame;
+    if frame - start < 2 * u64::from(timeline.rate) && current > 0 {
+        timeline.steps[current - 1].frame
+    } else {
+        start
+    }
+}
+
+/// Opens the default device, at `config` (rate, channels) when given. ALSA's own complaints on
+/// stderr are silenced while probing, so a machine without sound gets one clear line.
+fn open_sink(
+    faults: &Arc<Faults>,
+    config: Option<(u32, u16)>,
+) -> Result<MixerDeviceSink, LiveError> {
+    let seen = faults.clone();
+    let mut sink = quiet_stderr(|| {
+        DeviceSinkBuilder::from_default_device()
+            .map(|b| {
+                match config.and_then(|(r, c)| {
+                    Some((rodio::SampleRate::new(r)?, rodio::ChannelCount::new(c)?))
+                }) {
+                    Some((rate, channels)) => b.with_sample_rate(rate).with_channels(channels),
+                    None => b,
+                }
+            })
+            .map(|b| b.with_error_callback(move |e: rodio::cpal::Error| seen.report(&e)))
+            .and_then(|b| b.open_stream())
+    })
+    .map_err(|e| LiveError::NoDevice(e.to_string()))?;
+    sink.log_on_drop(false);
+    Ok(sink)
+}
 
 /// SIGINT and SIGTERM, caught as flags so a session can fade out and exit cleanly.
 #[derive(Debug, Default, Clone)]
@@ -198,5 +373,40 @@ fn quiet_stderr<T>(f: impl FnOnce() -> T) -> T {
         libc::dup2(saved, 2);
         libc::close(saved);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeline::StepStart;
+
+    fn timeline() -> Timeline {
+        let step = |frame| StepStart {
+            step: "s".into(),
+            title: "S".into(),
+            set: None,
+            frame,
+        };
+        Timeline {
+            rate: 100,
+            sets: 1,
+            events: vec![],
+            holds: vec![],
+            steps: vec![step(0), step(1000), step(3000)],
+            duration: 5000,
+        }
+    }
+
+    #[test]
+    fn next_and_restart_find_step_starts() {
+        let t = timeline();
+        assert_eq!(next_step(&t, 0), 1000);
+        assert_eq!(next_step(&t, 1500), 3000);
+        assert_eq!(next_step(&t, 3500), 5000);
+        assert_eq!(restart_step(&t, 1500), 1000);
+        // In a step's first two seconds, back to the previous step.
+        assert_eq!(restart_step(&t, 1100), 0);
+        assert_eq!(restart_step(&t, 50), 0);
     }
 }
