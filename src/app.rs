@@ -114,6 +114,10 @@ fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
         let clips = Clips::prepare(&pack, RENDER_RATE);
         let timeline = timeline::build(&script, &options, &clips.lengths(), RENDER_RATE)?;
         if cli.plan {
+            if let Some(name) = &cli.ambience {
+                // Not mixed into a plan, but a missing bed is an error now, not at play time.
+                pack.ambience(name, fallback.as_ref(), RENDER_RATE)?;
+            }
             let out = if cli.json {
                 plan::json(&timeline)
             } else {
@@ -121,7 +125,13 @@ fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
             };
             say(&out);
         } else if let Some(path) = &cli.render {
-            let mixer = Mixer::new(&timeline, &clips)?;
+            let mixer = with_ambience(
+                Mixer::new(&timeline, &clips)?,
+                cli,
+                &pack,
+                fallback.as_ref(),
+                &timeline,
+            )?;
             render(mixer, RENDER_RATE, RENDER_CHANNELS, path, || {
                 signals.ending().is_some()
             })?;
@@ -141,7 +151,13 @@ fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
     let mut player = Player::open()?;
     let clips = Clips::prepare(&pack, player.rate());
     let timeline = timeline::build(&script, &options, &clips.lengths(), player.rate())?;
-    let mixer = Mixer::new(&timeline, &clips)?;
+    let mixer = with_ambience(
+        Mixer::new(&timeline, &clips)?,
+        cli,
+        &pack,
+        fallback.as_ref(),
+        &timeline,
+    )?;
     let tones = (
         clips.by_cue[Chime::Pause.cue()].clone(),
         clips.by_cue[Chime::Resume.cue()].clone(),
@@ -178,6 +194,23 @@ fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
         }
     }
     Ok(ending)
+}
+
+/// Adds the `--ambience` bed, if asked for, to a mixer.
+fn with_ambience(
+    mixer: Mixer,
+    cli: &SessionArgs,
+    pack: &Pack,
+    fallback: Option<&Location>,
+    timeline: &Timeline,
+) -> Result<Mixer, Error> {
+    Ok(match &cli.ambience {
+        Some(name) => {
+            let bed = pack.ambience(name, fallback, timeline.rate)?;
+            mixer.with_bed(bed, cli.ambience_volume.unwrap_or(1.0), timeline)
+        }
+        None => mixer,
+    })
 }
 
 /// Prints a line to stdout; a closed pipe (`| head`) is not an error worth a panic.

@@ -137,6 +137,14 @@ pub struct SessionArgs {
     #[arg(long, value_name = "LEVEL", value_parser = parse_volume, allow_hyphen_values = true)]
     pub chime_volume: Option<f32>,
 
+    /// Loop the pack's ambience bed NAME under the session, ducked under the voice (e.g. ocean)
+    #[arg(long, value_name = "NAME")]
+    pub ambience: Option<String>,
+
+    /// Ambience level: dB (e.g. -6dB) or percent (e.g. 50%) [default: 0dB]
+    #[arg(long, value_name = "LEVEL", value_parser = parse_volume, allow_hyphen_values = true, requires = "ambience")]
+    pub ambience_volume: Option<f32>,
+
     /// Refuse a pack that lacks cues instead of taking them from the default voice
     #[arg(long)]
     pub strict: bool,

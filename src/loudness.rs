@@ -10,6 +10,9 @@ pub const VOICE_TARGET_LUFS: f64 = -20.0;
 /// Integrated loudness a pack's own chimes are matched to: that of the synthesized step chime,
 /// so chimes stay well below the voice whichever pack supplies them.
 pub const CHIME_TARGET_LUFS: f64 = -35.0;
+/// Integrated loudness an ambience bed is matched to: a quiet bed, 18 LU under the voice before
+/// it is ducked further under speech.
+pub const AMBIENCE_TARGET_LUFS: f64 = -38.0;
 /// No matched clip may peak above this (dBFS): voice plus chime then stays below full scale.
 pub const PEAK_CEILING_DBFS: f64 = -1.0;
 /// Below this a clip counts as silent (dBFS peak).

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use rodio::Source;
 
 use crate::pack::Clips;
-use crate::timeline::Timeline;
+use crate::timeline::{Layer, Timeline};
 
 /// Why a mixer could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +43,60 @@ struct Voice {
     gain: f32,
 }
 
+/// An ambience bed: looped under the whole session, faded in and out at its ends and ducked
+/// under every voice event.
+#[derive(Debug, Clone)]
+struct Bed {
+    samples: Arc<[f32]>,
+    gain: f32,
+    /// Voice events as (start, end) frames, sorted.
+    voices: Arc<[(u64, u64)]>,
+    /// Ramp lengths in frames.
+    attack: u64,
+    release: u64,
+    fade_in: u64,
+    fade_out: u64,
+}
+
+/// How far the bed drops under speech, and how fast (seconds).
+const DUCK_DB: f64 = -10.0;
+const DUCK_ATTACK: f64 = 0.3;
+const DUCK_RELEASE: f64 = 0.8;
+const BED_FADE_IN: f64 = 3.0;
+const BED_FADE_OUT: f64 = 4.0;
+
+impl Bed {
+    /// The bed's gain at `frame` of a session `end` frames long: edge fades times ducking.
+    fn gain_at(&self, frame: u64, end: u64) -> f32 {
+        let ramp = |x: u64, len: u64| {
+            if len == 0 {
+                1.0
+            } else {
+                (x as f32 / len as f32).min(1.0)
+            }
+        };
+        let edges = ramp(frame, self.fade_in).min(ramp(end.saturating_sub(frame), self.fade_out));
+        // How much speech is near: 1 inside a voice, ramping to 0 over the attack before it and
+        // the release after it.
+        let i = self.voices.partition_point(|&(start, _)| start <= frame);
+        let before = i.checked_sub(1).map_or(0.0, |j| {
+            let (_, stop) = self.voices[j];
+            if frame < stop {
+                1.0
+            } else {
+                1.0 - ramp(frame - stop, self.release)
+            }
+        });
+        let after = self
+            .voices
+            .get(i)
+            .map_or(0.0, |&(start, _)| 1.0 - ramp(start - frame, self.attack));
+        let duck = before.max(after);
+        let floor = crate::loudness::db_to_gain(DUCK_DB) as f32;
+        self.gain * edges * (1.0 - duck * (1.0 - floor))
+    }
+}
+
 /// Mixes a timeline's events into mono frames, for any range of frames.
 #[derive(Debug, Clone)]
 pub struct Mixer {
@@ -52,6 +106,7 @@ pub struct Mixer {
     active: Vec<Voice>,
     frame: u64,
     end: u64,
+    bed: Option<Bed>,
 }
 
 impl Mixer {
@@ -86,9 +141,32 @@ impl Mixer {
             active: Vec::with_capacity(most_at_once),
             frame: 0,
             end: timeline.duration,
+            bed: None,
         };
         mixer.seek(0);
         Ok(mixer)
+    }
+
+    /// Adds an ambience bed (mono, at the timeline's rate) at linear `gain`, looped under the
+    /// session and ducked under the timeline's voice events.
+    pub fn with_bed(mut self, samples: Arc<[f32]>, gain: f32, timeline: &Timeline) -> Mixer {
+        let frames = |s: f64| (s * f64::from(timeline.rate)) as u64;
+        let voices: Vec<(u64, u64)> = timeline
+            .events
+            .iter()
+            .filter(|e| e.layer == Layer::Voice)
+            .map(|e| (e.frame, e.end()))
+            .collect();
+        self.bed = (!samples.is_empty()).then(|| Bed {
+            samples,
+            gain,
+            voices: voices.into(),
+            attack: frames(DUCK_ATTACK),
+            release: frames(DUCK_RELEASE),
+            fade_in: frames(BED_FADE_IN),
+            fade_out: frames(BED_FADE_OUT),
+        });
+        self
     }
 
     /// Total length in frames.
@@ -162,6 +240,14 @@ impl Mixer {
             self.active.retain(|v| v.pos < v.clip.len());
             done += span;
             self.frame += span as u64;
+        }
+        if let Some(bed) = &self.bed {
+            let first = self.frame - n as u64;
+            let len = bed.samples.len() as u64;
+            for (i, o) in out.iter_mut().enumerate() {
+                let f = first + i as u64;
+                *o += bed.samples[(f % len) as usize] * bed.gain_at(f, self.end);
+            }
         }
         n
     }
@@ -517,7 +603,7 @@ impl Source for MixSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timeline::{Event, Layer};
+    use crate::timeline::Event;
     use std::collections::HashMap;
 
     fn timeline(events: Vec<(u64, &str)>, clips: &Clips) -> Timeline {
@@ -706,5 +792,40 @@ mod tests {
         let rest: Vec<f32> = src.collect();
         let last = *rest.last().unwrap();
         assert!((last - 0.5 * 1999.0 / 2000.0).abs() < 1e-6, "{last}");
+    }
+
+    #[test]
+    fn bed_loops_fades_and_ducks_under_voice() {
+        let c = clips();
+        // Voice "a" (10 frames) at 50; the session is 60 frames long.
+        let t = timeline(vec![(50, "a")], &c);
+        let bed: Arc<[f32]> = vec![1.0, 0.5].into();
+        let mut m = Mixer::new(&t, &c).unwrap().with_bed(bed, 0.5, &t);
+        let mut out = vec![0.0; 60];
+        m.fill(&mut out);
+        // At 100 Hz: fade in over 300 frames, attack 30, release 80, fade out 400 frames.
+        let b = m.bed.clone().unwrap();
+        let floor = crate::loudness::db_to_gain(DUCK_DB) as f32;
+        assert!((b.gain_at(55, 60) - 0.5 * (5.0 / 400.0) * floor).abs() < 1e-6);
+        assert!(
+            b.gain_at(10, 60) < b.gain_at(20, 60) + 1e-6,
+            "fade in rises"
+        );
+        // Before the attack window the bed is free; inside it, it is going down.
+        assert!((b.gain_at(15, 60) - 0.5 * (15.0 / 300.0)).abs() < 1e-6);
+        // (Here the fade-out toward the end at 60 is the smaller edge: 25 of 400 frames.)
+        let halfway = 0.5 * (25.0 / 400.0) * (1.0 - 0.5 * (1.0 - floor));
+        assert!((b.gain_at(35, 60) - halfway).abs() < 1e-6);
+        // The loop: frame 20 reads sample 0, frame 21 sample 1.
+        assert!((out[20] - b.gain_at(20, 60)).abs() < 1e-6);
+        assert!((out[21] - 0.5 * b.gain_at(21, 60)).abs() < 1e-6);
+        // Seeking gives the same bed samples.
+        let mut again = Mixer::new(&t, &c)
+            .unwrap()
+            .with_bed(vec![1.0, 0.5].into(), 0.5, &t);
+        again.seek(21);
+        let mut rest = vec![0.0; 39];
+        again.fill(&mut rest);
+        assert_eq!(rest, out[21..]);
     }
 }

@@ -15,7 +15,7 @@ use include_dir::{Dir, include_dir};
 use serde::Deserialize;
 
 use crate::chime::Chime;
-use crate::loudness::{self, CHIME_TARGET_LUFS, Level, VOICE_TARGET_LUFS};
+use crate::loudness::{self, AMBIENCE_TARGET_LUFS, CHIME_TARGET_LUFS, Level, VOICE_TARGET_LUFS};
 use crate::resample::{resample_aligned, resampler_delay};
 use crate::script::{Script, line_column};
 use crate::timeline::ClipLengths;
@@ -77,6 +77,16 @@ pub enum PackError {
         /// The decoder's message.
         message: String,
     },
+    /// No ambience bed of that name in the pack (or the default pack).
+    #[error("voice pack {pack:?} has no ambience {name:?} (it has: {available})")]
+    NoAmbience {
+        /// Pack name.
+        pack: String,
+        /// The bed asked for.
+        name: String,
+        /// The beds there are.
+        available: String,
+    },
     /// A clip decoded to no sound at all.
     #[error("{path}: clip for cue {cue:?} is empty")]
     Empty {
@@ -109,6 +119,9 @@ pub struct Manifest {
     pub synthesis: Option<String>,
     /// Clip file (relative to the pack folder) for each cue id.
     pub clips: BTreeMap<String, String>,
+    /// Optional ambience beds by name, looped under a session with `--ambience NAME`.
+    #[serde(default)]
+    pub ambience: BTreeMap<String, String>,
     /// Optional chime clips by chime name (`start`, `step`, `inhale`, `exhale`, `hold-end`, `end`,
     /// `pause`, `resume`).
     #[serde(default)]
@@ -348,6 +361,54 @@ impl Pack {
             clips,
             borrowed,
         })
+    }
+
+    /// Loads the ambience bed `name` from this pack, or else from `fallback`, matched to the
+    /// ambience loudness target and resampled to `rate`.
+    pub fn ambience(
+        &self,
+        name: &str,
+        fallback: Option<&Location>,
+        rate: u32,
+    ) -> Result<Arc<[f32]>, PackError> {
+        let mut available: Vec<String> = self.manifest.ambience.keys().cloned().collect();
+        let mut found = self
+            .manifest
+            .ambience
+            .get(name)
+            .map(|file| (self.location.clone(), file.clone()));
+        if found.is_none()
+            && let Some(other) = fallback
+        {
+            let m = Manifest::load(other)?;
+            available.extend(m.ambience.keys().cloned());
+            found = m
+                .ambience
+                .get(name)
+                .map(|file| (other.clone(), file.clone()));
+        }
+        let Some((location, file)) = found else {
+            available.dedup();
+            return Err(PackError::NoAmbience {
+                pack: self.manifest.name.clone(),
+                name: name.into(),
+                available: if available.is_empty() {
+                    "none".into()
+                } else {
+                    available.join(", ")
+                },
+            });
+        };
+        let clip = load_clip(&location, &format!("ambience {name}"), &file)?;
+        let gain = loudness::matching_gain(clip.level, AMBIENCE_TARGET_LUFS);
+        let delay = if clip.rate == rate {
+            0
+        } else {
+            resampler_delay(clip.rate, rate)
+        };
+        let mut samples = resample_aligned(&clip.samples, clip.rate, rate, delay);
+        samples.iter_mut().for_each(|s| *s *= gain);
+        Ok(samples.into())
     }
 
     /// Total length of the pack's voice clips, in seconds.

@@ -325,7 +325,22 @@ pub fn check(location: &Location, script: &Script, out: &mut String) -> Result<(
             ),
         );
     }
-    let known: Vec<&str> = entries.iter().filter_map(|(_, f)| f.as_deref()).collect();
+    let known: Vec<&str> = entries
+        .iter()
+        .filter_map(|(_, f)| f.as_deref())
+        .chain(manifest.ambience.values().map(String::as_str))
+        .collect();
+    for (name, file) in &manifest.ambience {
+        if !location.has(file) {
+            problems.push(format!("ambience {name:?}: missing file {file}"));
+        } else if let Err(e) = location
+            .read(file)
+            .map_err(|e| e.to_string())
+            .and_then(decode)
+        {
+            problems.push(format!("ambience {name:?}: {file}: cannot decode ({e})"));
+        }
+    }
     let unknown_files: Vec<String> = location
         .files()
         .into_iter()

@@ -196,3 +196,82 @@ fn onsets(x: &[i16], threshold: i16, quiet: usize) -> Vec<usize> {
     }
     found
 }
+
+/// The ambience bed, isolated as the difference of two renders, sits about 10 dB lower while the
+/// voice speaks than in the silences, fades in and out at the ends, and loops without a click.
+#[test]
+fn ambience_bed_is_ducked_under_the_voice() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--hold", "60", "--sets", "1", "--no-chimes", "-q"];
+    let plain = dir.path().join("plain.wav");
+    let bedded = dir.path().join("bed.wav");
+    bin(dir.path())
+        .args(args)
+        .arg("--render")
+        .arg(&plain)
+        .assert()
+        .success();
+    bin(dir.path())
+        .args(args)
+        .args(["--ambience", "ocean", "--render"])
+        .arg(&bedded)
+        .assert()
+        .success();
+    let (_, a) = read_wav(&plain);
+    let (_, b) = read_wav(&bedded);
+    assert_eq!(a.len(), b.len());
+    let bed: Vec<f64> = a
+        .chunks_exact(2)
+        .zip(b.chunks_exact(2))
+        .map(|(x, y)| f64::from(y[0] - x[0]) / 32768.0)
+        .collect();
+    let plan = plan_json(dir.path(), &args[..6]);
+    let mut speaking = vec![false; bed.len()];
+    for e in plan["events"].as_array().unwrap() {
+        let (f, n) = (
+            e["frame"].as_u64().unwrap() as usize,
+            e["frames"].as_u64().unwrap() as usize,
+        );
+        speaking[f..f + n].iter_mut().for_each(|s| *s = true);
+    }
+    // Compare settled stretches only: a second away from any change, and from the ends.
+    let mut settled = vec![true; bed.len()];
+    for i in 1..bed.len() {
+        if speaking[i] != speaking[i - 1] {
+            settled[i.saturating_sub(48_000)..(i + 48_000).min(bed.len())].fill(false);
+        }
+    }
+    let rms = |want: bool| {
+        let (mut sum, mut n) = (0.0, 0usize);
+        for i in 5 * 48_000..bed.len() - 5 * 48_000 {
+            if settled[i] && speaking[i] == want {
+                sum += bed[i] * bed[i];
+                n += 1;
+            }
+        }
+        assert!(n > 48_000, "too little to measure");
+        (sum / n as f64).sqrt()
+    };
+    let ducked_db = 20.0 * (rms(true) / rms(false)).log10();
+    eprintln!(
+        "ambience: free {:.1} dBFS RMS, ducked by {ducked_db:.1} dB",
+        20.0 * rms(false).log10()
+    );
+    assert!((-13.0..=-7.0).contains(&ducked_db), "{ducked_db:.1} dB");
+    // Fades: the very first and last samples are silent.
+    assert!(bed[..48].iter().all(|s| s.abs() < 0.002));
+    assert!(bed[bed.len() - 48..].iter().all(|s| s.abs() < 0.002));
+    // The loop seam (the bed is 48 s long) is no louder a step than the second before it.
+    let seam = 48 * 48_000;
+    let steps = |from: usize, to: usize| {
+        bed[from..to]
+            .windows(2)
+            .map(|w| (w[1] - w[0]).abs())
+            .fold(0.0, f64::max)
+    };
+    let (before, at) = (
+        steps(seam - 48_000, seam - 100),
+        steps(seam - 100, seam + 100),
+    );
+    assert!(at <= before * 1.5, "seam step {at} vs {before} before it");
+}

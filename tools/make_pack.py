@@ -892,6 +892,11 @@ def write_metadata(out: Path, pack: str, engine, cues: list[Cue], args_str: str,
         "[clips]",
     ]
     lines += [f"{toml_str(c.cue)} = {toml_str(c.cue + '.ogg')}" for c in cues]
+    # Ambience beds made by tools/make_ambience.py (ambience-NAME.ogg) are listed by name.
+    beds = sorted(out.glob("ambience-*.ogg"))
+    if beds:
+        lines += ["", "# Ambience beds (tools/make_ambience.py), for --ambience NAME", "[ambience]"]
+        lines += [f"{toml_str(b.stem[len('ambience-'):])} = {toml_str(b.name)}" for b in beds]
     (out / "pack.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     lic = [f"Voice pack '{pack}' for balasana-audio", "=" * 60, ""] + meta.licence_body
