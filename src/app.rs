@@ -125,13 +125,7 @@ fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
             };
             say(&out);
         } else if let Some(path) = &cli.render {
-            let mixer = with_ambience(
-                Mixer::new(&timeline, &clips)?,
-                cli,
-                &pack,
-                fallback.as_ref(),
-                &timeline,
-            )?;
+            let mixer = mixer(&clips, &timeline, cli, &pack, fallback.as_ref())?;
             render(mixer, RENDER_RATE, RENDER_CHANNELS, path, || {
                 signals.ending().is_some()
             })?;
@@ -151,13 +145,7 @@ fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
     let mut player = Player::open()?;
     let clips = Clips::prepare(&pack, player.rate());
     let timeline = timeline::build(&script, &options, &clips.lengths(), player.rate())?;
-    let mixer = with_ambience(
-        Mixer::new(&timeline, &clips)?,
-        cli,
-        &pack,
-        fallback.as_ref(),
-        &timeline,
-    )?;
+    let mixer = mixer(&clips, &timeline, cli, &pack, fallback.as_ref())?;
     let tones = (
         clips.by_cue[Chime::Pause.cue()].clone(),
         clips.by_cue[Chime::Resume.cue()].clone(),
@@ -196,14 +184,15 @@ fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
     Ok(ending)
 }
 
-/// Adds the `--ambience` bed, if asked for, to a mixer.
-fn with_ambience(
-    mixer: Mixer,
+/// The mixer for a timeline, with the `--ambience` bed if one is asked for.
+fn mixer(
+    clips: &Clips,
+    timeline: &Timeline,
     cli: &SessionArgs,
     pack: &Pack,
     fallback: Option<&Location>,
-    timeline: &Timeline,
 ) -> Result<Mixer, Error> {
+    let mixer = Mixer::new(timeline, clips)?;
     Ok(match &cli.ambience {
         Some(name) => {
             let bed = pack.ambience(name, fallback, timeline.rate)?;

@@ -108,23 +108,6 @@ fn player(dir: &Path, args: &[&str]) -> Command {
     c
 }
 
-/// Frames where the level first exceeds `threshold` after at least `quiet` silent frames.
-fn onsets(x: &[i16], threshold: u16, quiet: usize) -> Vec<usize> {
-    let mut found = Vec::new();
-    let mut silent = quiet;
-    for (i, &s) in x.iter().enumerate() {
-        if s.unsigned_abs() > threshold {
-            if silent >= quiet {
-                found.push(i);
-            }
-            silent = 0;
-        } else if s.unsigned_abs() < 60 {
-            silent += 1;
-        }
-    }
-    found
-}
-
 #[test]
 fn played_onsets_match_the_plan_within_two_ms() {
     let _sink = SINK.lock().unwrap_or_else(|p| p.into_inner());

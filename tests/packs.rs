@@ -164,23 +164,6 @@ fn volume_options_scale_each_layer() {
         .stderr(contains("outside 0% to 100%"));
 }
 
-/// Onsets of a render, each the first sample over `threshold` after `quiet` silent frames.
-fn onsets(x: &[i16], threshold: u16, quiet: usize) -> Vec<usize> {
-    let mut found = Vec::new();
-    let mut silent = quiet;
-    for (i, &s) in x.iter().enumerate() {
-        if s.unsigned_abs() > threshold {
-            if silent >= quiet {
-                found.push(i);
-            }
-            silent = 0;
-        } else if s.unsigned_abs() < 40 {
-            silent += 1;
-        }
-    }
-    found
-}
-
 /// Builds a pack whose every clip is a copy of `fixture`, renders a short voice-only session and
 /// returns (planned frames, measured onsets).
 fn render_fixture_pack(fixture: &str) -> (Vec<i64>, Vec<i64>) {
@@ -207,28 +190,10 @@ fn render_fixture_pack(fixture: &str) -> (Vec<i64>, Vec<i64>) {
         "1",
         "--no-chimes",
     ];
-    let plan = plan_json(dir.path(), &args);
-    let wav = dir.path().join("f.wav");
-    bin(dir.path())
-        .args(args)
-        .arg("--render")
-        .arg(&wav)
-        .arg("-q")
-        .assert()
-        .success();
-    let (_, samples) = read_wav(&wav);
-    let left: Vec<i16> = samples.chunks_exact(2).map(|f| f[0]).collect();
-    let planned = plan["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["frame"].as_i64().unwrap())
-        .collect();
-    let found = onsets(&left, 1500, 2400)
-        .into_iter()
-        .map(|f| f as i64)
-        .collect();
-    (planned, found)
+    let (planned, left) = plan_and_render(dir.path(), &args);
+    let found = onsets(&left, 1500, 2400);
+    let as_i64 = |v: Vec<usize>| v.into_iter().map(|f| f as i64).collect();
+    (as_i64(planned), as_i64(found))
 }
 
 #[test]

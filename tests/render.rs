@@ -120,26 +120,9 @@ fn measured_onsets_match_the_plan_exactly() {
         "10",
         "--no-chimes",
     ];
-    let plan = plan_json(dir.path(), &args);
-    let wav = dir.path().join("b.wav");
-    bin(dir.path())
-        .args(args)
-        .arg("--render")
-        .arg(&wav)
-        .arg("-q")
-        .assert()
-        .success();
-    let (_, samples) = read_wav(&wav);
-    let mono: Vec<i16> = samples.chunks_exact(2).map(|f| f[0]).collect();
-    let onsets = onsets(&mono, 1000, 480);
-    let planned: Vec<usize> = plan["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["frame"].as_u64().unwrap() as usize)
-        .collect();
+    let (planned, left) = plan_and_render(dir.path(), &args);
     assert!(planned.len() > 40, "{}", planned.len());
-    assert_eq!(onsets, planned);
+    assert_eq!(onsets(&left, 1000, 480), planned);
 }
 
 /// Resampled packs (22.05 kHz stereo here) keep onsets to within a frame.
@@ -156,45 +139,12 @@ fn resampled_pack_onsets_stay_within_a_frame() {
         "1",
         "--no-chimes",
     ];
-    let plan = plan_json(dir.path(), &args);
-    let wav = dir.path().join("l.wav");
-    bin(dir.path())
-        .args(args)
-        .arg("--render")
-        .arg(&wav)
-        .arg("-q")
-        .assert()
-        .success();
-    let (_, samples) = read_wav(&wav);
-    let mono: Vec<i16> = samples.chunks_exact(2).map(|f| f[0]).collect();
-    let found = onsets(&mono, 4000, 480);
-    let planned: Vec<i64> = plan["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["frame"].as_u64().unwrap() as i64)
-        .collect();
+    let (planned, left) = plan_and_render(dir.path(), &args);
+    let found = onsets(&left, 4000, 480);
     assert_eq!(found.len(), planned.len());
     for (f, p) in found.iter().zip(&planned) {
-        assert!((*f as i64 - p).abs() <= 1, "onset {f} vs plan {p}");
+        assert!(f.abs_diff(*p) <= 1, "onset {f} vs plan {p}");
     }
-}
-
-/// Frames where the level first exceeds `threshold` after at least `quiet` silent frames.
-fn onsets(x: &[i16], threshold: i16, quiet: usize) -> Vec<usize> {
-    let mut found = Vec::new();
-    let mut silent = quiet;
-    for (i, &s) in x.iter().enumerate() {
-        if s.unsigned_abs() > threshold.unsigned_abs() {
-            if silent >= quiet {
-                found.push(i);
-            }
-            silent = 0;
-        } else if s.unsigned_abs() < 40 {
-            silent += 1;
-        }
-    }
-    found
 }
 
 /// The ambience bed, isolated as the difference of two renders, sits about 10 dB lower while the

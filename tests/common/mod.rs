@@ -106,3 +106,43 @@ pub fn plan_json(dir: &Path, args: &[&str]) -> serde_json::Value {
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// Frames where the level first exceeds `threshold` after at least `quiet` frames under a
+/// near-silence floor: the onsets of sounds separated by silence.
+pub fn onsets(x: &[i16], threshold: u16, quiet: usize) -> Vec<usize> {
+    let mut found = Vec::new();
+    let mut silent = quiet;
+    for (i, &s) in x.iter().enumerate() {
+        if s.unsigned_abs() > threshold {
+            if silent >= quiet {
+                found.push(i);
+            }
+            silent = 0;
+        } else if s.unsigned_abs() < 60 {
+            silent += 1;
+        }
+    }
+    found
+}
+
+/// Plans and renders the same session in `dir`: (planned event frames, rendered left channel).
+pub fn plan_and_render(dir: &Path, args: &[&str]) -> (Vec<usize>, Vec<i16>) {
+    let plan = plan_json(dir, args);
+    let wav = dir.join("session.wav");
+    bin(dir)
+        .args(args)
+        .arg("--render")
+        .arg(&wav)
+        .arg("-q")
+        .assert()
+        .success();
+    let (_, samples) = read_wav(&wav);
+    let left = samples.chunks_exact(2).map(|f| f[0]).collect();
+    let planned = plan["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["frame"].as_u64().unwrap() as usize)
+        .collect();
+    (planned, left)
+}
