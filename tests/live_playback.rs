@@ -19,8 +19,14 @@ const RATE: usize = 48_000;
 /// The tests share one sink: one at a time.
 static SINK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// The sound card, for one test at a time; `None` (the test skips) when there is none.
+fn sound_card() -> Option<std::sync::MutexGuard<'static, ()>> {
+    let guard = SINK.lock().unwrap_or_else(|p| p.into_inner());
+    require_sound_card().then_some(guard)
+}
+
 /// Whether the virtual sound card is there; otherwise why not.
-fn sound_card() -> Result<(), String> {
+fn sound_card_state() -> Result<(), String> {
     let ok = Command::new("pactl")
         .arg("info")
         .stdout(Stdio::null())
@@ -43,7 +49,7 @@ fn sound_card() -> Result<(), String> {
 
 /// Skips (prints why) or, under CI, fails when there is no sound card.
 fn require_sound_card() -> bool {
-    match sound_card() {
+    match sound_card_state() {
         Ok(()) => true,
         Err(why) if std::env::var_os("CI").is_some() => {
             panic!(
@@ -110,10 +116,7 @@ fn player(dir: &Path, args: &[&str]) -> Command {
 
 #[test]
 fn played_onsets_match_the_plan_within_two_ms() {
-    let _sink = SINK.lock().unwrap_or_else(|p| p.into_inner());
-    if !require_sound_card() {
-        return;
-    }
+    let Some(_sink) = sound_card() else { return };
     let dir = tempfile::tempdir().unwrap();
     make_pack(dir.path(), "bursts", 48_000, 1, 0.25, &[]);
     let args = [
@@ -186,10 +189,7 @@ fn played_onsets_match_the_plan_within_two_ms() {
 
 #[test]
 fn ctrl_c_fades_out_and_exits_130() {
-    let _sink = SINK.lock().unwrap_or_else(|p| p.into_inner());
-    if !require_sound_card() {
-        return;
-    }
+    let Some(_sink) = sound_card() else { return };
     let dir = tempfile::tempdir().unwrap();
     // Long, steady clips: whenever the signal lands, a clip is sounding.
     make_pack(dir.path(), "tones", 48_000, 1, 6.0, &[]);
@@ -274,10 +274,7 @@ fn longest_gap(plan: &serde_json::Value) -> (f64, f64) {
 
 #[test]
 fn space_pauses_and_resumes_exactly_where_it_paused() {
-    let _sink = SINK.lock().unwrap_or_else(|p| p.into_inner());
-    if !require_sound_card() {
-        return;
-    }
+    let Some(_sink) = sound_card() else { return };
     let dir = tempfile::tempdir().unwrap();
     make_pack(dir.path(), "bursts", 48_000, 1, 0.25, &[]);
     let args = [
@@ -359,10 +356,7 @@ fn space_pauses_and_resumes_exactly_where_it_paused() {
 
 #[test]
 fn keys_quit_and_ctrl_c_in_raw_mode() {
-    let _sink = SINK.lock().unwrap_or_else(|p| p.into_inner());
-    if !require_sound_card() {
-        return;
-    }
+    let Some(_sink) = sound_card() else { return };
     let dir = tempfile::tempdir().unwrap();
     make_pack(dir.path(), "tones", 48_000, 1, 2.0, &[]);
     for (key, code) in [(b'q', 0), (3u8, 130)] {
@@ -427,10 +421,7 @@ fn wait_with_cpu(child: Child) -> (Option<i32>, f64) {
 
 #[test]
 fn audio_server_lost_mid_session_recovers_or_ends_cleanly() {
-    let _sink = SINK.lock().unwrap_or_else(|p| p.into_inner());
-    if !require_sound_card() {
-        return;
-    }
+    let Some(_sink) = sound_card() else { return };
     if audio_server_pid().is_none() {
         assert!(
             std::env::var_os("CI").is_none(),
