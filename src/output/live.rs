@@ -198,6 +198,7 @@ impl Player {
         let (mut blocks, mut moved) = (0, Instant::now());
         let mut errors_then = self.faults.count.load(Ordering::Relaxed);
         let mut last_fault = None;
+        let mut jumped: Option<(u64, Instant)> = None;
         while !controls.finished() {
             // The device: survive hiccups; reopen a lost or stalled one and carry on.
             let now_blocks = controls.blocks();
@@ -242,11 +243,19 @@ impl Player {
                 controls.stop();
             }
             while let Some(request) = requests.and_then(|r| r.try_recv().ok()) {
-                let frame = controls.frame();
+                // A jump lands at the next block; until then, repeated presses count from it.
+                let frame = match jumped {
+                    Some((to, at)) if at.elapsed() < Duration::from_millis(500) => to,
+                    _ => controls.frame(),
+                };
+                let mut jump = |to: u64| {
+                    controls.seek(to);
+                    jumped = Some((to, Instant::now()));
+                };
                 match request {
                     Request::TogglePause => controls.set_paused(!controls.paused()),
-                    Request::Next => controls.seek(next_step(timeline, frame)),
-                    Request::Restart => controls.seek(restart_step(timeline, frame)),
+                    Request::Next => jump(next_step(timeline, frame)),
+                    Request::Restart => jump(restart_step(timeline, frame)),
                     Request::Louder | Request::Softer => {
                         let step = if request == Request::Louder {
                             VOLUME_STEP_DB
