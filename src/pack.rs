@@ -257,6 +257,22 @@ impl Clip {
     pub fn seconds(&self) -> f64 {
         self.samples.len() as f64 / f64::from(self.rate)
     }
+
+    /// The clip matched to `target` LUFS and resampled to `rate`; `delays` keeps the resampler
+    /// delay measured for each source rate, so it is measured once per rate pair.
+    fn prepared(&self, target: f64, rate: u32, delays: &mut HashMap<u32, usize>) -> Arc<[f32]> {
+        let delay = *delays.entry(self.rate).or_insert_with(|| {
+            if self.rate == rate {
+                0
+            } else {
+                resampler_delay(self.rate, rate)
+            }
+        });
+        let gain = loudness::matching_gain(self.level, target);
+        let mut samples = resample_aligned(&self.samples, self.rate, rate, delay);
+        samples.iter_mut().for_each(|s| *s *= gain);
+        samples.into()
+    }
 }
 
 impl Manifest {
@@ -400,24 +416,7 @@ impl Pack {
             });
         };
         let clip = load_clip(&location, &format!("ambience {name}"), &file)?;
-        let gain = loudness::matching_gain(clip.level, AMBIENCE_TARGET_LUFS);
-        let delay = if clip.rate == rate {
-            0
-        } else {
-            resampler_delay(clip.rate, rate)
-        };
-        let mut samples = resample_aligned(&clip.samples, clip.rate, rate, delay);
-        samples.iter_mut().for_each(|s| *s *= gain);
-        Ok(samples.into())
-    }
-
-    /// Total length of the pack's voice clips, in seconds.
-    pub fn speech_seconds(&self) -> f64 {
-        self.clips
-            .iter()
-            .filter(|(cue, _)| !cue.starts_with("chime-"))
-            .map(|(_, c)| c.seconds())
-            .sum()
+        Ok(clip.prepared(AMBIENCE_TARGET_LUFS, rate, &mut HashMap::new()))
     }
 }
 
@@ -469,25 +468,15 @@ impl Clips {
     /// Matches every clip's loudness to its target (voice or chime), resamples to `rate`, and
     /// adds synthesized chimes where the pack has none.
     pub fn prepare(pack: &Pack, rate: u32) -> Clips {
-        let mut delays: HashMap<u32, usize> = HashMap::new();
+        let mut delays = HashMap::new();
         let mut by_cue: HashMap<String, Arc<[f32]>> = HashMap::with_capacity(pack.clips.len());
         for (cue, clip) in &pack.clips {
-            let delay = *delays.entry(clip.rate).or_insert_with(|| {
-                if clip.rate == rate {
-                    0
-                } else {
-                    resampler_delay(clip.rate, rate)
-                }
-            });
             let target = if cue.starts_with("chime-") {
                 CHIME_TARGET_LUFS
             } else {
                 VOICE_TARGET_LUFS
             };
-            let gain = loudness::matching_gain(clip.level, target);
-            let mut samples = resample_aligned(&clip.samples, clip.rate, rate, delay);
-            samples.iter_mut().for_each(|s| *s *= gain);
-            by_cue.insert(cue.clone(), samples.into());
+            by_cue.insert(cue.clone(), clip.prepared(target, rate, &mut delays));
         }
         for chime in Chime::ALL {
             by_cue
