@@ -242,3 +242,39 @@ fn no_audio_device_is_one_clear_line_within_a_second() {
     // Startup decodes the pack (a debug build here); the device probe itself is quick.
     assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
 }
+
+#[test]
+fn interrupted_render_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("long.wav");
+    // About an hour of audio: far longer to render than the moment before the signal.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_balasana-audio"))
+        .current_dir(dir.path())
+        .args([
+            "--hold", "600", "--sets", "5", "--rest", "300", "-q", "--render",
+        ])
+        .arg(&target)
+        .spawn()
+        .unwrap();
+    // Wait until the temporary file exists, so the signal lands mid-render.
+    let started = Instant::now();
+    while !std::fs::read_dir(dir.path())
+        .unwrap()
+        .any(|e| e.unwrap().file_name().to_string_lossy().contains("partial"))
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "render never started"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(!target.exists());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "leftovers"
+    );
+}
