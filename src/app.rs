@@ -60,7 +60,6 @@ impl Error {
             Error::Script(_) => 3,
             Error::Pack(_) | Error::Timeline(_) | Error::Mix(_) => 4,
             Error::Live(_) => 5,
-            Error::Render(RenderError::Interrupted { .. }) => 130,
             Error::Render(_) => 6,
             Error::Packs(e) => e.exit_code(),
             Error::Signals(_) => 1,
@@ -126,9 +125,16 @@ fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
             say(&out);
         } else if let Some(path) = &cli.render {
             let mixer = mixer(&clips, &timeline, cli, &pack, fallback.as_ref())?;
-            render(mixer, RENDER_RATE, RENDER_CHANNELS, path, || {
+            match render(mixer, RENDER_RATE, RENDER_CHANNELS, path, || {
                 signals.ending().is_some()
-            })?;
+            }) {
+                // Stopped by a signal: say so, and end as live playback does (130 or 143).
+                Err(e @ RenderError::Interrupted { .. }) => {
+                    eprintln!("balasana-audio: {e}");
+                    return Ok(signals.ending().unwrap_or(Ending::Interrupted));
+                }
+                result => result?,
+            }
             if !cli.quiet {
                 say(&format!(
                     "wrote {} ({} of audio, {} Hz, {} channels)",

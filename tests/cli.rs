@@ -244,7 +244,7 @@ fn no_audio_device_is_one_clear_line_within_a_second() {
 }
 
 #[test]
-fn interrupted_render_leaves_nothing_behind() {
+fn terminated_render_exits_143_and_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("long.wav");
     // About an hour of audio: far longer to render than the moment before the signal.
@@ -268,9 +268,9 @@ fn interrupted_render_leaves_nothing_behind() {
         );
         std::thread::sleep(Duration::from_millis(5));
     }
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
+    assert_eq!(status.code(), Some(143));
     assert!(!target.exists());
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
