@@ -118,17 +118,17 @@ fn player(dir: &Path, args: &[&str]) -> Command {
 fn played_onsets_match_the_plan_within_two_ms() {
     let Some(_sink) = sound_card() else { return };
     let dir = tempfile::tempdir().unwrap();
-    make_pack(dir.path(), "bursts", 48_000, 1, 0.25, &[]);
+    let (short, script) = short_script();
+    make_pack_for(&short, dir.path(), "bursts", 48_000, 1, 0.25, &[]);
+    let script = script.to_str().unwrap();
     let args = [
+        "--script",
+        script,
         "--pack",
         "bursts",
         "--hold",
         "20",
-        "--sets",
-        "1",
         "--no-chimes",
-        "--breath",
-        "2:3",
     ];
     let plan = plan_json(dir.path(), &args);
     let planned: Vec<f64> = plan["events"]
@@ -283,17 +283,17 @@ fn longest_gap(plan: &serde_json::Value) -> (f64, f64) {
 fn space_pauses_and_resumes_exactly_where_it_paused() {
     let Some(_sink) = sound_card() else { return };
     let dir = tempfile::tempdir().unwrap();
-    make_pack(dir.path(), "bursts", 48_000, 1, 0.25, &[]);
+    let (short, script) = short_script();
+    make_pack_for(&short, dir.path(), "bursts", 48_000, 1, 0.25, &[]);
+    let script = script.to_str().unwrap();
     let args = [
+        "--script",
+        script,
         "--pack",
         "bursts",
         "--hold",
-        "30",
-        "--sets",
-        "1",
+        "20",
         "--no-chimes",
-        "--lead-in",
-        "0",
     ];
     let plan = plan_json(dir.path(), &args);
     let planned: Vec<f64> = plan["events"]

@@ -62,12 +62,32 @@ pub fn make_pack(
     seconds: f64,
     skip: &[&str],
 ) -> PathBuf {
+    make_pack_for(&script(), dir, name, rate, channels, seconds, skip)
+}
+
+/// The short session script of the live tests, and its path.
+pub fn short_script() -> (Script, PathBuf) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/short-session.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    (Script::parse(&text, "short-session.toml").unwrap(), path)
+}
+
+/// [`make_pack`] for the cues of any script.
+pub fn make_pack_for(
+    script: &Script,
+    dir: &Path,
+    name: &str,
+    rate: u32,
+    channels: u16,
+    seconds: f64,
+    skip: &[&str],
+) -> PathBuf {
     let folder = dir.join("audio").join(name);
     std::fs::create_dir_all(&folder).unwrap();
     let mut toml = format!(
         "name = \"{name}\"\nlanguage = \"en-US\"\nvoice = \"test bursts\"\nlicence = \"CC0-1.0\"\ncredits = \"tests\"\n\n[clips]\n"
     );
-    for (i, line) in script().lines().enumerate() {
+    for (i, line) in script.lines().enumerate() {
         if skip.contains(&line.cue.as_str()) {
             continue;
         }
