@@ -114,29 +114,32 @@ fn player(dir: &Path, args: &[&str]) -> Command {
     c
 }
 
-#[test]
-fn played_onsets_match_the_plan_within_two_ms() {
-    let Some(_sink) = sound_card() else { return };
-    let dir = tempfile::tempdir().unwrap();
+/// The short test script with a pack of 0.25 s bursts in `dir`, voice only: the arguments that
+/// play it, its plan, and the planned start of every event in seconds.
+fn short_session(dir: &Path) -> (Vec<String>, serde_json::Value, Vec<f64>) {
     let (short, script) = short_script();
-    make_pack_for(&short, dir.path(), "bursts", 48_000, 1, 0.25, &[]);
-    let script = script.to_str().unwrap();
-    let args = [
-        "--script",
-        script,
-        "--pack",
-        "bursts",
-        "--hold",
-        "20",
-        "--no-chimes",
-    ];
-    let plan = plan_json(dir.path(), &args);
-    let planned: Vec<f64> = plan["events"]
+    make_pack_for(&short, dir, "bursts", 48_000, 1, 0.25, &[]);
+    let args: Vec<String> = ["--script", script.to_str().unwrap(), "--pack", "bursts"]
+        .into_iter()
+        .chain(["--hold", "20", "--no-chimes"])
+        .map(str::to_owned)
+        .collect();
+    let plan = plan_json(dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    let planned = plan["events"]
         .as_array()
         .unwrap()
         .iter()
         .map(|e| e["start"].as_f64().unwrap())
         .collect();
+    (args, plan, planned)
+}
+
+#[test]
+fn played_onsets_match_the_plan_within_two_ms() {
+    let Some(_sink) = sound_card() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (args, plan, planned) = short_session(dir.path());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let length = plan["duration"].as_f64().unwrap();
 
     let rec = Recorder::start();
@@ -283,25 +286,8 @@ fn longest_gap(plan: &serde_json::Value) -> (f64, f64) {
 fn space_pauses_and_resumes_exactly_where_it_paused() {
     let Some(_sink) = sound_card() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let (short, script) = short_script();
-    make_pack_for(&short, dir.path(), "bursts", 48_000, 1, 0.25, &[]);
-    let script = script.to_str().unwrap();
-    let args = [
-        "--script",
-        script,
-        "--pack",
-        "bursts",
-        "--hold",
-        "20",
-        "--no-chimes",
-    ];
-    let plan = plan_json(dir.path(), &args);
-    let planned: Vec<f64> = plan["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["start"].as_f64().unwrap())
-        .collect();
+    let (args, plan, planned) = short_session(dir.path());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (gap_start, gap_end) = longest_gap(&plan);
     assert!(
         gap_end - gap_start > 3.0,
