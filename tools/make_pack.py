@@ -459,7 +459,33 @@ def _flite_general_licence(text: str) -> str | None:
     return m.group(1).strip("\n") if m else None
 
 
-class FliteEngine:
+class CommandEngine:
+    """An engine run as a command per line (flite, espeak-ng): subclasses set `package` (the
+    Debian package and program name), `exe`, `arg`, `version`, `deb_version`, and `command()`."""
+
+    package = ""
+
+    def command(self, text: str, out: str) -> list[str]:
+        raise NotImplementedError
+
+    def command_str(self) -> str:
+        return shlex.join(self.command("TEXT", "OUT.wav"))
+
+    def _run(self, text: str) -> tuple[np.ndarray, int]:
+        return run_to_wav(lambda out: [self.exe] + self.command(text, out)[1:], text)
+
+    def describe(self) -> str:
+        return (f"{self.package} {self.version} (Debian {self.package} {self.deb_version}), "
+                f"voice {self.arg} ({self.rate} Hz): {self.command_str()}")
+
+    def synthesize(self, text: str) -> np.ndarray:
+        x, rate = self._run(text)
+        if rate != self.rate:
+            sys.exit(f"{self.package} changed its sample rate ({rate} Hz, expected {self.rate} Hz)")
+        return x
+
+
+class FliteEngine(CommandEngine):
     kind = "flite"
     package = "flite"
 
@@ -483,21 +509,6 @@ class FliteEngine:
         return ["flite", "-voice", self.arg, "--setf",
                 f"duration_stretch={FLITE_DURATION_STRETCH:g}", "-t", text, "-o", out]
 
-    def command_str(self) -> str:
-        return shlex.join(self.command("TEXT", "OUT.wav"))
-
-    def _run(self, text: str) -> tuple[np.ndarray, int]:
-        return run_to_wav(lambda out: [self.exe] + self.command(text, out)[1:], text)
-
-    def describe(self) -> str:
-        return (f"flite {self.version} (Debian flite {self.deb_version}), voice {self.arg} "
-                f"({self.rate} Hz): {self.command_str()}")
-
-    def synthesize(self, text: str) -> np.ndarray:
-        x, rate = self._run(text)
-        if rate != self.rate:
-            sys.exit(f"flite changed its sample rate ({rate} Hz, expected {self.rate} Hz)")
-        return x
 
     def meta(self) -> PackMeta:
         name = Path(self.arg).stem if Path(self.arg).exists() else self.arg
@@ -575,7 +586,7 @@ class FliteEngine:
 # espeak ------------------------------------------------------------------------------------------
 
 
-class EspeakEngine:
+class EspeakEngine(CommandEngine):
     kind = "espeak"
     package = "espeak-ng"
 
@@ -600,21 +611,6 @@ class EspeakEngine:
         return ["espeak-ng", "-v", self.arg, "-s", str(ESPEAK_SPEED), "-w", out,
                 " " + text if text.startswith("-") else text]
 
-    def command_str(self) -> str:
-        return shlex.join(self.command("TEXT", "OUT.wav"))
-
-    def _run(self, text: str) -> tuple[np.ndarray, int]:
-        return run_to_wav(lambda out: [self.exe] + self.command(text, out)[1:], text)
-
-    def describe(self) -> str:
-        return (f"espeak-ng {self.version} (Debian espeak-ng {self.deb_version}), voice {self.arg} "
-                f"({self.rate} Hz): {self.command_str()}")
-
-    def synthesize(self, text: str) -> np.ndarray:
-        x, rate = self._run(text)
-        if rate != self.rate:
-            sys.exit(f"espeak-ng changed its sample rate ({rate} Hz, expected {self.rate} Hz)")
-        return x
 
     def _language(self) -> str:
         code = self.arg.split("+")[0]
