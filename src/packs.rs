@@ -192,15 +192,22 @@ const LONG_SILENCE: f64 = 0.5;
 /// Samples at or above this magnitude count as clipped.
 const CLIP_LEVEL: f32 = 0.999;
 
-/// Seconds of silence before and after the sound: below 40 dB under the clip's peak (and under
-/// −60 dBFS at least).
+/// Seconds of silence before and after the sound (see [`sound_span`]).
 fn silences(clip: &Clip) -> (f64, f64) {
-    let floor = loudness::db_to_gain((clip.level.peak_dbfs - 40.0).max(SILENCE_DBFS)) as f32;
-    let loud = |s: &f32| s.abs() > floor;
-    let first = clip.samples.iter().position(loud).unwrap_or(0);
-    let last = clip.samples.iter().rposition(loud).unwrap_or(0);
+    let (first, last) = sound_span(clip).unwrap_or((0, 0));
     let secs = |n: usize| n as f64 / f64::from(clip.rate);
     (secs(first), secs(clip.samples.len() - 1 - last))
+}
+
+/// The first and last samples that are sound rather than silence: above 40 dB under the clip's
+/// peak (and above −60 dBFS at least). `None` for a silent clip.
+fn sound_span(clip: &Clip) -> Option<(usize, usize)> {
+    let floor = loudness::db_to_gain((clip.level.peak_dbfs - 40.0).max(SILENCE_DBFS)) as f32;
+    let loud = |s: &f32| s.abs() > floor;
+    Some((
+        clip.samples.iter().position(loud)?,
+        clip.samples.iter().rposition(loud)?,
+    ))
 }
 
 /// Checks a pack against the script and writes a report; an error when it cannot play it.
@@ -694,12 +701,7 @@ fn synth(
 /// Trims silence (keeping 60 ms before and 120 ms after the sound), matches loudness to the voice
 /// target with peaks at most −3 dBFS, and fades the ends over 5 ms.
 fn finish(clip: &Clip) -> Vec<f32> {
-    let floor = loudness::db_to_gain((clip.level.peak_dbfs - 40.0).max(SILENCE_DBFS)) as f32;
-    let loud = |s: &f32| s.abs() > floor;
-    let (Some(first), Some(last)) = (
-        clip.samples.iter().position(loud),
-        clip.samples.iter().rposition(loud),
-    ) else {
+    let Some((first, last)) = sound_span(clip) else {
         return Vec::new();
     };
     let rate = clip.rate as usize;
