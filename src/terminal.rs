@@ -136,8 +136,8 @@ impl<'a> Progress<'a> {
         }
         let t = self.timeline;
         let frame = status.frame;
-        let step_index = t.steps.partition_point(|s| s.frame <= frame).checked_sub(1);
-        let step = t.step_at(frame);
+        let step_index = t.step_index_at(frame);
+        let step = step_index.map(|i| &t.steps[i]);
         let title = step.map_or("", |s| s.title.as_str());
         let set = step
             .and_then(|s| s.set)

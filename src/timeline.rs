@@ -141,10 +141,11 @@ impl Timeline {
         frames as f64 / f64::from(self.rate)
     }
 
-    /// The step playing at `frame`.
-    pub fn step_at(&self, frame: u64) -> Option<&StepStart> {
-        let i = self.steps.partition_point(|s| s.frame <= frame);
-        i.checked_sub(1).map(|i| &self.steps[i])
+    /// The index in `steps` of the step playing at `frame`.
+    pub fn step_index_at(&self, frame: u64) -> Option<usize> {
+        self.steps
+            .partition_point(|s| s.frame <= frame)
+            .checked_sub(1)
     }
 
     /// The hold in progress at `frame`.

@@ -302,8 +302,7 @@ fn next_step(timeline: &Timeline, frame: u64) -> u64 {
 
 /// The start of the step playing at `frame`, or of the previous one in its first two seconds.
 fn restart_step(timeline: &Timeline, frame: u64) -> u64 {
-    let i = timeline.steps.partition_point(|s| s.frame <= frame);
-    let Some(current) = i.checked_sub(1) else {
+    let Some(current) = timeline.step_index_at(frame) else {
         return 0;
     };
     let start = timeline.steps[current].frame;
