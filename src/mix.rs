@@ -51,6 +51,8 @@ struct Bed {
     gain: f32,
     /// Voice events as (start, end) frames, sorted.
     voices: Arc<[(u64, u64)]>,
+    /// Linear gain under speech (from [`DUCK_DB`]).
+    floor: f32,
     /// Ramp lengths in frames.
     attack: u64,
     release: u64,
@@ -92,8 +94,7 @@ impl Bed {
             .get(i)
             .map_or(0.0, |&(start, _)| 1.0 - ramp(start - frame, self.attack));
         let duck = before.max(after);
-        let floor = crate::loudness::db_to_gain(DUCK_DB) as f32;
-        self.gain * edges * (1.0 - duck * (1.0 - floor))
+        self.gain * edges * (1.0 - duck * (1.0 - self.floor))
     }
 }
 
@@ -161,6 +162,7 @@ impl Mixer {
             samples,
             gain,
             voices: voices.into(),
+            floor: crate::loudness::db_to_gain(DUCK_DB) as f32,
             attack: frames(DUCK_ATTACK),
             release: frames(DUCK_RELEASE),
             fade_in: frames(BED_FADE_IN),
@@ -728,18 +730,18 @@ mod tests {
         (timeline(vec![(0, "long")], &c), c)
     }
 
-    #[test]
-    fn pause_fades_out_plays_a_tone_and_resumes_exactly_where_it_paused() {
+    /// A mono source at 1000 Hz over [`steady`], and its controls.
+    fn steady_source() -> (MixSource, Arc<Controls>) {
         let (t, c) = steady();
         let controls = Arc::new(Controls::default());
-        let mut src = MixSource::new(
-            Mixer::new(&t, &c).unwrap(),
-            controls.clone(),
-            1,
-            1000,
-            0.4,
-            tones(),
-        );
+        let mixer = Mixer::new(&t, &c).unwrap();
+        let src = MixSource::new(mixer, controls.clone(), 1, 1000, 0.4, tones());
+        (src, controls)
+    }
+
+    #[test]
+    fn pause_fades_out_plays_a_tone_and_resumes_exactly_where_it_paused() {
+        let (mut src, controls) = steady_source();
         let played: Vec<f32> = src.by_ref().take(480).collect();
         assert_eq!(played[479], 479.0 / 2000.0);
         controls.set_paused(true);
@@ -768,16 +770,7 @@ mod tests {
 
     #[test]
     fn seek_jumps_with_a_short_fade_and_volume_glides() {
-        let (t, c) = steady();
-        let controls = Arc::new(Controls::default());
-        let mut src = MixSource::new(
-            Mixer::new(&t, &c).unwrap(),
-            controls.clone(),
-            1,
-            1000,
-            0.4,
-            tones(),
-        );
+        let (mut src, controls) = steady_source();
         let _ = src.by_ref().take(480).count();
         controls.seek(1000);
         let around: Vec<f32> = src.by_ref().take(480 + 50).collect();
