@@ -16,6 +16,12 @@ pub const EMBEDDED: &str = include_str!("../script/balasana.toml");
 /// Where the embedded script's errors are said to come from.
 pub const EMBEDDED_NAME: &str = "<built-in script/balasana.toml>";
 
+/// The session played when `--script` is not given.
+pub const DEFAULT_SESSION: &str = "balasana";
+
+/// The sessions compiled into the binary, by name, with their sources.
+pub const BUILT_IN: &[(&str, &str)] = &[(DEFAULT_SESSION, EMBEDDED)];
+
 /// A script that failed to parse or validate.
 #[derive(Debug, thiserror::Error)]
 #[error("{origin}:{line}:{column}: {message}")]
@@ -63,6 +69,9 @@ pub struct Limits {
     pub inhale: Range3,
     /// Exhale length in seconds.
     pub exhale: Range3,
+    /// Seconds from the start chime to the opening (`--lead-in`); 0 means none.
+    #[serde(rename = "lead-in")]
+    pub lead_in: Range3,
 }
 
 /// An option's allowed range (hard limit), recommended range (a note outside it) and default.
@@ -118,8 +127,6 @@ pub struct Pacing {
     pub reminder_every: u32,
     /// A remaining-time cue is given only this long after the hold began.
     pub remaining_lead: f64,
-    /// Default seconds from the start chime to the opening (the `--lead-in`).
-    pub lead_in: f64,
 }
 
 /// The part of the session a step belongs to.
@@ -365,16 +372,24 @@ impl RawScript {
             ("rest", &limits.rest),
             ("inhale", &limits.inhale),
             ("exhale", &limits.exhale),
+            ("lead-in", &limits.lead_in),
         ] {
             let [lo, hi] = r.allowed;
             let [rlo, rhi] = r.recommended;
-            let ordered = 0.0 < lo && lo <= rlo && rlo <= rhi && rhi <= hi;
+            // Only the lead-in may be 0 (none); everything else must last.
+            let least_ok = if name == "lead-in" {
+                0.0 <= lo
+            } else {
+                0.0 < lo
+            };
+            let ordered = least_ok && lo <= rlo && rlo <= rhi && rhi <= hi;
             if !ordered || r.fit(r.default) == Fit::Refused {
+                let least = if name == "lead-in" { "0 <=" } else { "0 <" };
                 return Err(at.error(
                     Some(limits_span.clone()),
                     format!(
-                        "limits.{name}: need 0 < allowed.min <= recommended.min <= recommended.max \
-                         <= allowed.max, and the default inside allowed"
+                        "limits.{name}: need {least} allowed.min <= recommended.min <= \
+                         recommended.max <= allowed.max, and the default inside allowed"
                     ),
                 ));
             }
@@ -390,7 +405,6 @@ impl RawScript {
             pacing.step_gap,
             pacing.chime_lead,
             pacing.remaining_lead,
-            pacing.lead_in,
         ];
         if times.iter().any(|t| !(0.0..=60.0).contains(t)) {
             return Err(at.error(

@@ -48,7 +48,7 @@ impl Options {
             chimes: true,
             voice_gain: 1.0,
             chime_gain: 1.0,
-            lead_in: script.pacing.lead_in,
+            lead_in: l.lead_in.default,
         }
     }
 }
