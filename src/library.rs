@@ -1,0 +1,144 @@
+//! The session library: scripts found by name in `./script/`, the user's data folder and the
+//! set built into the binary, or read from a path.
+
+use std::path::{Path, PathBuf};
+
+use crate::script::{BUILT_IN, DEFAULT_SESSION, Script, ScriptError};
+
+/// Why a session could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum LibraryError {
+    /// No session of that name anywhere.
+    #[error("no session {name:?} (looked in {looked}; built in: {built_in})")]
+    NotFound {
+        /// The name asked for.
+        name: String,
+        /// The files looked for.
+        looked: String,
+        /// The built-in sessions.
+        built_in: String,
+    },
+    /// The script is invalid or unreadable.
+    #[error(transparent)]
+    Script(#[from] ScriptError),
+}
+
+/// Where a session's script lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Compiled into the binary.
+    BuiltIn,
+    /// A file.
+    File(PathBuf),
+}
+
+/// A session found in the library.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The name it is found by (the file stem).
+    pub name: String,
+    /// Where it lives.
+    pub origin: Origin,
+}
+
+/// The user's own sessions folder: `<data dir>/balasana-audio/script` (on Linux
+/// `~/.local/share/balasana-audio/script`).
+pub fn user_scripts() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("balasana-audio").join("script"))
+}
+
+/// The folders searched for sessions by name, in order.
+fn folders(base: &Path) -> Vec<PathBuf> {
+    std::iter::once(base.join("script"))
+        .chain(user_scripts())
+        .collect()
+}
+
+/// Whether `spec` names a file rather than a session.
+fn is_path(spec: &str) -> bool {
+    spec.contains(['/', '\\']) || spec.starts_with('.') || spec.ends_with(".toml")
+}
+
+/// Reads and validates the session `spec` (a name or a path; `None` for the default session).
+pub fn load(spec: Option<&str>, base: &Path) -> Result<Script, LibraryError> {
+    let name = spec.unwrap_or(DEFAULT_SESSION);
+    if is_path(name) {
+        return Ok(read(Path::new(name))?);
+    }
+    let candidates: Vec<PathBuf> = folders(base)
+        .into_iter()
+        .map(|d| d.join(format!("{name}.toml")))
+        .collect();
+    if let Some(file) = candidates.iter().find(|f| f.is_file()) {
+        return Ok(read(file)?);
+    }
+    if let Some((_, source)) = BUILT_IN.iter().find(|(n, _)| *n == name) {
+        return Ok(Script::parse(source, &built_in_origin(name))?);
+    }
+    Err(LibraryError::NotFound {
+        name: name.to_owned(),
+        looked: candidates
+            .iter()
+            .map(|c| c.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        built_in: BUILT_IN
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+/// How a built-in session is named in messages.
+pub fn built_in_origin(name: &str) -> String {
+    format!("<built-in script/{name}.toml>")
+}
+
+/// Reads and validates a script file.
+fn read(path: &Path) -> Result<Script, ScriptError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ScriptError {
+        origin: path.display().to_string(),
+        line: 1,
+        column: 1,
+        message: format!("cannot read script: {e}"),
+    })?;
+    Script::parse(&text, &path.display().to_string())
+}
+
+/// Every session found by name: files first (`./script/`, then the user's folder), then the
+/// built-in ones; a name found twice is listed where it is found first, which is the one used.
+pub fn all(base: &Path) -> Vec<Entry> {
+    let mut found: Vec<Entry> = Vec::new();
+    for folder in folders(base) {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+            .collect();
+        files.sort();
+        for file in files {
+            let Some(name) = file.file_stem().and_then(|s| s.to_str()) else {
+                continue;
+            };
+            if !found.iter().any(|e| e.name == name) {
+                found.push(Entry {
+                    name: name.to_owned(),
+                    origin: Origin::File(file.clone()),
+                });
+            }
+        }
+    }
+    for (name, _) in BUILT_IN {
+        if !found.iter().any(|e| e.name == *name) {
+            found.push(Entry {
+                name: (*name).to_owned(),
+                origin: Origin::BuiltIn,
+            });
+        }
+    }
+    found
+}
