@@ -5,15 +5,18 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::chime::Chime;
-use crate::cli::{Cli, Command, SessionArgs};
+use crate::cli::{Command, PacksCommand, ScriptsCommand, SessionArgs};
+use crate::config::{ConfigError, Settings};
+use crate::library::{self, LibraryError};
 use crate::mix::{MixError, Mixer};
 use crate::output::live::{Ending, LiveError, Player, Signals};
 use crate::output::render::{RenderError, render};
 use crate::pack::{Clips, Location, Pack, PackError};
 use crate::plan;
-use crate::script::{self, Fit, Range3, Script, ScriptError};
+use crate::script::{Fit, Range3, Script, ScriptError};
 use crate::terminal::{Keys, Progress};
 use crate::timeline::{self, Options, Timeline, TimelineError};
+use crate::transcript;
 
 /// Sample rate of renders and of `--plan`.
 pub const RENDER_RATE: u32 = 48_000;
@@ -50,17 +53,34 @@ pub enum Error {
     /// Signal handlers could not be installed.
     #[error("cannot install signal handlers: {0}")]
     Signals(std::io::Error),
+    /// The config file or a `BALASANA_…` variable is invalid, or `config init` failed.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// No such session in the library.
+    #[error(transparent)]
+    Library(#[from] LibraryError),
+    /// The transcript file could not be written.
+    #[error("cannot write transcript {path}: {source}")]
+    Transcript {
+        /// The transcript path.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Standard output could not be written.
+    #[error("cannot write to standard output: {0}")]
+    Stdout(std::io::Error),
 }
 
 impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) => 2,
-            Error::Script(_) => 3,
+            Error::Usage(_) | Error::Config(_) => 2,
+            Error::Script(_) | Error::Library(_) => 3,
             Error::Pack(_) | Error::Timeline(_) | Error::Mix(_) => 4,
             Error::Live(_) => 5,
-            Error::Render(_) => 6,
+            Error::Render(_) | Error::Transcript { .. } | Error::Stdout(_) => 6,
             Error::Packs(e) => e.exit_code(),
             Error::Signals(_) => 1,
         }
@@ -68,19 +88,103 @@ impl Error {
 }
 
 /// Runs one command line; `base` is the folder where `script/` and `audio/` are looked for.
-pub fn run(cli: &Cli, base: &Path) -> Result<Ending, Error> {
+pub fn run(settings: &Settings, base: &Path) -> Result<Ending, Error> {
+    let cli = &settings.cli;
     match &cli.command {
         Some(Command::Packs(command)) => {
-            let script = load_script(&cli.session, base)?;
+            let spec = match command {
+                PacksCommand::Check { script, .. } => script.as_deref(),
+                _ => None,
+            };
+            let script = library::load(spec, base)?;
             crate::packs::run(command, &script, base)?;
-            Ok(Ending::Finished)
         }
-        None => session(&cli.session, base),
+        Some(Command::Scripts(ScriptsCommand::List)) => print(&scripts_list(base)?)?,
+        Some(Command::Config(command)) => {
+            let script = load_script(&cli.session, base)?;
+            print(&crate::config::run(command, settings, &script)?)?;
+        }
+        Some(Command::Completions { shell }) => {
+            let mut out = Vec::new();
+            clap_complete::generate(
+                *shell,
+                &mut crate::cli::command(),
+                "balasana-audio",
+                &mut out,
+            );
+            write_stdout(&out)?;
+        }
+        Some(Command::Man) => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(crate::cli::command())
+                .render(&mut out)
+                .map_err(Error::Stdout)?;
+            write_stdout(&out)?;
+        }
+        None => return session(&cli.session, base),
+    }
+    Ok(Ending::Finished)
+}
+
+/// `scripts list`: each session with its title, where it lives, and its length at its default
+/// settings with the default voice.
+fn scripts_list(base: &Path) -> Result<String, Error> {
+    let default_pack = Location::find(None, base)?;
+    let mut rows = Vec::new();
+    for entry in library::all(base) {
+        let (title, length) = match library::load(Some(&entry.name), base) {
+            Ok(script) => {
+                let options = Options::defaults(&script);
+                let pack = Pack::load(default_pack.clone(), &script, None)?;
+                let clips = Clips::prepare(&pack, RENDER_RATE);
+                let timeline = timeline::build(&script, &options, &clips.lengths(), RENDER_RATE)?;
+                let length = plan::clock(timeline.seconds(timeline.duration));
+                (
+                    script.title,
+                    length.split('.').next().unwrap_or_default().to_owned(),
+                )
+            }
+            Err(e) => (format!("invalid: {e}"), "-".to_owned()),
+        };
+        let place = match &entry.origin {
+            library::Origin::BuiltIn => "built in".to_owned(),
+            library::Origin::File(path) => path.display().to_string(),
+        };
+        rows.push((entry.name, length, title, place));
+    }
+    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(4).max(4);
+    let mut out = format!("{:width$}  {:>6}  title (where)\n", "name", "length");
+    for (name, length, title, place) in rows {
+        out.push_str(&format!("{name:width$}  {length:>6}  {title} ({place})\n"));
+    }
+    Ok(out)
+}
+
+/// Writes `text` to standard output as is; a closed pipe ends quietly.
+fn print(text: &str) -> Result<(), Error> {
+    write_stdout(text.as_bytes())
+}
+
+/// Writes bytes to standard output; a closed pipe (`| head`) is not an error.
+fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
+    match std::io::stdout().lock().write_all(bytes) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Stdout(e)),
+        _ => Ok(()),
     }
 }
 
 /// Plans, renders or plays the session.
 fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
+    let transcript_format = match &cli.transcript {
+        Some(path) => Some(transcript::Format::from_path(path).ok_or_else(|| {
+            Error::Usage(format!(
+                "--transcript {}: unknown extension; use {}",
+                path.display(),
+                transcript::EXTENSIONS
+            ))
+        })?),
+        None => None,
+    };
     let script = load_script(cli, base)?;
     let options = options(cli, &script)?;
     let location = Location::find(cli.pack.as_deref(), base)?;
@@ -112,6 +216,7 @@ fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
     if cli.plan || cli.render.is_some() {
         let clips = Clips::prepare(&pack, RENDER_RATE);
         let timeline = timeline::build(&script, &options, &clips.lengths(), RENDER_RATE)?;
+        write_transcript(cli, transcript_format, &timeline, &script)?;
         if cli.plan {
             if let Some(name) = &cli.ambience {
                 // Not mixed into a plan, but a missing bed is an error now, not at play time.
@@ -151,6 +256,7 @@ fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
     let mut player = Player::open()?;
     let clips = Clips::prepare(&pack, player.rate());
     let timeline = timeline::build(&script, &options, &clips.lengths(), player.rate())?;
+    write_transcript(cli, transcript_format, &timeline, &script)?;
     let mixer = mixer(&clips, &timeline, cli, &pack, fallback.as_ref())?;
     let tones = (
         clips.by_cue[Chime::Pause.cue()].clone(),
@@ -213,23 +319,37 @@ fn say(text: &str) {
     let _ = writeln!(std::io::stdout().lock(), "{text}");
 }
 
+/// The session `--script` names (a name in the library or a path), or the default session.
 fn load_script(cli: &SessionArgs, base: &Path) -> Result<Script, Error> {
-    let unreadable = |path: &Path, e: std::io::Error| ScriptError {
-        origin: path.display().to_string(),
-        line: 1,
-        column: 1,
-        message: format!("cannot read script: {e}"),
+    Ok(library::load(cli.script.as_deref(), base)?)
+}
+
+/// Writes the `--transcript` file, if one is asked for, from the timeline about to be played.
+fn write_transcript(
+    cli: &SessionArgs,
+    format: Option<transcript::Format>,
+    timeline: &Timeline,
+    script: &Script,
+) -> Result<(), Error> {
+    let (Some(path), Some(format)) = (&cli.transcript, format) else {
+        return Ok(());
     };
-    if let Some(path) = &cli.script {
-        let text = std::fs::read_to_string(path).map_err(|e| unreadable(path, e))?;
-        return Ok(Script::parse(&text, &path.display().to_string())?);
-    }
-    let local = base.join("script/balasana.toml");
-    if local.is_file() {
-        let text = std::fs::read_to_string(&local).map_err(|e| unreadable(&local, e))?;
-        return Ok(Script::parse(&text, &local.display().to_string())?);
-    }
-    Ok(Script::parse(script::EMBEDDED, script::EMBEDDED_NAME)?)
+    let text = transcript::render(timeline, format, &script.title);
+    let fail = |source| Error::Transcript {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(".balasana-transcript-")
+        .tempfile_in(dir)
+        .map_err(fail)?;
+    temp.write_all(text.as_bytes()).map_err(fail)?;
+    temp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
 }
 
 /// The session options from the command line and the script's defaults, checked against the
@@ -245,21 +365,16 @@ fn options(cli: &SessionArgs, script: &Script) -> Result<Options, Error> {
         o.exhale = exhale;
     }
     o.lead_in = cli.lead_in.unwrap_or(o.lead_in);
-    if !(0.0..=120.0).contains(&o.lead_in) {
-        return Err(Error::Usage(format!(
-            "--lead-in {} s is outside the allowed range 0–120 s",
-            o.lead_in
-        )));
-    }
     o.chimes = !cli.no_chimes;
     o.voice_gain = cli.voice_volume.unwrap_or(1.0);
     o.chime_gain = cli.chime_volume.unwrap_or(1.0);
-    let checks: [(&str, f64, &Range3, &str); 5] = [
+    let checks: [(&str, f64, &Range3, &str); 6] = [
         ("--hold", o.hold, &l.hold, " s"),
         ("--sets", f64::from(o.sets), &l.sets, ""),
         ("--rest", o.rest, &l.rest, " s"),
         ("--breath inhale", o.inhale, &l.inhale, " s"),
         ("--breath exhale", o.exhale, &l.exhale, " s"),
+        ("--lead-in", o.lead_in, &l.lead_in, " s"),
     ];
     for (name, value, range, unit) in checks {
         let [lo, hi] = range.allowed;

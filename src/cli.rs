@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::script::{self, Range3, Script};
 
 /// An eyes-closed, guided Child's pose (Balasana): a calm voice and soft chimes talk you through
 /// kneeling, folding forward, a long hold with breath pacing, a slow exit and rest between sets.
@@ -35,6 +37,44 @@ pub enum Command {
     /// List, check, create and synthesize voice packs
     #[command(subcommand)]
     Packs(PacksCommand),
+    /// The session library: every script found by name
+    #[command(subcommand)]
+    Scripts(ScriptsCommand),
+    /// Your settings: where each comes from, the config file's path, a commented starter file
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print a shell completion script (e.g. `balasana-audio completions bash > …`)
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `balasana-audio man | man -l -`
+    Man,
+}
+
+/// The `scripts` commands.
+#[derive(Debug, Subcommand)]
+pub enum ScriptsCommand {
+    /// Every session found: built in, under script/, and in your data folder, with its title and
+    /// length at default settings
+    List,
+}
+
+/// The `config` commands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Each effective setting and where it came from (command line, environment, config file or
+    /// default)
+    Show,
+    /// The config file's path (it need not exist)
+    Path,
+    /// Write a commented config file listing every key
+    Init {
+        /// Replace an existing config file
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// The `packs` commands.
@@ -48,6 +88,10 @@ pub enum PacksCommand {
         /// A pack name (folder under audio/ or your data folder) or a path
         #[arg(value_name = "NAME|PATH")]
         pack: String,
+        /// The session to check against: a name from `scripts list` or a path [default: the
+        /// default session]
+        #[arg(long, value_name = "NAME|PATH")]
+        script: Option<String>,
     },
     /// Create audio/NAME/ with a pack.toml listing every cue and its text, ready to record
     New {
@@ -84,34 +128,33 @@ pub enum Engine {
 /// How the session sounds and where it goes.
 #[derive(Debug, Args)]
 pub struct SessionArgs {
-    /// Seconds to hold the pose in each set [default: 90; allowed 20–600]
+    /// Seconds to hold the pose in each set
     #[arg(long, value_name = "SECS")]
     pub hold: Option<f64>,
 
-    /// Number of sets [default: 2; allowed 1–5]
+    /// Number of sets
     #[arg(long, value_name = "N")]
     pub sets: Option<u32>,
 
-    /// Seconds of rest between sets [default: 20]
+    /// Seconds of rest between sets
     #[arg(long, value_name = "SECS")]
     pub rest: Option<f64>,
 
     /// Seconds to get onto the mat after the start chime, with a spoken cue; 0 for none
-    /// [default: 5]
     #[arg(long, value_name = "SECS")]
     pub lead_in: Option<f64>,
 
-    /// Breath pacing in the hold, inhale:exhale seconds [default: 4:6]
+    /// Breath pacing in the hold, inhale:exhale seconds
     #[arg(long, value_name = "IN:OUT", value_parser = parse_breath)]
     pub breath: Option<(f64, f64)>,
 
-    /// Voice pack: a name (under audio/ or your packs folder) or a path [default: joe]
+    /// Voice pack: a name (under audio/ or your packs folder) or a path
     #[arg(long, value_name = "NAME|PATH")]
     pub pack: Option<String>,
 
-    /// Session script (TOML) [default: script/balasana.toml, else the built-in one]
-    #[arg(long, value_name = "FILE")]
-    pub script: Option<PathBuf>,
+    /// Session: a name from `scripts list` (e.g. bedtime) or a script file [default: balasana]
+    #[arg(long, value_name = "NAME|PATH")]
+    pub script: Option<String>,
 
     /// Print the session's timeline and play nothing
     #[arg(long)]
@@ -124,6 +167,10 @@ pub struct SessionArgs {
     /// Write the session to a WAV file (48 kHz, 16-bit stereo) instead of playing it
     #[arg(long, value_name = "FILE.wav", conflicts_with = "plan")]
     pub render: Option<PathBuf>,
+
+    /// Also write the spoken lines with their times: .srt, .vtt or .txt (by extension)
+    #[arg(long, value_name = "FILE")]
+    pub transcript: Option<PathBuf>,
 
     /// No chimes at all, breath pacing chimes included: voice only
     #[arg(long)]
@@ -152,6 +199,63 @@ pub struct SessionArgs {
     /// Print nothing but errors and notes
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// The command line, with the default and ranges of each timed option in its help taken from the
+/// built-in session's `[limits]`, the one place they are written.
+pub fn command() -> clap::Command {
+    let mut command = Cli::command();
+    let Ok(script) = Script::parse(script::EMBEDDED, script::EMBEDDED_NAME) else {
+        return command;
+    };
+    let l = &script.limits;
+    let span = |r: &Range3, unit: &str| {
+        let [lo, hi] = r.allowed;
+        let [rlo, rhi] = r.recommended;
+        format!("allowed {lo}–{hi}{unit}, recommended {rlo}–{rhi}{unit}")
+    };
+    let ranges = [
+        (
+            "hold",
+            format!("[default: {} s; {}]", l.hold.default, span(&l.hold, " s")),
+        ),
+        (
+            "sets",
+            format!("[default: {}; {}]", l.sets.default, span(&l.sets, "")),
+        ),
+        (
+            "rest",
+            format!("[default: {} s; {}]", l.rest.default, span(&l.rest, " s")),
+        ),
+        (
+            "lead_in",
+            format!(
+                "[default: {} s; {}]",
+                l.lead_in.default,
+                span(&l.lead_in, " s")
+            ),
+        ),
+        (
+            "breath",
+            format!(
+                "[default: {}:{}; inhale {}, exhale {}]",
+                l.inhale.default,
+                l.exhale.default,
+                span(&l.inhale, " s"),
+                span(&l.exhale, " s")
+            ),
+        ),
+    ];
+    let ranges = ranges
+        .into_iter()
+        .chain([("pack", format!("[default: {}]", crate::pack::DEFAULT_PACK))]);
+    for (id, range) in ranges {
+        command = command.mut_arg(id, |arg| {
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            arg.help(format!("{help} {range}"))
+        });
+    }
+    command
 }
 
 /// Parses `IN:OUT` seconds, e.g. `4:6` or `4.5:7`.

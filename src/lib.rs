@@ -8,6 +8,8 @@
 pub mod app;
 pub mod chime;
 pub mod cli;
+pub mod config;
+pub mod library;
 pub mod loudness;
 pub mod mix;
 pub mod output;
@@ -18,3 +20,4 @@ pub mod resample;
 pub mod script;
 pub mod terminal;
 pub mod timeline;
+pub mod transcript;

@@ -3,15 +3,21 @@
 use std::process::ExitCode;
 
 use balasana_audio::app;
-use balasana_audio::cli::Cli;
+use balasana_audio::config::{self, Either};
 use balasana_audio::output::live::Ending;
-use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let settings = match config::parse(std::env::args_os().collect()) {
+        Ok(settings) => settings,
+        Err(Either::Clap(e)) => e.exit(),
+        Err(Either::Layer(e)) => {
+            eprintln!("balasana-audio: error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     // Relative, so messages show short paths like ./audio/joe/pack.toml.
     let base = std::path::Path::new(".");
-    match app::run(&cli, base) {
+    match app::run(&settings, base) {
         Ok(Ending::Finished | Ending::Quit) => ExitCode::SUCCESS,
         Ok(Ending::Interrupted) => ExitCode::from(130),
         Ok(Ending::Terminated) => ExitCode::from(143),

@@ -75,7 +75,7 @@ pub fn run(command: &PacksCommand, script: &Script, base: &Path) -> Result<(), P
     let mut out = String::new();
     let result = match command {
         PacksCommand::List => list(script, base, &mut out),
-        PacksCommand::Check { pack } => {
+        PacksCommand::Check { pack, .. } => {
             let location = Location::find(Some(pack), base)?;
             check(&location, script, &mut out)
         }

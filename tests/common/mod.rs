@@ -7,10 +7,19 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use balasana_audio::script::{EMBEDDED, EMBEDDED_NAME, Script};
 
-/// The binary, run in `dir` (so no `script/` or `audio/` folder of the repo is picked up).
+/// The binary, run in `dir` (so no `script/` or `audio/` folder of the repo is picked up), with
+/// its config and data folders inside `dir` and no `BALASANA_…` variables, so the settings of
+/// whoever runs the tests never leak in.
 pub fn bin(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("balasana-audio").unwrap();
-    c.current_dir(dir);
+    c.current_dir(dir)
+        .env("XDG_CONFIG_HOME", dir.join(".config"))
+        .env("XDG_DATA_HOME", dir.join(".local/share"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("BALASANA_") {
+            c.env_remove(name);
+        }
+    }
     c
 }
 
