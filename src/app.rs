@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::chime::Chime;
-use crate::cli::{Command, PacksCommand, ScriptsCommand, SessionArgs};
+use crate::cli::{Breath, Command, PacksCommand, ScriptsCommand, SessionArgs};
 use crate::config::{ConfigError, Settings};
 use crate::library::{self, LibraryError};
 use crate::mix::{MixError, Mixer};
@@ -13,10 +13,10 @@ use crate::output::live::{Ending, LiveError, Player, Signals};
 use crate::output::render::{RenderError, render};
 use crate::pack::{Clips, Location, Pack, PackError};
 use crate::plan;
-use crate::script::{Fit, Range3, Script, ScriptError};
+use crate::script::{BreathPhases, Fit, Range3, Script, ScriptError};
 use crate::terminal::{Keys, Progress};
 use crate::timeline::{self, Options, Timeline, TimelineError};
-use crate::transcript;
+use crate::{practice, transcript};
 
 /// Sample rate of renders and of `--plan`.
 pub const RENDER_RATE: u32 = 48_000;
@@ -67,6 +67,9 @@ pub enum Error {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The practice log could not be read.
+    #[error(transparent)]
+    Log(#[from] practice::LogError),
     /// Standard output could not be written.
     #[error("cannot write to standard output: {0}")]
     Stdout(std::io::Error),
@@ -80,7 +83,7 @@ impl Error {
             Error::Script(_) | Error::Library(_) => 3,
             Error::Pack(_) | Error::Timeline(_) | Error::Mix(_) => 4,
             Error::Live(_) => 5,
-            Error::Render(_) | Error::Transcript { .. } | Error::Stdout(_) => 6,
+            Error::Render(_) | Error::Transcript { .. } | Error::Stdout(_) | Error::Log(_) => 6,
             Error::Packs(e) => e.exit_code(),
             Error::Signals(_) => 1,
         }
@@ -114,6 +117,11 @@ pub fn run(settings: &Settings, base: &Path) -> Result<Ending, Error> {
             );
             write_stdout(&out)?;
         }
+        Some(Command::Log {
+            json,
+            streak,
+            recent,
+        }) => print(&show_log(*json, *streak, *recent)?)?,
         Some(Command::Man) => {
             let mut out = Vec::new();
             clap_mangen::Man::new(crate::cli::command())
@@ -275,13 +283,24 @@ fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
         });
     }
     let mut progress = Progress::new(cli.quiet, &timeline);
+    let started = jiff::ZonedDateTime::now();
+    // Time listened: wall time between progress reports, pauses left out.
+    let mut listened = std::time::Duration::ZERO;
+    let mut last_report = std::time::Instant::now();
     let ending = player.play(
         mixer,
         &timeline,
         tones,
         &signals,
         keys.as_ref().map(Keys::requests),
-        |status| progress.show(status),
+        |status| {
+            let now = std::time::Instant::now();
+            if !status.paused && !status.reconnecting {
+                listened += now - last_report;
+            }
+            last_report = now;
+            progress.show(status);
+        },
     );
     // The terminal leaves raw mode before anything more is printed.
     drop(keys);
@@ -293,7 +312,82 @@ fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
             Ending::Quit | Ending::Interrupted | Ending::Terminated => say("Session stopped."),
         }
     }
+    let played = listened
+        .as_secs_f64()
+        .min(timeline.seconds(timeline.duration));
+    if !cli.no_log && played >= practice::MIN_SECONDS {
+        let entry = practice::Entry {
+            start: started,
+            script: cli
+                .script
+                .clone()
+                .unwrap_or_else(|| crate::script::DEFAULT_SESSION.to_owned()),
+            title: script.title.clone(),
+            options: logged_options(&script, &options, &pack),
+            planned_seconds: timeline.seconds(timeline.duration),
+            played_seconds: (played * 10.0).round() / 10.0,
+            completed: ending == Ending::Finished,
+        };
+        // A session is never spoiled by its log: a failure to write it is a note.
+        match practice::path() {
+            Some(path) => {
+                if let Err(e) = practice::append(&path, &entry) {
+                    eprintln!("note: {e}");
+                }
+            }
+            None => eprintln!("note: {}", practice::LogError::NoFolder),
+        }
+    }
     Ok(ending)
+}
+
+/// The options a practice-log entry records.
+fn logged_options(
+    script: &Script,
+    o: &Options,
+    pack: &Pack,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("hold".into(), o.hold.into());
+    m.insert("sets".into(), o.sets.into());
+    m.insert("rest".into(), o.rest.into());
+    m.insert("breath".into(), breath_text(script, &o.breath).into());
+    m.insert("guidance".into(), o.guidance.clone().into());
+    for (name, value) in &o.choices {
+        m.insert(name.clone(), value.clone().into());
+    }
+    m.insert("tips".into(), o.tips.into());
+    m.insert(
+        "pacing".into(),
+        format!("{:?}", o.pacing).to_lowercase().into(),
+    );
+    if let Some(bell) = o.bell {
+        m.insert("bell".into(), bell.into());
+    }
+    m.insert("voice".into(), pack.manifest.name.clone().into());
+    m
+}
+
+/// `log`: the summary, the JSON array, or the streaks; unreadable lines are noted and kept.
+fn show_log(json: bool, streak: bool, recent: usize) -> Result<String, Error> {
+    let path = practice::path().ok_or(practice::LogError::NoFolder)?;
+    let log = practice::read(&path)?;
+    for (line, why) in &log.unreadable {
+        eprintln!(
+            "note: {}:{line}: unreadable entry, kept as it is ({why})",
+            path.display()
+        );
+    }
+    let today = jiff::ZonedDateTime::now().date();
+    Ok(if json {
+        let mut text = serde_json::to_string_pretty(&log.entries).unwrap_or_default();
+        text.push('\n');
+        text
+    } else if streak {
+        practice::streak_text(&log.entries, today)
+    } else {
+        practice::summary(&log, today, recent)
+    })
 }
 
 /// The mixer for a timeline, with the `--ambience` bed if one is asked for.
@@ -360,22 +454,92 @@ fn options(cli: &SessionArgs, script: &Script) -> Result<Options, Error> {
     o.hold = cli.hold.unwrap_or(o.hold);
     o.sets = cli.sets.unwrap_or(o.sets);
     o.rest = cli.rest.unwrap_or(o.rest);
-    if let Some((inhale, exhale)) = cli.breath {
-        o.inhale = inhale;
-        o.exhale = exhale;
+    match &cli.breath {
+        Some(Breath::Phases(phases)) => o.breath = *phases,
+        Some(Breath::Named(name)) => {
+            let pattern = script.breath_patterns.iter().find(|p| &p.name == name);
+            o.breath = pattern.map(|p| p.phases).ok_or_else(|| {
+                let known: Vec<&str> = script.breath_patterns.iter().map(|p| p.name.as_str()).collect();
+                Error::Usage(format!(
+                    "--breath {name}: no such pattern (patterns: {}; or IN:OUT, IN:HOLD:OUT:HOLD seconds)",
+                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                ))
+            })?;
+        }
+        None => {}
     }
     o.lead_in = cli.lead_in.unwrap_or(o.lead_in);
     o.chimes = !cli.no_chimes;
     o.voice_gain = cli.voice_volume.unwrap_or(1.0);
     o.chime_gain = cli.chime_volume.unwrap_or(1.0);
-    let checks: [(&str, f64, &Range3, &str); 6] = [
+    if let Some(level) = &cli.guidance {
+        if !script.guidance.iter().any(|g| &g.name == level) {
+            let known: Vec<&str> = script.guidance.iter().map(|g| g.name.as_str()).collect();
+            return Err(Error::Usage(format!(
+                "--guidance {level}: the levels of this session are {}",
+                known.join(", ")
+            )));
+        }
+        o.guidance = level.clone();
+    }
+    let level = script.guidance.iter().find(|g| g.name == o.guidance);
+    o.tips = if cli.tips {
+        true
+    } else if cli.no_tips {
+        false
+    } else {
+        level.is_some_and(|g| g.tips)
+    };
+    for (option, value) in [("variation", &cli.variation), ("arms", &cli.arms)] {
+        let Some(value) = value else { continue };
+        let Some(choice) = script.choices.get(option) else {
+            return Err(Error::Usage(format!(
+                "--{option} {value}: the session {:?} has no {option} to choose",
+                script.title
+            )));
+        };
+        if !choice.values.contains(value) {
+            return Err(Error::Usage(format!(
+                "--{option} {value}: choose one of {}",
+                choice.values.join(", ")
+            )));
+        }
+        o.choices.insert(option.to_owned(), value.clone());
+    }
+    if let Some(pacing) = cli.pacing {
+        o.pacing = pacing.into();
+    }
+    if let Some(bell) = cli.bell {
+        o.bell = (bell != 0.0).then_some(bell);
+    }
+    let b = o.breath;
+    let mut checks: Vec<(&str, f64, &Range3, &str)> = vec![
         ("--hold", o.hold, &l.hold, " s"),
         ("--sets", f64::from(o.sets), &l.sets, ""),
         ("--rest", o.rest, &l.rest, " s"),
-        ("--breath inhale", o.inhale, &l.inhale, " s"),
-        ("--breath exhale", o.exhale, &l.exhale, " s"),
+        ("--breath inhale", b.inhale, &l.inhale, " s"),
+        ("--breath exhale", b.exhale, &l.exhale, " s"),
         ("--lead-in", o.lead_in, &l.lead_in, " s"),
     ];
+    if b.hold > 0.0 {
+        checks.push((
+            "--breath hold (after the inhale)",
+            b.hold,
+            &l.breath_hold,
+            " s",
+        ));
+    }
+    if b.rest > 0.0 {
+        checks.push((
+            "--breath hold (after the exhale)",
+            b.rest,
+            &l.breath_hold,
+            " s",
+        ));
+    }
+    if let Some(bell) = o.bell {
+        checks.push(("--bell", bell, &l.bell, " s"));
+    }
     for (name, value, range, unit) in checks {
         let [lo, hi] = range.allowed;
         let [rlo, rhi] = range.recommended;
@@ -395,6 +559,19 @@ fn options(cli: &SessionArgs, script: &Script) -> Result<Options, Error> {
     Ok(o)
 }
 
+/// How the breath reads in the heading: `4:6`, `4:7:8:0`, or a pattern's name with its seconds.
+fn breath_text(script: &Script, b: &BreathPhases) -> String {
+    let seconds = if b.hold == 0.0 && b.rest == 0.0 {
+        format!("{}:{}", b.inhale, b.exhale)
+    } else {
+        format!("{}:{}:{}:{}", b.inhale, b.hold, b.exhale, b.rest)
+    };
+    match script.breath_patterns.iter().find(|p| p.phases == *b) {
+        Some(p) => format!("{} ({seconds})", p.name),
+        None => seconds,
+    }
+}
+
 fn heading(script: &Script, o: &Options, pack: &Pack, t: &Timeline) -> String {
     let sets = if o.sets == 1 {
         "1 set".to_owned()
@@ -406,12 +583,28 @@ fn heading(script: &Script, o: &Options, pack: &Pack, t: &Timeline) -> String {
     } else {
         String::new()
     };
+    // What differs from the session's defaults, in the order of the options.
+    let defaults = Options::defaults(script);
+    let mut extras = String::new();
+    if o.guidance != defaults.guidance {
+        extras.push_str(&format!(" · {} guidance", o.guidance));
+    }
+    for (name, value) in &o.choices {
+        if defaults.choices.get(name) != Some(value) {
+            extras.push_str(&format!(" · {name} {value}"));
+        }
+    }
+    if o.pacing != defaults.pacing {
+        extras.push_str(&format!(" · {:?} pacing", o.pacing).to_lowercase());
+    }
+    if let Some(bell) = o.bell {
+        extras.push_str(&format!(" · bell every {bell} s"));
+    }
     format!(
-        "{}\n{sets} × {} s hold{rest} · breath {}:{} · voice {} · {} in all",
+        "{}\n{sets} × {} s hold{rest} · breath {}{extras} · voice {} · {} in all",
         script.title,
         o.hold,
-        o.inhale,
-        o.exhale,
+        breath_text(script, &o.breath),
         pack.manifest.name,
         plan::clock(t.seconds(t.duration))
     )

@@ -18,6 +18,10 @@ pub enum Chime {
     Inhale,
     /// Breath pacing: breathe out (lower, light).
     Exhale,
+    /// Breath pacing: hold the breath (a soft, muted middle note).
+    Hold,
+    /// The interval bell in the hold (`--bell`): a deep, slow bowl, unlike every other chime.
+    Bell,
     /// End of a hold: two rising strikes.
     HoldEnd,
     /// End of the session: three descending strikes.
@@ -30,11 +34,13 @@ pub enum Chime {
 
 impl Chime {
     /// Every chime, in a fixed order.
-    pub const ALL: [Chime; 8] = [
+    pub const ALL: [Chime; 10] = [
         Chime::Start,
         Chime::Step,
         Chime::Inhale,
         Chime::Exhale,
+        Chime::Hold,
+        Chime::Bell,
         Chime::HoldEnd,
         Chime::End,
         Chime::Pause,
@@ -48,6 +54,8 @@ impl Chime {
             Chime::Step => "chime-step",
             Chime::Inhale => "chime-inhale",
             Chime::Exhale => "chime-exhale",
+            Chime::Hold => "chime-hold",
+            Chime::Bell => "chime-bell",
             Chime::HoldEnd => "chime-hold-end",
             Chime::End => "chime-end",
             Chime::Pause => "chime-pause",
@@ -68,6 +76,8 @@ impl Chime {
             Chime::Step => (&[(0.0, 440.0, 0.8)], 3.0),
             Chime::Inhale => (&[(0.0, 659.26, 0.45)], 2.0),
             Chime::Exhale => (&[(0.0, 392.0, 0.45)], 2.5),
+            Chime::Hold => (&[(0.0, 523.25, 0.3)], 1.5),
+            Chime::Bell => (&[(0.0, 174.61, 0.9)], 8.0),
             Chime::HoldEnd => (&[(0.0, 440.0, 0.8), (0.35, 554.37, 0.8)], 4.0),
             Chime::End => (
                 &[(0.0, 659.26, 0.8), (0.5, 554.37, 0.8), (1.0, 440.0, 0.9)],

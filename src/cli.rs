@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::script::{self, Range3, Script};
+use crate::script::{self, BreathPhases, Range3, Script};
+use crate::timeline::Pacing;
 
 /// An eyes-closed, guided Child's pose (Balasana): a calm voice and soft chimes talk you through
 /// kneeling, folding forward, a long hold with breath pacing, a slow exit and rest between sets.
@@ -51,6 +52,18 @@ pub enum Command {
     },
     /// Print the manual page (roff), e.g. `balasana-audio man | man -l -`
     Man,
+    /// Your practice: recent sessions and minutes this week, this month and in all
+    Log {
+        /// Every logged session as a JSON array
+        #[arg(long)]
+        json: bool,
+        /// Show your current and longest streak of practice days
+        #[arg(long)]
+        streak: bool,
+        /// How many recent sessions to list
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        recent: usize,
+    },
 }
 
 /// The `scripts` commands.
@@ -144,9 +157,37 @@ pub struct SessionArgs {
     #[arg(long, value_name = "SECS")]
     pub lead_in: Option<f64>,
 
-    /// Breath pacing in the hold, inhale:exhale seconds
-    #[arg(long, value_name = "IN:OUT", value_parser = parse_breath)]
-    pub breath: Option<(f64, f64)>,
+    /// Breathing in the hold: IN:OUT or IN:HOLD:OUT:HOLD seconds, or a pattern's name
+    #[arg(long, value_name = "IN:OUT|NAME", value_parser = parse_breath)]
+    pub breath: Option<Breath>,
+
+    /// How much is said: a guidance level of the session
+    #[arg(long, value_name = "LEVEL")]
+    pub guidance: Option<String>,
+
+    /// The pose variation: a variation of the session
+    #[arg(long, value_name = "NAME")]
+    pub variation: Option<String>,
+
+    /// Where the arms go; only that position is spoken
+    #[arg(long, value_name = "WHERE")]
+    pub arms: Option<String>,
+
+    /// Speak the props tips (cushion, block, towel) whatever the guidance level
+    #[arg(long, overrides_with = "no_tips")]
+    pub tips: bool,
+
+    /// Leave the props tips out
+    #[arg(long, overrides_with = "tips")]
+    pub no_tips: bool,
+
+    /// Breath cues in the hold: first breaths spoken then chimes, chimes only, or none
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub pacing: Option<PacingArg>,
+
+    /// Ring a soft interval bell every SECS seconds of the hold; 0 for none
+    #[arg(long, value_name = "SECS")]
+    pub bell: Option<f64>,
 
     /// Voice pack: a name (under audio/ or your packs folder) or a path
     #[arg(long, value_name = "NAME|PATH")]
@@ -195,6 +236,10 @@ pub struct SessionArgs {
     /// Refuse a pack that lacks cues instead of taking them from the default voice
     #[arg(long)]
     pub strict: bool,
+
+    /// Do not add this session to the practice log (renders and plans are never logged)
+    #[arg(long)]
+    pub no_log: bool,
 
     /// Print nothing but errors and notes
     #[arg(long, short)]
@@ -246,9 +291,52 @@ pub fn command() -> clap::Command {
             ),
         ),
     ];
-    let ranges = ranges
-        .into_iter()
-        .chain([("pack", format!("[default: {}]", crate::pack::DEFAULT_PACK))]);
+    let names = |values: Vec<String>, default: &str| {
+        format!("[default: {default}; one of: {}]", values.join(", "))
+    };
+    let choice = |name: &str| {
+        script
+            .choices
+            .get(name)
+            .map(|c| names(c.values.clone(), &c.default))
+            .unwrap_or_default()
+    };
+    let levels = script.guidance.iter().map(|g| g.name.clone()).collect();
+    let patterns: Vec<String> = script
+        .breath_patterns
+        .iter()
+        .map(|p| {
+            let b = p.phases;
+            format!(
+                "{} ({}:{}:{}:{})",
+                p.name, b.inhale, b.hold, b.exhale, b.rest
+            )
+        })
+        .collect();
+    let bell = &l.bell;
+    let ranges = ranges.into_iter().chain([
+        ("pack", format!("[default: {}]", crate::pack::DEFAULT_PACK)),
+        (
+            "guidance",
+            names(
+                levels,
+                script.guidance.first().map_or("", |g| g.name.as_str()),
+            ),
+        ),
+        ("variation", choice("variation")),
+        ("arms", choice("arms")),
+        (
+            "bell",
+            format!(
+                "[default: none; allowed {}–{} s, recommended {}–{} s]",
+                bell.allowed[0], bell.allowed[1], bell.recommended[0], bell.recommended[1]
+            ),
+        ),
+    ]);
+    command = command.mut_arg("breath", |arg| {
+        let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+        arg.help(format!("{help}; patterns: {}", patterns.join(", ")))
+    });
     for (id, range) in ranges {
         command = command.mut_arg(id, |arg| {
             let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
@@ -258,19 +346,85 @@ pub fn command() -> clap::Command {
     command
 }
 
-/// Parses `IN:OUT` seconds, e.g. `4:6` or `4.5:7`.
-fn parse_breath(s: &str) -> Result<(f64, f64), String> {
-    let (a, b) = s
-        .split_once(':')
-        .ok_or_else(|| format!("{s:?} is not IN:OUT seconds, e.g. 4:6"))?;
-    let num = |x: &str| {
+/// A `--breath` value: seconds of each phase, or the name of one of the script's patterns.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Breath {
+    /// Seconds of each phase.
+    Phases(BreathPhases),
+    /// A pattern named in the script's `[breath]`.
+    Named(String),
+}
+
+/// How `--pacing` is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PacingArg {
+    /// First breaths spoken, then chimes with an occasional reminder
+    Guided,
+    /// Chimes only, nothing spoken about breathing
+    Chimes,
+    /// No breath cues at all; remaining-time cues and bells stay
+    Silent,
+}
+
+impl From<PacingArg> for Pacing {
+    fn from(p: PacingArg) -> Pacing {
+        match p {
+            PacingArg::Guided => Pacing::Guided,
+            PacingArg::Chimes => Pacing::Chimes,
+            PacingArg::Silent => Pacing::Silent,
+        }
+    }
+}
+
+/// Parses `IN:OUT` or `IN:HOLD:OUT:HOLD` seconds (e.g. `4:6`, `4:7:8:0`), or a pattern name
+/// (letters, digits and `-`, e.g. `4-7-8`, `box`), checked against the script later.
+fn parse_breath(s: &str) -> Result<Breath, String> {
+    let t = s.trim();
+    if !t.contains(':') {
+        let named = !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        return if named {
+            Ok(Breath::Named(t.to_owned()))
+        } else {
+            Err(format!(
+                "{s:?} is not IN:OUT or IN:HOLD:OUT:HOLD seconds (e.g. 4:6, 4:7:8:0) or a pattern name"
+            ))
+        };
+    }
+    let num = |x: &str, zero_ok: bool| {
         x.trim()
             .parse::<f64>()
             .ok()
-            .filter(|v| v.is_finite() && *v > 0.0)
-            .ok_or_else(|| format!("{x:?} in {s:?} is not a positive number of seconds"))
+            .filter(|v| v.is_finite() && (*v > 0.0 || (zero_ok && *v == 0.0)))
+            .ok_or_else(|| {
+                let what = if zero_ok {
+                    "0 or more"
+                } else {
+                    "a positive number of"
+                };
+                format!("{x:?} in {s:?} is not {what} seconds")
+            })
     };
-    Ok((num(a)?, num(b)?))
+    let parts: Vec<&str> = t.split(':').collect();
+    match parts[..] {
+        [a, b] => Ok(Breath::Phases(BreathPhases {
+            inhale: num(a, false)?,
+            hold: 0.0,
+            exhale: num(b, false)?,
+            rest: 0.0,
+        })),
+        [a, b, c, d] => Ok(Breath::Phases(BreathPhases {
+            inhale: num(a, false)?,
+            hold: num(b, true)?,
+            exhale: num(c, false)?,
+            rest: num(d, true)?,
+        })),
+        _ => Err(format!(
+            "{s:?} has {} parts; use IN:OUT or IN:HOLD:OUT:HOLD seconds",
+            parts.len()
+        )),
+    }
 }
 
 /// Parses a level as dB (`-6dB`, `+3 dB`; −60 to +12) or percent (`70%`, `70`; 0 to 100) into a
@@ -319,10 +473,25 @@ mod tests {
 
     #[test]
     fn breath_parses() {
-        assert_eq!(parse_breath("4:6"), Ok((4.0, 6.0)));
-        assert_eq!(parse_breath(" 4.5 : 7 "), Ok((4.5, 7.0)));
-        assert!(parse_breath("4-6").unwrap_err().contains("IN:OUT"));
+        let phases = |inhale, hold, exhale, rest| {
+            Ok(Breath::Phases(BreathPhases {
+                inhale,
+                hold,
+                exhale,
+                rest,
+            }))
+        };
+        assert_eq!(parse_breath("4:6"), phases(4.0, 0.0, 6.0, 0.0));
+        assert_eq!(parse_breath(" 4.5 : 7 "), phases(4.5, 0.0, 7.0, 0.0));
+        assert_eq!(parse_breath("4:2:6:2"), phases(4.0, 2.0, 6.0, 2.0));
+        assert_eq!(parse_breath("4:7:8:0"), phases(4.0, 7.0, 8.0, 0.0));
+        assert_eq!(parse_breath("4-7-8"), Ok(Breath::Named("4-7-8".into())));
+        assert_eq!(parse_breath("box"), Ok(Breath::Named("box".into())));
+        assert!(parse_breath("4:6:8").unwrap_err().contains("3 parts"));
+        assert!(parse_breath("Box!").unwrap_err().contains("IN:OUT"));
         assert!(parse_breath("4:x").is_err());
         assert!(parse_breath("0:6").is_err());
+        assert!(parse_breath("4:0:6:0").is_ok());
+        assert!(parse_breath("4:-1:6:0").is_err());
     }
 }

@@ -456,6 +456,19 @@ pub fn default_value(key: &str, script: &Script) -> String {
         "pack" => DEFAULT_PACK.to_owned(),
         "script" => crate::script::DEFAULT_SESSION.to_owned(),
         "ambience" => "none".to_owned(),
+        "guidance" => script
+            .guidance
+            .first()
+            .map(|g| g.name.clone())
+            .unwrap_or_default(),
+        "variation" | "arms" => script
+            .choices
+            .get(key)
+            .map_or_else(|| "none".to_owned(), |c| c.default.clone()),
+        "pacing" => "guided".to_owned(),
+        "bell" if l.bell.default > 0.0 => l.bell.default.to_string(),
+        "bell" => "0".to_owned(),
+        "tips" => script.guidance.first().is_some_and(|g| g.tips).to_string(),
         k if k.ends_with("volume") => "0dB".to_owned(),
         _ => "false".to_owned(),
     }

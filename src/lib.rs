@@ -16,6 +16,7 @@ pub mod output;
 pub mod pack;
 pub mod packs;
 pub mod plan;
+pub mod practice;
 pub mod resample;
 pub mod script;
 pub mod terminal;

@@ -166,7 +166,8 @@ impl Mixer {
             attack: frames(DUCK_ATTACK),
             release: frames(DUCK_RELEASE),
             fade_in: frames(BED_FADE_IN),
-            fade_out: frames(BED_FADE_OUT),
+            // A session with a tail fades the bed out over all of it.
+            fade_out: frames(BED_FADE_OUT).max(timeline.tail),
         });
         self
     }
@@ -630,6 +631,7 @@ mod tests {
             holds: vec![],
             steps: vec![],
             duration,
+            tail: 0,
         }
     }
 

@@ -3,7 +3,7 @@
 //! Every error names the file and the line:column of the offending value, so a person editing a
 //! script sees at once what to fix.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::ops::Range;
 
@@ -53,6 +53,99 @@ pub struct Script {
     pub hold: HoldCues,
     /// "Set K of N" lines.
     pub announce: Vec<Line>,
+    /// Guidance levels (how much is said), the default first.
+    pub guidance: Vec<GuidanceLevel>,
+    /// Named choices a line may depend on (`--variation`, `--arms`), by name.
+    pub choices: BTreeMap<String, Choice>,
+    /// Named breath patterns for `--breath NAME`.
+    pub breath_patterns: Vec<BreathPattern>,
+    /// How the session sounds as a whole.
+    pub sound: Sound,
+}
+
+/// How much a guidance level says. Lines name the levels that speak them.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuidanceLevel {
+    /// Its name, for `--guidance`.
+    pub name: String,
+    /// What it is for, for `--help` and messages.
+    pub about: String,
+    /// Breaths at the start of each hold that are spoken (with `--pacing guided`).
+    pub spoken_breaths: u32,
+    /// Whether reminders are spoken now and then once pacing is chime-only.
+    pub reminders: bool,
+    /// Whether props tips (lines with `tips = true`) are spoken unless `--tips`/`--no-tips` says.
+    pub tips: bool,
+}
+
+/// A named choice such as the pose variation: its values and default.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    /// The values it may take.
+    pub values: Vec<String>,
+    /// The value when none is chosen.
+    pub default: String,
+}
+
+/// Seconds of each phase of one breath.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BreathPhases {
+    /// Breathing in.
+    pub inhale: f64,
+    /// Holding the breath in.
+    pub hold: f64,
+    /// Breathing out.
+    pub exhale: f64,
+    /// Holding the breath out.
+    pub rest: f64,
+}
+
+impl BreathPhases {
+    /// Seconds of one whole breath.
+    pub fn period(&self) -> f64 {
+        self.inhale + self.hold + self.exhale + self.rest
+    }
+}
+
+/// A breath pattern with a name, for `--breath NAME`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BreathPattern {
+    /// Its name, e.g. `4-7-8` or `box`.
+    pub name: String,
+    /// Its phases.
+    pub phases: BreathPhases,
+}
+
+/// The sound of the session as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sound {
+    /// Chime level in dB relative to the standard (e.g. -6 for a quieter evening session).
+    #[serde(default)]
+    pub chime_db: f64,
+    /// Whether the session ends with the closing chime.
+    #[serde(default = "yes")]
+    pub end_chime: bool,
+    /// Seconds the session goes on after its last sound, the ambience bed fading out over them
+    /// (0: it ends with its last sound).
+    #[serde(default)]
+    pub tail: f64,
+}
+
+impl Default for Sound {
+    fn default() -> Self {
+        Sound {
+            chime_db: 0.0,
+            end_chime: true,
+            tail: 0.0,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The ranges for each session option.
@@ -72,6 +165,11 @@ pub struct Limits {
     /// Seconds from the start chime to the opening (`--lead-in`); 0 means none.
     #[serde(rename = "lead-in")]
     pub lead_in: Range3,
+    /// Seconds of a breath hold (after the inhale or after the exhale; 0 means none).
+    #[serde(rename = "breath-hold")]
+    pub breath_hold: Range3,
+    /// Seconds between interval bells in the hold (`--bell`); the default 0 means none.
+    pub bell: Range3,
 }
 
 /// An option's allowed range (hard limit), recommended range (a note outside it) and default.
@@ -121,9 +219,7 @@ pub struct Pacing {
     pub step_gap: f64,
     /// From a step chime to the step's first line.
     pub chime_lead: f64,
-    /// Breaths at the start of each hold that are spoken.
-    pub spoken_breaths: u32,
-    /// After those, every Nth breath's exhale carries a spoken reminder (0: never).
+    /// After the spoken breaths, every Nth breath's exhale carries a spoken reminder (0: never).
     pub reminder_every: u32,
     /// A remaining-time cue is given only this long after the hold began.
     pub remaining_lead: f64,
@@ -211,6 +307,12 @@ pub struct Line {
     pub pause: Pause,
     /// Which sets speak it.
     pub when: When,
+    /// The guidance levels that speak it.
+    pub guidance: Vec<String>,
+    /// A props tip: spoken when tips are on, whatever the guidance level.
+    pub tips: bool,
+    /// Choices it depends on: spoken only when each named choice has the given value.
+    pub only: BTreeMap<String, String>,
 }
 
 /// A line spoken when `at` seconds of the hold remain.
@@ -229,6 +331,8 @@ pub struct HoldCues {
     pub inhale: Vec<Line>,
     /// Exhale lines for the first breaths, used in turn.
     pub exhale: Vec<Line>,
+    /// Breath-hold lines for the first breaths of a pattern with holds, used in turn.
+    pub hold: Vec<Line>,
     /// Occasional reminders once pacing is chime-only.
     pub reminders: Vec<Line>,
     /// Remaining-time lines.
@@ -246,6 +350,37 @@ struct RawScript {
     steps: Vec<RawStep>,
     hold: RawHold,
     announce: RawAnnounce,
+    guidance: Spanned<RawGuidance>,
+    #[serde(default)]
+    choices: BTreeMap<Spanned<String>, Choice>,
+    #[serde(default)]
+    breath: RawBreath,
+    #[serde(default)]
+    sound: Option<Spanned<Sound>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGuidance {
+    levels: Vec<GuidanceLevel>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawBreath {
+    patterns: Vec<Spanned<RawPattern>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPattern {
+    name: String,
+    inhale: f64,
+    #[serde(default)]
+    hold: f64,
+    exhale: f64,
+    #[serde(default)]
+    rest: f64,
 }
 
 #[derive(Deserialize)]
@@ -266,6 +401,12 @@ struct RawLine {
     pause: Option<Spanned<RawPause>>,
     #[serde(default)]
     when: When,
+    #[serde(default)]
+    guidance: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    tips: bool,
+    #[serde(default)]
+    only: Option<Spanned<BTreeMap<String, String>>>,
 }
 
 #[derive(Deserialize)]
@@ -280,6 +421,8 @@ enum RawPause {
 struct RawHold {
     inhale: Vec<RawLine>,
     exhale: Vec<RawLine>,
+    #[serde(default)]
+    hold: Vec<RawLine>,
     reminders: Vec<RawLine>,
     remaining: Vec<RawRemaining>,
 }
@@ -295,6 +438,9 @@ struct RawRemaining {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawAnnounce {
+    /// The guidance levels that announce sets (each line may say otherwise).
+    #[serde(default)]
+    guidance: Option<Vec<String>>,
     sets: Vec<RawLine>,
 }
 
@@ -342,6 +488,7 @@ impl Script {
             .flat_map(|s| s.lines.iter())
             .chain(&self.hold.inhale)
             .chain(&self.hold.exhale)
+            .chain(&self.hold.hold)
             .chain(&self.hold.reminders)
             .chain(self.hold.remaining.iter().map(|r| &r.line))
             .chain(&self.announce)
@@ -361,8 +508,50 @@ impl Script {
 
 impl RawScript {
     fn validate(self, at: &Locator) -> Result<Script, ScriptError> {
+        let guidance_span = self.guidance.span();
+        let guidance = self.guidance.into_inner().levels;
+        if guidance.is_empty() {
+            return Err(at.error(
+                Some(guidance_span),
+                "guidance: at least one level is needed",
+            ));
+        }
+        let mut names = HashSet::new();
+        for level in &guidance {
+            if !is_cue_id(&level.name) || !names.insert(level.name.clone()) {
+                return Err(at.error(
+                    Some(guidance_span),
+                    format!(
+                        "guidance level {:?}: names are unique, a-z, 0-9 and '-'",
+                        level.name
+                    ),
+                ));
+            }
+        }
+        let mut choices = BTreeMap::new();
+        for (name, choice) in self.choices {
+            let span = name.span();
+            let name = name.into_inner();
+            if !is_cue_id(&name)
+                || choice.values.is_empty()
+                || !choice.values.contains(&choice.default)
+            {
+                return Err(at.error(
+                    Some(span),
+                    format!(
+                        "choice {name:?}: needs values (a-z, 0-9, '-') and a default among them"
+                    ),
+                ));
+            }
+            choices.insert(name, choice);
+        }
+        let context = LineContext {
+            levels: guidance.iter().map(|l| l.name.clone()).collect(),
+            choices: &choices,
+        };
         let mut seen = HashSet::new();
-        let mut line = |raw: RawLine| -> Result<Line, ScriptError> { raw.validate(at, &mut seen) };
+        let mut line =
+            |raw: RawLine| -> Result<Line, ScriptError> { raw.validate(at, &mut seen, &context) };
 
         let limits_span = self.limits.span();
         let limits = self.limits.into_inner();
@@ -373,18 +562,20 @@ impl RawScript {
             ("inhale", &limits.inhale),
             ("exhale", &limits.exhale),
             ("lead-in", &limits.lead_in),
+            ("breath-hold", &limits.breath_hold),
+            ("bell", &limits.bell),
         ] {
             let [lo, hi] = r.allowed;
             let [rlo, rhi] = r.recommended;
-            // Only the lead-in may be 0 (none); everything else must last.
-            let least_ok = if name == "lead-in" {
-                0.0 <= lo
-            } else {
-                0.0 < lo
-            };
+            // The lead-in and breath holds may be 0 (none); a bell's default of 0 means none;
+            // everything else must last.
+            let may_be_zero = matches!(name, "lead-in" | "breath-hold");
+            let least_ok = if may_be_zero { 0.0 <= lo } else { 0.0 < lo };
+            let default_ok =
+                r.fit(r.default) != Fit::Refused || (name == "bell" && r.default == 0.0);
             let ordered = least_ok && lo <= rlo && rlo <= rhi && rhi <= hi;
-            if !ordered || r.fit(r.default) == Fit::Refused {
-                let least = if name == "lead-in" { "0 <=" } else { "0 <" };
+            if !ordered || !default_ok {
+                let least = if may_be_zero { "0 <=" } else { "0 <" };
                 return Err(at.error(
                     Some(limits_span.clone()),
                     format!(
@@ -454,6 +645,12 @@ impl RawScript {
             .into_iter()
             .map(&mut line)
             .collect::<Result<_, _>>()?;
+        let breath_holds = self
+            .hold
+            .hold
+            .into_iter()
+            .map(&mut line)
+            .collect::<Result<_, _>>()?;
         let reminders =
             (self.hold.reminders.into_iter().map(&mut line)).collect::<Result<_, _>>()?;
         let mut remaining = Vec::new();
@@ -474,17 +671,76 @@ impl RawScript {
                 text: raw.text,
                 pause: None,
                 when: When::Always,
+                guidance: None,
+                tips: false,
+                only: None,
             })?;
             remaining.push(RemainingCue { at: secs, line: l });
         }
         remaining.sort_by(|a, b| b.at.total_cmp(&a.at));
 
+        let announce_levels = self.announce.guidance;
         let announce = self
             .announce
             .sets
             .into_iter()
-            .map(&mut line)
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|raw| {
+                let explicit = raw.guidance.is_some();
+                let mut l = line(raw)?;
+                if let (false, Some(levels)) = (explicit, &announce_levels) {
+                    l.guidance = levels.clone();
+                }
+                Ok(l)
+            })
+            .collect::<Result<Vec<_>, ScriptError>>()?;
+
+        let mut breath_patterns: Vec<BreathPattern> = Vec::new();
+        for raw in self.breath.patterns {
+            let span = raw.span();
+            let p = raw.into_inner();
+            let phases = BreathPhases {
+                inhale: p.inhale,
+                hold: p.hold,
+                exhale: p.exhale,
+                rest: p.rest,
+            };
+            let fits = |v: f64, r: &Range3, zero_ok: bool| {
+                (zero_ok && v == 0.0) || r.fit(v) != Fit::Refused
+            };
+            let ok = fits(phases.inhale, &limits.inhale, false)
+                && fits(phases.exhale, &limits.exhale, false)
+                && fits(phases.hold, &limits.breath_hold, true)
+                && fits(phases.rest, &limits.breath_hold, true);
+            if !ok || breath_patterns.iter().any(|b| b.name == p.name) || p.name.contains(':') {
+                return Err(at.error(
+                    Some(span),
+                    format!(
+                        "breath pattern {:?}: a unique name without ':', and phases within \
+                         limits.inhale, limits.exhale and limits.breath-hold",
+                        p.name
+                    ),
+                ));
+            }
+            breath_patterns.push(BreathPattern {
+                name: p.name,
+                phases,
+            });
+        }
+        let sound = match self.sound {
+            Some(raw) => {
+                let span = raw.span();
+                let sound = raw.into_inner();
+                if !(-30.0..=6.0).contains(&sound.chime_db) || !(0.0..=120.0).contains(&sound.tail)
+                {
+                    return Err(at.error(
+                        Some(span),
+                        "sound: chime_db must be from -30 to 6, tail from 0 to 120 seconds",
+                    ));
+                }
+                sound
+            }
+            None => Sound::default(),
+        };
 
         Ok(Script {
             origin: at.origin.to_owned(),
@@ -495,10 +751,15 @@ impl RawScript {
             hold: HoldCues {
                 inhale,
                 exhale,
+                hold: breath_holds,
                 reminders,
                 remaining,
             },
             announce,
+            guidance,
+            choices,
+            breath_patterns,
+            sound,
         })
     }
 }
@@ -513,8 +774,19 @@ pub fn is_cue_id(id: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
+/// What a line's `guidance` and `only` may name.
+struct LineContext<'a> {
+    levels: Vec<String>,
+    choices: &'a BTreeMap<String, Choice>,
+}
+
 impl RawLine {
-    fn validate(self, at: &Locator, seen: &mut HashSet<String>) -> Result<Line, ScriptError> {
+    fn validate(
+        self,
+        at: &Locator,
+        seen: &mut HashSet<String>,
+        context: &LineContext,
+    ) -> Result<Line, ScriptError> {
         let span = self.cue.span();
         let cue = self.cue.into_inner();
         if !is_cue_id(&cue) {
@@ -551,11 +823,53 @@ impl RawLine {
                 }
             }
         };
+        let guidance = match self.guidance {
+            None => context.levels.first().cloned().into_iter().collect(),
+            Some(g) => {
+                let span = g.span();
+                let levels = g.into_inner();
+                if let Some(bad) = levels.iter().find(|l| !context.levels.contains(l)) {
+                    return Err(at.error(
+                        Some(span),
+                        format!(
+                            "cue {cue:?}: unknown guidance level {bad:?} (levels: {})",
+                            context.levels.join(", ")
+                        ),
+                    ));
+                }
+                levels
+            }
+        };
+        let only = match self.only {
+            None => BTreeMap::new(),
+            Some(o) => {
+                let span = o.span();
+                let only = o.into_inner();
+                for (name, value) in &only {
+                    let known = context
+                        .choices
+                        .get(name)
+                        .is_some_and(|c| c.values.contains(value));
+                    if !known {
+                        return Err(at.error(
+                            Some(span),
+                            format!(
+                                "cue {cue:?}: only {name} = {value:?} is not a choice of the script"
+                            ),
+                        ));
+                    }
+                }
+                only
+            }
+        };
         Ok(Line {
             cue,
             text,
             pause,
             when: self.when,
+            guidance,
+            tips: self.tips,
+            only,
         })
     }
 }

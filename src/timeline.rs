@@ -5,15 +5,15 @@
 //! end-of-hold chime, events are sorted and deterministic — are property-tested in
 //! `tests/timeline_props.rs`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
 use crate::chime::Chime;
-use crate::script::{Line, Pause, Phase, Script, Step};
+use crate::script::{BreathPhases, GuidanceLevel, Line, Pause, Phase, Script, Step};
 
 /// The session options a listener chooses.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Options {
     /// Seconds of each hold.
     pub hold: f64,
@@ -21,10 +21,8 @@ pub struct Options {
     pub sets: u32,
     /// Seconds of rest between sets (longer only if the rest's own lines need it).
     pub rest: f64,
-    /// Seconds of one inhale.
-    pub inhale: f64,
-    /// Seconds of one exhale.
-    pub exhale: f64,
+    /// Seconds of each phase of one breath in the hold.
+    pub breath: BreathPhases,
     /// Whether chimes sound at all (breath pacing included).
     pub chimes: bool,
     /// Linear gain of every voice event.
@@ -33,22 +31,59 @@ pub struct Options {
     pub chime_gain: f32,
     /// Seconds from the start chime to the opening, with the lead-in lines (0: none).
     pub lead_in: f64,
+    /// The guidance level: how much is said (a level of the script).
+    pub guidance: String,
+    /// The value of each of the script's choices (variation, arms, …).
+    pub choices: BTreeMap<String, String>,
+    /// Whether props tips are spoken.
+    pub tips: bool,
+    /// How breathing in the hold is paced.
+    pub pacing: Pacing,
+    /// Seconds between interval bells in the hold (`None`: no bell).
+    pub bell: Option<f64>,
+}
+
+/// How breathing is paced in the hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pacing {
+    /// The first breaths spoken (as many as the guidance level says), then chimes with an
+    /// occasional spoken reminder.
+    #[default]
+    Guided,
+    /// Chimes only: no spoken breath cues or reminders.
+    Chimes,
+    /// No breath cues at all; remaining-time cues and bells stay.
+    Silent,
 }
 
 impl Options {
     /// The script's defaults.
     pub fn defaults(script: &Script) -> Options {
         let l = &script.limits;
+        let guidance = script.guidance.first();
         Options {
             hold: l.hold.default,
             sets: l.sets.default as u32,
             rest: l.rest.default,
-            inhale: l.inhale.default,
-            exhale: l.exhale.default,
+            breath: BreathPhases {
+                inhale: l.inhale.default,
+                hold: 0.0,
+                exhale: l.exhale.default,
+                rest: 0.0,
+            },
             chimes: true,
             voice_gain: 1.0,
             chime_gain: 1.0,
             lead_in: l.lead_in.default,
+            guidance: guidance.map(|g| g.name.clone()).unwrap_or_default(),
+            choices: script
+                .choices
+                .iter()
+                .map(|(name, c)| (name.clone(), c.default.clone()))
+                .collect(),
+            tips: guidance.is_none_or(|g| g.tips),
+            pacing: Pacing::Guided,
+            bell: (l.bell.default > 0.0).then_some(l.bell.default),
         }
     }
 }
@@ -131,8 +166,11 @@ pub struct Timeline {
     pub holds: Vec<Hold>,
     /// Step starts, in order.
     pub steps: Vec<StepStart>,
-    /// Total length in frames (the end of the last sound).
+    /// Total length in frames: the end of the last sound, then the script's tail.
     pub duration: u64,
+    /// Frames of quiet after the last sound (the script's `sound.tail`), over which an ambience
+    /// bed fades out.
+    pub tail: u64,
 }
 
 impl Timeline {
@@ -174,6 +212,8 @@ pub enum TimelineError {
 const HOLD_END_CLEARANCE: f64 = 1.0;
 /// Least silence around a breath or remaining-time line inside the hold.
 const HOLD_LINE_GAP: f64 = 0.3;
+/// No interval bell this close before the end-of-hold chime, so the two never sound together.
+const BELL_CLEARANCE: f64 = 5.0;
 
 /// Sequences a session. Pure: the same inputs always give the same timeline.
 pub fn build(
@@ -189,14 +229,30 @@ pub fn build(
         ));
     }
     let rest_ok = options.rest.is_finite() && options.rest >= 0.0;
-    if !positive(options.inhale) || !positive(options.exhale) || !rest_ok {
+    let b = &options.breath;
+    let not_negative = |x: f64| x.is_finite() && (0.0..1e6).contains(&x);
+    let breath_ok = positive(b.inhale) && positive(b.exhale) && not_negative(b.hold);
+    if !breath_ok || !not_negative(b.rest) || !rest_ok {
         return Err(TimelineError::BadOptions(
-            "breath must be positive, rest and lead-in not negative".into(),
+            "breath must be positive, holds, rest and lead-in not negative".into(),
         ));
     }
+    if options.bell.is_some_and(|s| !positive(s)) {
+        return Err(TimelineError::BadOptions(
+            "the bell interval must be positive".into(),
+        ));
+    }
+    let level = script
+        .guidance
+        .iter()
+        .find(|g| g.name == options.guidance)
+        .ok_or_else(|| {
+            TimelineError::BadOptions(format!("no guidance level {:?}", options.guidance))
+        })?;
     let mut b = Builder {
         script,
         options,
+        level,
         clips,
         rate,
         events: Vec::new(),
@@ -215,7 +271,9 @@ pub fn build(
         ..
     } = b;
     events.sort_by_key(|e| (e.frame, e.layer));
-    let duration = events.iter().map(Event::end).max().unwrap_or(0);
+    let last_sound = events.iter().map(Event::end).max().unwrap_or(0);
+    let tail = (script.sound.tail * f64::from(rate)).round() as u64;
+    let duration = last_sound + tail;
     Ok(Timeline {
         rate,
         sets: options.sets,
@@ -223,12 +281,14 @@ pub fn build(
         holds,
         steps,
         duration,
+        tail,
     })
 }
 
 struct Builder<'a> {
     script: &'a Script,
     options: &'a Options,
+    level: &'a GuidanceLevel,
     clips: &'a ClipLengths,
     rate: u32,
     events: Vec<Event>,
@@ -259,8 +319,8 @@ impl Builder<'_> {
         self.frames(match pause {
             Pause::LineGap => p.line_gap,
             Pause::Seconds(s) => s,
-            Pause::Inhale => self.options.inhale,
-            Pause::Exhale => self.options.exhale,
+            Pause::Inhale => self.options.breath.inhale,
+            Pause::Exhale => self.options.breath.exhale,
         })
     }
 
@@ -304,9 +364,10 @@ impl Builder<'_> {
             self.length(chime.cue())?;
             // Breath chimes come often: a little softer than the others.
             let gain = match chime {
-                Chime::Inhale | Chime::Exhale => 0.8,
+                Chime::Inhale | Chime::Exhale | Chime::Hold => 0.8,
                 _ => 1.0,
-            } * self.options.chime_gain;
+            } * self.options.chime_gain
+                * crate::loudness::db_to_gain(self.script.sound.chime_db) as f32;
             self.push(frame, Layer::Chime, chime.cue(), None, gain);
         }
         Ok(())
@@ -333,8 +394,32 @@ impl Builder<'_> {
         Ok(())
     }
 
+    /// Whether `line` is spoken with these options: props tips when tips are on, other lines
+    /// when the guidance level is one of theirs; and only when every choice it depends on is
+    /// chosen.
+    fn speaks(&self, line: &Line) -> bool {
+        let level = if line.tips {
+            self.options.tips
+        } else {
+            line.guidance.contains(&self.level.name)
+        };
+        level
+            && line
+                .only
+                .iter()
+                .all(|(name, value)| self.options.choices.get(name) == Some(value))
+    }
+
+    /// The lines of `step` spoken in `set`.
+    fn spoken<'s>(&self, step: &'s Step, set: u32) -> Vec<&'s Line> {
+        step.lines
+            .iter()
+            .filter(|l| l.when.includes(set) && self.speaks(l))
+            .collect()
+    }
+
     fn speak_step(&mut self, step: &Step, set: u32) -> Result<(), TimelineError> {
-        for line in step.lines.iter().filter(|l| l.when.includes(set)) {
+        for line in self.spoken(step, set) {
             self.speak(line)?;
         }
         Ok(())
@@ -348,6 +433,9 @@ impl Builder<'_> {
         let lead_in = self.options.lead_in > 0.0;
         if lead_in {
             for step in script.phase(Phase::LeadIn) {
+                if self.spoken(step, 1).is_empty() {
+                    continue;
+                }
                 self.begin_step(step, 0);
                 self.speak_step(step, 1)?;
             }
@@ -355,7 +443,11 @@ impl Builder<'_> {
             let gap = self.frames(script.pacing.step_gap);
             self.cursor = self.frames(self.options.lead_in).max(self.voice_end + gap);
         }
-        for (i, step) in script.phase(Phase::Opening).enumerate() {
+        let opening: Vec<&Step> = script
+            .phase(Phase::Opening)
+            .filter(|s| !self.spoken(s, 1).is_empty())
+            .collect();
+        for (i, step) in opening.into_iter().enumerate() {
             if i == 0 && !lead_in {
                 self.begin_step(step, 0);
             } else {
@@ -369,6 +461,7 @@ impl Builder<'_> {
                 self.chimed_step(step)?;
                 if i == 0
                     && let Some(line) = script.announcement(set, sets)
+                    && self.speaks(line)
                 {
                     self.speak(line)?;
                 }
@@ -393,11 +486,16 @@ impl Builder<'_> {
         }
         self.set = None;
         for step in script.phase(Phase::Closing) {
+            if self.spoken(step, sets).is_empty() {
+                continue;
+            }
             self.chimed_step(step)?;
             self.speak_step(step, sets)?;
         }
-        let end = self.voice_end + self.frames(script.pacing.step_gap);
-        self.chime(Chime::End, end)?;
+        if script.sound.end_chime {
+            let end = self.voice_end + self.frames(script.pacing.step_gap);
+            self.chime(Chime::End, end)?;
+        }
         Ok(())
     }
 
@@ -426,7 +524,7 @@ impl Builder<'_> {
 
         // Opening lines, each only if it ends before the clearance.
         self.cursor = start + self.frames(self.script.pacing.line_gap);
-        for line in step.lines.iter().filter(|l| l.when.includes(set)) {
+        for line in self.spoken(step, set) {
             if self.cursor + self.length(&line.cue)? <= latest_voice_end {
                 self.speak(line)?;
             }
@@ -448,40 +546,82 @@ impl Builder<'_> {
             }
         }
 
-        // Breath pacing: whole breaths from the end of the opening lines.
-        let inhale = self.frames(self.options.inhale);
-        let exhale = self.frames(self.options.exhale);
-        let pacing = &self.script.pacing;
+        // Interval bells at exact multiples of --bell from the start of the hold, never within
+        // BELL_CLEARANCE of the end-of-hold chime.
+        if let Some(every) = self.options.bell {
+            let every = self.frames(every).max(1);
+            let last = end.saturating_sub(self.frames(BELL_CLEARANCE));
+            let mut at = start + every;
+            while at < last {
+                self.chime(Chime::Bell, at)?;
+                at += every;
+            }
+        }
+
+        // Breath pacing: whole breaths from the end of the opening lines. Phase starts are
+        // cumulative seconds turned into frames once, and breath k starts exactly k periods in,
+        // so pacing never drifts.
+        if self.options.pacing == Pacing::Silent {
+            self.chime(Chime::HoldEnd, end)?;
+            self.voice_end = end;
+            self.cursor = end + self.frames(self.script.pacing.chime_lead);
+            return Ok(());
+        }
+        let b = self.options.breath;
+        let offsets = [
+            0,
+            self.frames(b.inhale),
+            self.frames(b.inhale + b.hold),
+            self.frames(b.inhale + b.hold + b.exhale),
+        ];
+        let period = self.frames(b.period());
+        let guided = self.options.pacing == Pacing::Guided;
+        let spoken_breaths = if guided {
+            self.level.spoken_breaths as usize
+        } else {
+            0
+        };
+        let reminder_every = if guided && self.level.reminders {
+            self.script.pacing.reminder_every as usize
+        } else {
+            0
+        };
         let hold_cues = &self.script.hold;
         let mut breath = 0usize;
         loop {
-            let at = pacing_start + breath as u64 * (inhale + exhale);
-            if at + inhale + exhale > end {
+            let at = pacing_start + breath as u64 * period;
+            if at + period > end {
                 break;
             }
-            let spoken = breath < pacing.spoken_breaths as usize;
-            let after = breath.checked_sub(pacing.spoken_breaths as usize);
-            let remind = after.is_some_and(|n| {
-                pacing.reminder_every > 0 && (n + 1) % pacing.reminder_every as usize == 0
-            });
+            let spoken = breath < spoken_breaths;
+            let after = breath.checked_sub(spoken_breaths);
+            let remind = after.is_some_and(|n| reminder_every > 0 && (n + 1) % reminder_every == 0);
             let pick = |lines: &[Line], i: usize| -> Option<Line> {
                 (!lines.is_empty()).then(|| lines[i % lines.len()].clone())
             };
-            let (inhale_line, exhale_line) = if spoken {
+            let (inhale_line, hold_line, exhale_line) = if spoken {
                 (
                     pick(&hold_cues.inhale, breath),
+                    pick(&hold_cues.hold, breath),
                     pick(&hold_cues.exhale, breath),
                 )
             } else if remind {
-                let n = after.unwrap_or(0) / pacing.reminder_every.max(1) as usize;
-                (None, pick(&hold_cues.reminders, n))
+                let n = after.unwrap_or(0) / reminder_every.max(1);
+                (None, None, pick(&hold_cues.reminders, n))
             } else {
-                (None, None)
+                (None, None, None)
             };
-            for (phase_start, phase_len, chime, line) in [
-                (at, inhale, Chime::Inhale, inhale_line),
-                (at + inhale, exhale, Chime::Exhale, exhale_line),
-            ] {
+            let phases = [
+                (offsets[0], offsets[1], Chime::Inhale, inhale_line),
+                (offsets[1], offsets[2], Chime::Hold, hold_line.clone()),
+                (offsets[2], offsets[3], Chime::Exhale, exhale_line),
+                (offsets[3], period, Chime::Hold, hold_line),
+            ];
+            for (from, to, chime, line) in phases {
+                if to == from {
+                    continue; // no hold in this pattern
+                }
+                let (phase_start, phase_len) = (at + from, to - from);
                 self.chime(chime, phase_start)?;
                 if let Some(line) = line {
                     let len = self.length(&line.cue)?;

@@ -130,6 +130,7 @@ mod tests {
                 frame: 0,
             }],
             duration: 3_724_504,
+            tail: 0,
         }
     }
 

@@ -1,8 +1,8 @@
 //! Properties of `timeline::build` over random options and random clip lengths.
 
 use balasana_audio::chime::Chime;
-use balasana_audio::script::{EMBEDDED, EMBEDDED_NAME, Script};
-use balasana_audio::timeline::{ClipLengths, Layer, Options, build};
+use balasana_audio::script::{BreathPhases, EMBEDDED, EMBEDDED_NAME, Script};
+use balasana_audio::timeline::{ClipLengths, Layer, Options, Pacing, build};
 use proptest::prelude::*;
 
 const RATE: u32 = 8_000;
@@ -11,30 +11,52 @@ fn script() -> Script {
     Script::parse(EMBEDDED, EMBEDDED_NAME).unwrap()
 }
 
-/// Options anywhere in the script's allowed ranges (halves of seconds included).
+/// Options anywhere in the script's allowed ranges (halves of seconds included), at every
+/// guidance level, variation, arm position, pacing, with or without breath holds and bells.
 fn options() -> impl Strategy<Value = Options> {
-    (
+    let timing = (
         20u32..=600,
         1u32..=5,
         5u32..=300,
-        4u32..=20,
-        4u32..=30,
+        (4u32..=20, 0u32..=24, 4u32..=30, 0u32..=24),
         any::<bool>(),
         0u32..=30,
-    )
-        .prop_map(
-            |(hold, sets, rest, inhale2, exhale2, chimes, lead_in)| Options {
-                hold: f64::from(hold),
-                sets,
-                rest: f64::from(rest),
+    );
+    let choices = (
+        prop::sample::select(vec!["full", "brief", "minimal"]),
+        prop::sample::select(vec!["standard", "wide-knee"]),
+        prop::sample::select(vec!["either", "forward", "back"]),
+        any::<bool>(),
+        prop::sample::select(vec![Pacing::Guided, Pacing::Chimes, Pacing::Silent]),
+        prop::option::of(10u32..=600),
+    );
+    (timing, choices).prop_map(
+        |(
+            (hold, sets, rest, (inhale2, hold2, exhale2, rest2), chimes, lead_in),
+            (guidance, variation, arms, tips, pacing, bell),
+        )| {
+            let s = script();
+            let mut o = Options::defaults(&s);
+            o.hold = f64::from(hold);
+            o.sets = sets;
+            o.rest = f64::from(rest);
+            o.breath = BreathPhases {
                 inhale: f64::from(inhale2) / 2.0,
+                hold: f64::from(hold2) / 2.0,
                 exhale: f64::from(exhale2) / 2.0,
-                chimes,
-                voice_gain: 1.0,
-                chime_gain: 1.0,
-                lead_in: f64::from(lead_in),
-            },
-        )
+                rest: f64::from(rest2) / 2.0,
+            };
+            o.chimes = chimes;
+            o.lead_in = f64::from(lead_in);
+            o.guidance = guidance.to_owned();
+            o.choices.insert("variation".into(), variation.into());
+            o.choices.insert("arms".into(), arms.into());
+            o.tips = tips;
+            o.pacing = pacing;
+            o.bell = bell.map(f64::from);
+            o
+        },
+    )
 }
 
 /// Every cue a clip of 0.2–9 s: packs differ wildly in pace.
@@ -82,10 +104,10 @@ proptest! {
             prop_assert!(voices.iter().all(|e| e.end() <= h.start || e.frame >= h.end || e.end() <= h.end));
         }
 
-        // Every set is announced and chimes follow the switch.
+        // Every set is announced (but with minimal guidance) and chimes follow the switch.
         for k in 1..=o.sets {
             let cue = format!("set-{k}-of-{}", o.sets);
-            prop_assert!(t.events.iter().any(|e| e.cue == cue));
+            prop_assert_eq!(t.events.iter().any(|e| e.cue == cue), o.guidance != "minimal");
         }
         prop_assert_eq!(t.events.iter().any(|e| e.layer == Layer::Chime), o.chimes);
 
@@ -106,19 +128,69 @@ proptest! {
         let s = script();
         let o = Options { chimes: true, ..o };
         let t = build(&s, &o, &lens, RATE).unwrap();
-        let inhale = (o.inhale * f64::from(RATE)).round() as u64;
-        let exhale = (o.exhale * f64::from(RATE)).round() as u64;
+        let frames = |secs: f64| (secs * f64::from(RATE)).round() as u64;
+        let b = o.breath;
+        let period = frames(b.period());
         for h in &t.holds {
             let inhales: Vec<u64> = t.events.iter()
                 .filter(|e| e.cue == "chime-inhale" && (h.start..h.end).contains(&e.frame))
                 .map(|e| e.frame).collect();
+            if o.pacing == Pacing::Silent {
+                prop_assert!(inhales.is_empty());
+            }
             for w in inhales.windows(2) {
-                prop_assert_eq!(w[1] - w[0], inhale + exhale);
+                prop_assert_eq!(w[1] - w[0], period);
             }
+            let at = |frame: u64, cue: &str| t.events.iter().any(|e| e.cue == cue && e.frame == frame);
             for &i in &inhales {
-                prop_assert!(t.events.iter().any(|e| e.cue == "chime-exhale" && e.frame == i + inhale));
-                prop_assert!(i + inhale + exhale <= h.end);
+                prop_assert!(at(i + frames(b.inhale + b.hold), "chime-exhale"));
+                prop_assert_eq!(at(i + frames(b.inhale), "chime-hold"), b.hold > 0.0);
+                prop_assert_eq!(at(i + frames(b.inhale + b.hold + b.exhale), "chime-hold"), b.rest > 0.0);
+                prop_assert!(i + period <= h.end);
             }
+        }
+    }
+
+    #[test]
+    fn bells_ring_at_exact_multiples_clear_of_the_hold_end(o in options(), lens in lengths()) {
+        let s = script();
+        let o = Options { chimes: true, bell: Some(30.0), ..o };
+        let t = build(&s, &o, &lens, RATE).unwrap();
+        let every = 30 * u64::from(RATE);
+        for h in &t.holds {
+            let bells: Vec<u64> = t.events.iter()
+                .filter(|e| e.cue == "chime-bell" && (h.start..=h.end).contains(&e.frame))
+                .map(|e| e.frame).collect();
+            let expected: Vec<u64> = (1..).map(|k| h.start + k * every)
+                .take_while(|&f| f + 5 * u64::from(RATE) < h.end).collect();
+            prop_assert_eq!(bells, expected);
+        }
+    }
+
+    #[test]
+    fn guidance_choices_and_pacing_pick_their_lines(o in options(), lens in lengths()) {
+        let s = script();
+        let t = build(&s, &o, &lens, RATE).unwrap();
+        let spoken = |cue: &str| t.events.iter().any(|e| e.cue == cue);
+        let by_cue = |cue: &str| s.lines().find(|l| l.cue == cue).unwrap().clone();
+        for e in t.events.iter().filter(|e| e.layer == Layer::Voice) {
+            let line = by_cue(&e.cue);
+            // A line is only spoken when its choices are chosen.
+            for (name, value) in &line.only {
+                prop_assert_eq!(&o.choices[name], value, "{}", e.cue);
+            }
+            // Tips follow the tips switch; step lines the guidance level.
+            if line.tips {
+                prop_assert!(o.tips, "{}", e.cue);
+            }
+        }
+        prop_assert_eq!(spoken("name-kneel"), o.guidance == "minimal");
+        prop_assert_eq!(spoken("brief-kneel") || spoken("brief-kneel-wide"), o.guidance == "brief");
+        prop_assert!(!spoken("welcome") || o.guidance == "full");
+        // Breath lines only with guided pacing.
+        let breath_line = ["breathe-in-back", "breathe-in-ribs", "breathe-out-deeper", "breathe-out-soften", "breathe-hold"];
+        if o.pacing != Pacing::Guided || o.guidance == "minimal" {
+            prop_assert!(!breath_line.iter().any(|c| spoken(c)));
         }
     }
 }

@@ -403,6 +403,7 @@ mod tests {
             holds: vec![],
             steps: vec![step(0), step(1000), step(3000)],
             duration: 5000,
+            tail: 0,
         }
     }
 
