@@ -19,8 +19,11 @@ pub const EMBEDDED_NAME: &str = "<built-in script/balasana.toml>";
 /// The session played when `--script` is not given.
 pub const DEFAULT_SESSION: &str = "balasana";
 
+/// The evening session, compiled in.
+pub const BEDTIME: &str = include_str!("../script/bedtime.toml");
+
 /// The sessions compiled into the binary, by name, with their sources.
-pub const BUILT_IN: &[(&str, &str)] = &[(DEFAULT_SESSION, EMBEDDED)];
+pub const BUILT_IN: &[(&str, &str)] = &[(DEFAULT_SESSION, EMBEDDED), ("bedtime", BEDTIME)];
 
 /// A script that failed to parse or validate.
 #[derive(Debug, thiserror::Error)]
