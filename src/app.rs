@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::chime::Chime;
 use crate::cli::{Cli, Command, SessionArgs};
+use crate::exit::Exit;
 use crate::mix::{MixError, Mixer};
 use crate::output::live::{Ending, LiveError, Player, Signals};
 use crate::output::render::{RenderError, render};
@@ -53,16 +54,18 @@ pub enum Error {
 }
 
 impl Error {
-    /// The process exit code for this error.
-    pub fn exit_code(&self) -> u8 {
+    /// How the process ends for this error.
+    pub fn exit_code(&self) -> Exit {
         match self {
-            Error::Usage(_) => 2,
-            Error::Script(_) => 3,
-            Error::Pack(_) | Error::Timeline(_) | Error::Mix(_) => 4,
-            Error::Live(_) => 5,
-            Error::Render(_) => 6,
+            Error::Usage(_) => Exit::Usage,
+            Error::Script(_) => Exit::Script,
+            Error::Timeline(TimelineError::MissingClip { .. }) => Exit::Pack,
+            Error::Timeline(_) => Exit::Usage,
+            Error::Pack(_) | Error::Mix(_) => Exit::Pack,
+            Error::Live(_) => Exit::Device,
+            Error::Render(_) => Exit::Write,
             Error::Packs(e) => e.exit_code(),
-            Error::Signals(_) => 1,
+            Error::Signals(_) => Exit::System,
         }
     }
 }

@@ -4,20 +4,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::exit::Exit;
+
 /// An eyes-closed, guided Child's pose (Balasana): a calm voice and soft chimes talk you through
 /// kneeling, folding forward, a long hold with breath pacing, a slow exit and rest between sets.
 #[derive(Debug, Parser)]
 #[command(name = "balasana-audio", version, about, long_about = None)]
-#[command(after_help = "Examples:\n  \
-    balasana-audio --hold 90 --sets 2          play the session\n  \
-    balasana-audio --hold 120 --breath 4:8     longer hold, slower exhale\n  \
-    balasana-audio --plan                      show every cue and its time; play nothing\n  \
-    balasana-audio --render session.wav        write the session to a WAV file\n  \
-    balasana-audio --pack slt                  the session in another voice\n  \
-    balasana-audio packs list                  every voice pack there is\n\n\
-Exit codes: 0 done, 2 bad option, 3 bad script, 4 bad voice pack, 5 no or failed audio device,\n\
-6 cannot write the output file, 7 speech engine missing or failed (packs synth),\n\
-130 stopped by Ctrl-C, 143 stopped by SIGTERM.")]
+#[command(after_help = after_help())]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// Voice-pack tools; without a command, the session plays.
@@ -152,6 +145,20 @@ pub struct SessionArgs {
     /// Print nothing but errors and notes
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// The `--help` epilogue: examples, then the exit codes from [`Exit`].
+fn after_help() -> String {
+    format!(
+        "Examples:\n  \
+    balasana-audio --hold 90 --sets 2          play the session\n  \
+    balasana-audio --hold 120 --breath 4:8     longer hold, slower exhale\n  \
+    balasana-audio --plan                      show every cue and its time; play nothing\n  \
+    balasana-audio --render session.wav        write the session to a WAV file\n  \
+    balasana-audio --pack slt                  the session in another voice\n  \
+    balasana-audio packs list                  every voice pack there is\n\n{}",
+        Exit::help()
+    )
 }
 
 /// Parses `IN:OUT` seconds, e.g. `4:6` or `4.5:7`.

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod chime;
 pub mod cli;
+pub mod exit;
 pub mod loudness;
 pub mod mix;
 pub mod output;

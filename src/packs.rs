@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::cli::{Engine, PacksCommand};
+use crate::exit::Exit;
 use crate::loudness::{self, SILENCE_DBFS, VOICE_TARGET_LUFS};
 use crate::pack::{Clip, DEFAULT_PACK, Location, Manifest, PackError, decode, user_packs};
 use crate::script::{Script, is_cue_id};
@@ -59,13 +60,13 @@ pub enum PacksError {
 }
 
 impl PacksError {
-    /// The process exit code: 2 usage, 4 pack problems, 6 cannot write, 7 engine missing or failed.
-    pub fn exit_code(&self) -> u8 {
+    /// How the process ends: usage, pack problems, cannot write, engine missing or failed.
+    pub fn exit_code(&self) -> Exit {
         match self {
-            PacksError::BadName(_) | PacksError::Exists(_) => 2,
-            PacksError::Pack(_) | PacksError::Unplayable { .. } => 4,
-            PacksError::Write { .. } => 6,
-            PacksError::EngineMissing { .. } | PacksError::EngineFailed { .. } => 7,
+            PacksError::BadName(_) | PacksError::Exists(_) => Exit::Usage,
+            PacksError::Pack(_) | PacksError::Unplayable { .. } => Exit::Pack,
+            PacksError::Write { .. } => Exit::Write,
+            PacksError::EngineMissing { .. } | PacksError::EngineFailed { .. } => Exit::Engine,
         }
     }
 }
