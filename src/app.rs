@@ -217,20 +217,12 @@ fn say(text: &str) {
 }
 
 fn load_script(cli: &SessionArgs, base: &Path) -> Result<Script, Error> {
-    let unreadable = |path: &Path, e: std::io::Error| ScriptError {
-        origin: path.display().to_string(),
-        line: 1,
-        column: 1,
-        message: format!("cannot read script: {e}"),
-    };
     if let Some(path) = &cli.script {
-        let text = std::fs::read_to_string(path).map_err(|e| unreadable(path, e))?;
-        return Ok(Script::parse(&text, &path.display().to_string())?);
+        return Ok(Script::read(path)?);
     }
     let local = base.join("script/balasana.toml");
     if local.is_file() {
-        let text = std::fs::read_to_string(&local).map_err(|e| unreadable(&local, e))?;
-        return Ok(Script::parse(&text, &local.display().to_string())?);
+        return Ok(Script::read(&local)?);
     }
     Ok(Script::parse(script::EMBEDDED, script::EMBEDDED_NAME)?)
 }
@@ -252,6 +244,13 @@ fn options(cli: &SessionArgs, script: &Script) -> Result<Options, Error> {
         return Err(Error::Usage(format!(
             "--lead-in {} s is outside the allowed range 0–120 s",
             o.lead_in
+        )));
+    }
+    if o.lead_in > 0.0 && o.lead_in < script::MIN_DURATION {
+        return Err(Error::Usage(format!(
+            "--lead-in {} s is under a frame: use 0 for none, or {}–120 s",
+            o.lead_in,
+            script::MIN_DURATION
         )));
     }
     o.chimes = !cli.no_chimes;
