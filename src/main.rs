@@ -9,7 +9,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Relative, so messages show short paths like ./audio/joe/pack.toml.
+    // Relative, so messages show short paths like ./audio/heart/pack.toml.
     let base = std::path::Path::new(".");
     match app::run(&cli, base) {
         Ok(Ending::Finished | Ending::Quit) => ExitCode::SUCCESS,

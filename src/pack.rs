@@ -21,10 +21,10 @@ use crate::script::{Script, line_column};
 use crate::timeline::ClipLengths;
 
 /// The pack used when `--pack` is not given.
-pub const DEFAULT_PACK: &str = "joe";
+pub const DEFAULT_PACK: &str = "heart";
 
 /// The default pack, compiled in so an installed binary needs no files.
-static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/audio/joe");
+static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/audio/heart");
 
 /// A pack that cannot be found, read or played.
 #[derive(Debug, thiserror::Error)]

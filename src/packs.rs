@@ -746,8 +746,13 @@ impl Speaker {
             .map_err(|e| failed(e.to_string()))?;
         if let Some(mut pipe) = child.stdin.take() {
             use std::io::Write as _;
-            pipe.write_all(text.as_bytes())
-                .map_err(|e| failed(e.to_string()))?;
+            // A program that does not read its input closes the pipe: that is its choice.
+            match pipe.write_all(text.as_bytes()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    return Err(failed(e.to_string()));
+                }
+                _ => {}
+            }
         }
         let status = child
             .wait_with_output()
