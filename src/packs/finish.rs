@@ -83,7 +83,7 @@ fn ms(seconds: f64) -> u32 {
 pub fn finish(raw: &[f32], rate: u32, serial: i32) -> Result<Finished, FinishError> {
     let trimmed = fade(trim(raw, rate).ok_or(FinishError::Silent)?, rate);
     // Encoding moves loudness and peak a little: correct the aims until the decoded clip is on
-    // target (within 0.1 LU) and under the ceiling.
+    // target (within 0.1 LU) and under the ceiling, or six tries are made.
     let mut aim = TRUE_PEAK_CEILING_DBFS - LIMIT_MARGIN_DB;
     let mut target = VOICE_TARGET_LUFS;
     let mut best = None;
@@ -98,13 +98,19 @@ pub fn finish(raw: &[f32], rate: u32, serial: i32) -> Result<Finished, FinishErr
             continue;
         }
         let off = lufs - VOICE_TARGET_LUFS;
-        best = Some(Finished {
-            ogg,
-            seconds: decoded.seconds(),
-            lufs,
-            true_peak_dbfs: peak,
-            limited_db,
-        });
+        // Gating can make a short clip's loudness jump with the gain: keep the closest try.
+        if best
+            .as_ref()
+            .is_none_or(|b: &Finished| off.abs() < (b.lufs - VOICE_TARGET_LUFS).abs())
+        {
+            best = Some(Finished {
+                ogg,
+                seconds: decoded.seconds(),
+                lufs,
+                true_peak_dbfs: peak,
+                limited_db,
+            });
+        }
         if off.abs() <= 0.1 {
             break;
         }
