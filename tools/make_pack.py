@@ -213,9 +213,9 @@ class HibariEngine:
                 f"{dist.metadata.get('License')}); the model weights are inside the wheel",
                 "Upstream (from package metadata): " + "; ".join(home), ""] + CLIPS_CC0 + [
                 f"hibari-tts {self.version} LICENSE (verbatim, from the wheel)", "-" * 60,
-                lic_text.strip(), "",
+                lic_text.rstrip("\n"), "",
                 f"hibari-tts {self.version} NOTICE (verbatim, from the wheel)", "-" * 60,
-                notice.strip(), ""]
+                notice.rstrip("\n"), ""]
         return PackMeta(
             voice=voice, language="en-US",
             licence=[f"voice model: Apache-2.0 (hibari-tts {self.version}; distilled from "
@@ -645,7 +645,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="make_pack-") as tmp:
         licence_file = Path(tmp) / "LICENSE.txt"
         title = f"Voice pack '{args.pack}' for balasana-audio"
-        licence_file.write_text("\n".join([title, "=" * 60, "", *meta.licence_body]),
+        regenerate = ["Regenerate this pack (from the repository root):", "", f"    {command}", ""]
+        licence_file.write_text("\n".join([title, "=" * 60, "", *regenerate, *meta.licence_body]),
                                 encoding="utf-8")
         common = ["--force", "--voice-name", meta.voice, "--language", meta.language,
                   "--licence", "; ".join(meta.licence + ["clips: CC0-1.0"]),
