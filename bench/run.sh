@@ -28,7 +28,7 @@ else
   rss=0   # GNU time (Debian package "time") is not installed
 fi
 size=$(stat -c %s "$OLDPWD/$bin")
-pack=$(du -sk "$OLDPWD/audio/joe" | cut -f1)
+pack=$(du -sk "$OLDPWD/audio/heart" | cut -f1)
 wav=$(stat -c %s s.wav)
 
 printf 'runs per measurement        %s (median)\n' "$runs"
@@ -38,4 +38,4 @@ printf 'render 2 x 90 s session     %s ms for %s s of audio (%sx real time)\n' "
 printf 'render output               %s MB (48 kHz 16-bit stereo)\n' "$(calc "$wav / 1048576")"
 printf 'peak memory of a render     %s MB\n' "$(calc "$rss / 1024")"
 printf 'release binary              %s MB (default script and pack embedded)\n' "$(calc "$size / 1048576")"
-printf 'default pack (audio/joe)    %s KB\n' "$pack"
+printf 'default pack (audio/heart)  %s KB\n' "$pack"

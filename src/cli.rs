@@ -47,20 +47,73 @@ pub enum PacksCommand {
         /// The new pack's name (a-z, 0-9, '-')
         name: String,
     },
-    /// Generate a whole pack from the script's text with an installed speech synthesizer
+    /// Generate a whole pack from the script's text with a speech synthesizer; every clip goes
+    /// through the one pipeline (trim, fades, -20 LUFS, true peak <= -3 dBFS, Ogg Vorbis)
     Synth {
         /// The new pack's name (a-z, 0-9, '-'); written to audio/NAME/
         name: String,
         /// Which synthesizer to run
         #[arg(long, value_enum)]
         engine: Engine,
-        /// Engine voice: a Piper model (.onnx), a flite voice (e.g. slt), an espeak-ng voice
+        /// Engine voice: a Piper model (.onnx, required), a flite voice [default: slt], an
+        /// espeak-ng voice [default: en-us]
         #[arg(long)]
         voice: Option<String>,
-        /// Replace an existing audio/NAME/
+        /// With --engine command: the program and its arguments, with {out} for the WAV file to
+        /// write and {text} for the line (else the line goes to its standard input)
+        #[arg(long, value_name = "COMMAND")]
+        command: Option<String>,
+        /// Replace an existing audio/NAME/ (its ambience beds and chimes are kept)
         #[arg(long)]
         force: bool,
+        /// What pack.toml says about the voice
+        #[command(flatten)]
+        info: PackInfo,
     },
+    /// Make a pack from raw speech, one <cue>.wav per script line in a folder, through the same
+    /// pipeline as synth
+    Import {
+        /// The new pack's name (a-z, 0-9, '-'); written to audio/NAME/
+        name: String,
+        /// The folder holding <cue>.wav for every cue of the script
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        /// Replace an existing audio/NAME/ (its ambience beds and chimes are kept)
+        #[arg(long)]
+        force: bool,
+        /// What pack.toml says about the voice
+        #[command(flatten)]
+        info: PackInfo,
+    },
+    /// The script's cues and their texts as JSON (for tools/make_pack.py)
+    #[command(hide = true)]
+    Cues,
+}
+
+/// What `packs synth` and `packs import` record in pack.toml about the voice.
+#[derive(Debug, Args)]
+pub struct PackInfo {
+    /// Who or what speaks (pack.toml `voice`) [synth default: the engine and its voice]
+    #[arg(long, value_name = "TEXT")]
+    pub voice_name: Option<String>,
+    /// BCP 47 language tag of the voice
+    #[arg(long, value_name = "TAG", default_value = "en-US")]
+    pub language: String,
+    /// The clips' licence (pack.toml `licence`) [synth default: the engine's; import: required]
+    #[arg(long, value_name = "TEXT")]
+    pub licence: Option<String>,
+    /// A file copied verbatim into the pack as LICENSE.txt
+    #[arg(long, value_name = "FILE")]
+    pub licence_file: Option<PathBuf>,
+    /// Credits (pack.toml `credits`) [synth default: the engine's version]
+    #[arg(long, value_name = "TEXT")]
+    pub credits: Option<String>,
+    /// The exact command that regenerates the pack [default: this command]
+    #[arg(long, value_name = "COMMAND")]
+    pub generated_by: Option<String>,
+    /// How the raw speech was made; pack.toml `synthesis` adds the pipeline's own steps
+    #[arg(long, value_name = "TEXT")]
+    pub synthesis: Option<String>,
 }
 
 /// A speech synthesizer `packs synth` can drive.
@@ -72,6 +125,8 @@ pub enum Engine {
     Espeak,
     /// Flite (Debian package flite)
     Flite,
+    /// Any program that writes a WAV file: --command '... {text} ... {out}'
+    Command,
 }
 
 /// How the session sounds and where it goes.
@@ -98,7 +153,7 @@ pub struct SessionArgs {
     #[arg(long, value_name = "IN:OUT", value_parser = parse_breath)]
     pub breath: Option<(f64, f64)>,
 
-    /// Voice pack: a name (under audio/ or your packs folder) or a path [default: joe]
+    /// Voice pack: a name (under audio/ or your packs folder) or a path [default: heart]
     #[arg(long, value_name = "NAME|PATH")]
     pub pack: Option<String>,
 

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
             return Exit::Usage.into();
         }
     };
-    // Relative, so messages show short paths like ./audio/joe/pack.toml.
+    // Relative, so messages show short paths like ./audio/heart/pack.toml.
     let base = std::path::Path::new(".");
     match app::run(&cli, base) {
         Ok(Ending::Finished | Ending::Quit) => Exit::Done.into(),

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use include_dir::{Dir, include_dir};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::chime::Chime;
 use crate::loudness::{self, AMBIENCE_TARGET_LUFS, CHIME_TARGET_LUFS, Level, VOICE_TARGET_LUFS};
@@ -21,7 +21,7 @@ use crate::script::{Script, line_column};
 use crate::timeline::ClipLengths;
 
 /// The pack used when `--pack` is not given.
-pub const DEFAULT_PACK: &str = "joe";
+pub const DEFAULT_PACK: &str = "heart";
 
 /// The largest pack file (clip, bed or `pack.toml`) that is read: 64 MB.
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
@@ -33,7 +33,7 @@ pub const MAX_CLIP_SECONDS: u32 = 600;
 const MB: f64 = (1u64 << 20) as f64;
 
 /// The default pack, compiled in so an installed binary needs no files.
-static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/audio/joe");
+static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/audio/heart");
 
 /// A pack that cannot be found, read or played.
 #[derive(Debug, thiserror::Error)]
@@ -126,8 +126,8 @@ pub enum PackError {
     },
 }
 
-/// The contents of `pack.toml`.
-#[derive(Debug, Clone, Deserialize)]
+/// The contents of `pack.toml`: read by [`Manifest::load`], written only by [`Manifest::to_toml`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
     /// Pack name.
@@ -141,19 +141,19 @@ pub struct Manifest {
     /// Credits.
     pub credits: String,
     /// The exact command that generated the pack, if it was generated.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated_by: Option<String>,
     /// Synthesis settings, informational.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synthesis: Option<String>,
     /// Clip file (relative to the pack folder) for each cue id.
     pub clips: BTreeMap<String, String>,
     /// Optional ambience beds by name, looped under a session with `--ambience NAME`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub ambience: BTreeMap<String, String>,
     /// Optional chime clips by chime name (`start`, `step`, `inhale`, `exhale`, `hold-end`, `end`,
     /// `pause`, `resume`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub chimes: BTreeMap<String, String>,
 }
 
@@ -381,6 +381,35 @@ impl Manifest {
             }
         }
         Ok(manifest)
+    }
+
+    /// The manifest as `pack.toml` text, which [`Manifest::load`] reads back unchanged whatever
+    /// the strings hold. `notes` puts a comment above a clip's entry (e.g. the line to record);
+    /// line breaks and control characters in a note become spaces.
+    pub fn to_toml(&self, notes: &BTreeMap<String, String>) -> String {
+        // Serializing string maps and strings cannot fail.
+        let text = toml::to_string(self).expect("a manifest serializes");
+        let mut out = String::with_capacity(text.len());
+        let mut in_clips = false;
+        for line in text.lines() {
+            if line.starts_with('[') {
+                in_clips = line == "[clips]";
+            } else if in_clips {
+                let key = line.split(" = ").next().unwrap_or("").trim_matches('"');
+                if let Some(note) = notes.get(key) {
+                    let note: String = note
+                        .chars()
+                        .map(|c| if c.is_control() { ' ' } else { c })
+                        .collect();
+                    out.push_str("# ");
+                    out.push_str(note.trim());
+                    out.push('\n');
+                }
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+        out
     }
 }
 

@@ -248,8 +248,8 @@ fn pack_with(change: impl Fn(&Path) + 'static) -> impl Fn(&Path) {
 fn welcome_is(folder: &Path, path: &str) {
     let toml = std::fs::read_to_string(folder.join("pack.toml")).unwrap();
     let toml = toml.replace(
-        "\"welcome\" = \"welcome.wav\"",
-        &format!("\"welcome\" = {path:?}"),
+        "\nwelcome = \"welcome.wav\"",
+        &format!("\nwelcome = {path:?}"),
     );
     std::fs::write(folder.join("pack.toml"), toml).unwrap();
 }
@@ -311,7 +311,7 @@ fn bad_packs() {
         .expect(4, "voice pack \"p\" has no clip for cue \"welcome\" (expected ./audio/p/welcome.wav)"),
         case("cue missing", PLAN_P, pack_with(|f: &Path| {
             let toml = std::fs::read_to_string(f.join("pack.toml")).unwrap();
-            std::fs::write(f.join("pack.toml"), toml.replace("\"welcome\" = \"welcome.wav\"\n", "")).unwrap();
+            std::fs::write(f.join("pack.toml"), toml.replace("\nwelcome = \"welcome.wav\"\n", "\n")).unwrap();
         }))
         .expect(4, "voice pack \"p\" has no clip for cue \"welcome\" (expected an entry welcome = \"welcome.wav\""),
         case("clip empty", PLAN_P, pack_with(|f: &Path| {
