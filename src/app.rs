@@ -286,10 +286,14 @@ fn metadata(
         .steps
         .iter()
         .map(|s| Chapter {
-            frame: s.frame,
+            // The step's first event, where the plan shows the step begin.
+            frame: t
+                .events
+                .get(t.events.partition_point(|e| e.frame < s.frame))
+                .map_or(s.frame, |e| e.frame),
             title: match s.set {
-                Some(n) if t.sets > 1 => format!("{} (set {n})", s.title),
-                _ => s.title.clone(),
+                Some(n) => format!("{} (set {n} of {})", s.title, t.sets),
+                None => s.title.clone(),
             },
         })
         .collect();
