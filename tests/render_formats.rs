@@ -219,6 +219,21 @@ fn ogg_has_the_wav_length_and_every_onset_within_a_millisecond() {
     let (_, want) = read_wav(&wav);
     let want_onsets = burst_onsets(&left(&want));
     assert!(want_onsets.len() >= 10, "{want_onsets:?}");
+    // The WAV's onsets are the planned event frames, so the Ogg's are checked against the plan.
+    let mut plan_args = args(dir.path());
+    plan_args.push("--no-chimes".into());
+    let plan = plan_json(
+        dir.path(),
+        &plan_args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let mut planned: Vec<usize> = plan["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["frame"].as_u64().unwrap() as usize)
+        .collect();
+    planned.dedup();
+    assert_eq!(want_onsets, planned);
     let mut decodings = vec![("symphonia", decode(&ogg).samples)];
     if let Some(ff) = ffmpeg_decode(&ogg) {
         decodings.push(("ffmpeg", ff));
