@@ -208,7 +208,7 @@ mod tests {
         let at = |s| std::time::UNIX_EPOCH + std::time::Duration::from_secs(s);
         assert_eq!(date_utc(at(0)), "1970-01-01");
         assert_eq!(date_utc(at(951_782_400)), "2000-02-29");
-        assert_eq!(date_utc(at(1_798_675_199)), "2026-12-31");
+        assert_eq!(date_utc(at(1_798_761_599)), "2026-12-31");
     }
 
     #[test]
