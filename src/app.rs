@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::chime::Chime;
 use crate::cli::{Cli, Command, SessionArgs};
 use crate::mix::{MixError, Mixer};
-use crate::output::encode::{Chapter, Format, Metadata};
+use crate::output::encode::{Chapter, Metadata};
 use crate::output::live::{Ending, LiveError, Player, Signals};
 use crate::output::render::{self, RenderError, Spec, render};
 use crate::pack::{Clips, Location, Pack, PackError};
@@ -85,7 +85,9 @@ fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
     let script = load_script(cli, base)?;
     let options = options(cli, &script)?;
     let format = match &cli.render {
-        Some(path) => Some(render_format(cli, path)?),
+        Some(path) => {
+            Some(render::choose_format(path, cli.format, cli.quality).map_err(Error::Usage)?)
+        }
         None => None,
     };
     let location = Location::find(cli.pack.as_deref(), base)?;
@@ -229,40 +231,6 @@ fn mixer(
         }
         None => mixer,
     })
-}
-
-/// The render format (`--format`, else the extension; `-` is WAV unless told) with `--quality`
-/// checked against it.
-fn render_format(cli: &SessionArgs, path: &Path) -> Result<Format, Error> {
-    let format = match (cli.format, Format::from_path(path)) {
-        (Some(f), _) | (None, Some(f)) => f,
-        (None, None) if path.as_os_str() == "-" => Format::Wav,
-        (None, None) => {
-            return Err(Error::Usage(format!(
-                "--render {}: unknown file type; supported: {} (or --format wav|flac|ogg)",
-                path.display(),
-                Format::SUPPORTED
-            )));
-        }
-    };
-    if let Some(q) = cli.quality {
-        match format.quality_range() {
-            Some((lo, hi, _)) if (lo..=hi).contains(&q) => {}
-            Some((lo, hi, _)) => {
-                return Err(Error::Usage(format!(
-                    "--quality {q} is outside the allowed range {lo} to {hi} for {}",
-                    format.name()
-                )));
-            }
-            None => {
-                return Err(Error::Usage(format!(
-                    "--quality applies to Ogg only; {} is lossless",
-                    format.name()
-                )));
-            }
-        }
-    }
-    Ok(format)
 }
 
 /// Tags and one chapter per step for a rendered file.

@@ -67,6 +67,38 @@ pub struct Written {
     pub to_stdout: bool,
 }
 
+/// The render format (`format` if given, else the extension; `-` is WAV unless told) with
+/// `quality` checked against it; the error is the one-line message for a usage error.
+pub fn choose_format(
+    path: &Path,
+    format: Option<Format>,
+    quality: Option<f32>,
+) -> Result<Format, String> {
+    let format = match (format, Format::from_path(path)) {
+        (Some(f), _) | (None, Some(f)) => f,
+        (None, None) if path.as_os_str() == "-" => Format::Wav,
+        (None, None) => {
+            return Err(format!(
+                "--render {}: unknown file type; supported: {} (or --format wav|flac|ogg)",
+                path.display(),
+                Format::SUPPORTED
+            ));
+        }
+    };
+    match (quality, format.quality_range()) {
+        (None, _) => Ok(format),
+        (Some(q), Some((lo, hi))) if (lo..=hi).contains(&q) => Ok(format),
+        (Some(q), Some((lo, hi))) => Err(format!(
+            "--quality {q} is outside the allowed range {lo} to {hi} for {}",
+            format.name()
+        )),
+        (Some(_), None) => Err(format!(
+            "--quality applies to Ogg only; {} is lossless",
+            format.name()
+        )),
+    }
+}
+
 /// Opens the destination; the caller learns early whether messages must avoid stdout.
 pub fn open(path: &Path) -> Result<Target, RenderError> {
     Target::open(path).map_err(|e| RenderError::Write {

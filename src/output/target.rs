@@ -105,11 +105,6 @@ impl Target {
         matches!(self.kind, Kind::Stream { stdout: true, .. })
     }
 
-    /// Whether the destination is a pipe, device or standard output, written in place.
-    pub fn is_stream(&self) -> bool {
-        matches!(self.kind, Kind::Stream { .. })
-    }
-
     /// A buffered writer into the destination (the temporary file when replacing).
     pub fn writer(&self) -> BufWriter<&File> {
         let file = match &self.kind {

@@ -43,11 +43,11 @@ impl Format {
         }
     }
 
-    /// The `--quality` range this format accepts and its default, if it has a quality at all.
-    pub fn quality_range(self) -> Option<(f32, f32, f32)> {
+    /// The `--quality` range this format accepts, if it has a quality at all.
+    pub fn quality_range(self) -> Option<(f32, f32)> {
         match self {
             Format::Wav | Format::Flac => None,
-            Format::Ogg => Some((ogg::QUALITY_MIN, ogg::QUALITY_MAX, ogg::QUALITY_DEFAULT)),
+            Format::Ogg => Some((ogg::QUALITY_MIN, ogg::QUALITY_MAX)),
         }
     }
 }
