@@ -205,6 +205,17 @@ fn flac_decodes_bit_exactly_to_the_wav_render() {
     if let Some(ff) = ffmpeg_decode(&flac) {
         assert!(ff == want, "ffmpeg's FLAC samples differ from the WAV's");
     }
+    // A file gets the MD5 signature in its header; `flac -t` checks it against the samples.
+    let header = std::fs::read(&flac).unwrap();
+    assert_ne!(&header[26..42], &[0u8; 16], "MD5 signature unset");
+    match Command::new("flac").args(["-t", "-s"]).arg(&flac).output() {
+        Ok(out) => assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "flac -t: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => println!("skipped the flac -t check: cannot run flac ({e})"),
+    }
     let wav_size = std::fs::metadata(&wav).unwrap().len();
     let flac_size = std::fs::metadata(&flac).unwrap().len();
     assert!(flac_size * 3 < wav_size, "{flac_size} vs {wav_size}");

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
-use super::encode::{self, EncodeError, Format, Layout, Metadata};
+use super::encode::{self, EncodeError, Format, Layout, Metadata, Patch};
 use super::target::Target;
 use crate::mix::Mixer;
 
@@ -131,7 +131,7 @@ pub fn render(
     let (back, spare) = mpsc::channel::<Vec<f32>>();
     let outcome = std::thread::scope(|scope| {
         let target = &target;
-        let encoder = scope.spawn(move || -> Result<bool, EncodeError> {
+        let encoder = scope.spawn(move || -> Result<Option<Option<Patch>>, EncodeError> {
             let mut enc = encode::encoder(
                 spec.format,
                 target.writer(),
@@ -142,13 +142,12 @@ pub fn render(
             // An empty block marks the end; a closed channel without it means abandoned.
             for block in rx {
                 if block.is_empty() {
-                    enc.finish()?;
-                    return Ok(true);
+                    return enc.finish().map(Some);
                 }
                 enc.write(&block)?;
                 let _ = back.send(block);
             }
-            Ok(false)
+            Ok(None)
         });
         let mut interrupted = false;
         loop {
@@ -177,7 +176,10 @@ pub fn render(
         }),
         (false, Err(e)) => Err(fail(e)),
         // The encoder ends without the end mark only when the mixer stopped sending: interrupted.
-        (false, Ok(_)) => {
+        (false, Ok(patch)) => {
+            if let Some(Patch { offset, bytes }) = patch.flatten() {
+                target.patch(offset, &bytes).map_err(|e| fail(e.into()))?;
+            }
             target.commit().map_err(|e| fail(e.into()))?;
             Ok(Written { to_stdout })
         }

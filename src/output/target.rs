@@ -114,6 +114,17 @@ impl Target {
         BufWriter::with_capacity(BUFFER, file)
     }
 
+    /// Writes `bytes` at `offset` of a file destination (a header field known only at the end);
+    /// a pipe or device cannot be rewound and goes without.
+    pub fn patch(&self, offset: u64, bytes: &[u8]) -> io::Result<()> {
+        match &self.kind {
+            Kind::Stream { .. } => Ok(()),
+            Kind::Replace { temp, .. } => {
+                std::os::unix::fs::FileExt::write_all_at(temp.as_file(), bytes, offset)
+            }
+        }
+    }
+
     /// Makes the written bytes final: syncs and renames the temporary file into place (and syncs
     /// its directory). A stream needs nothing more. Dropping a target without committing removes
     /// its temporary file.

@@ -1,18 +1,22 @@
 //! Lossless FLAC with `flacenc`, one fixed-size frame at a time. The header is written first with
-//! the exact sample count; the MD5 signature is left unset (all zeros, which the format allows),
-//! because it is known only at the end and a pipe cannot be rewound.
+//! the exact sample count and an unset MD5 signature (all zeros, which the format allows); the
+//! signature is known only at the end, so it comes back as a [`Patch`] that a file destination
+//! writes into the header and a pipe goes without.
 
 use std::io::Write;
 
 use flacenc::bitsink::ByteSink;
 use flacenc::component::BitRepr;
 use flacenc::error::Verify;
-use flacenc::source::{Fill, FrameBuf};
+use flacenc::source::{Context, Fill, FrameBuf};
 
-use super::{EncodeError, Encoder, Layout, Metadata, to_i16};
+use super::{EncodeError, Encoder, Layout, Metadata, Patch, to_i16};
 
 /// Frames per FLAC block (the reference encoder's default at 48 kHz).
 const BLOCK: usize = 4096;
+
+/// Where STREAMINFO's MD5 signature starts: `fLaC`, the block header, 18 bytes of fields.
+const MD5_OFFSET: u64 = 4 + 4 + 18;
 
 /// Streams FLAC frames after a complete header.
 pub struct FlacEncoder<W: Write> {
@@ -25,6 +29,9 @@ pub struct FlacEncoder<W: Write> {
     framebuf: FrameBuf,
     frame_number: usize,
     bytes: ByteSink,
+    /// The MD5 of the samples (little-endian), as STREAMINFO defines it.
+    md5: Context,
+    le: Vec<u8>,
 }
 
 fn codec(e: impl std::fmt::Debug) -> EncodeError {
@@ -73,6 +80,8 @@ impl<W: Write> FlacEncoder<W> {
             framebuf: FrameBuf::with_size(channels, BLOCK).map_err(codec)?,
             frame_number: 0,
             bytes: ByteSink::new(),
+            md5: Context::new(16, channels),
+            le: Vec::with_capacity(BLOCK * channels * 2),
         })
     }
 
@@ -81,6 +90,10 @@ impl<W: Write> FlacEncoder<W> {
         self.framebuf
             .fill_interleaved(&self.pending)
             .map_err(codec)?;
+        self.le.clear();
+        self.le
+            .extend(self.pending.iter().flat_map(|&v| (v as i16).to_le_bytes()));
+        self.md5.fill_le_bytes(&self.le, 2).map_err(codec)?;
         let frame = flacenc::encode_fixed_size_frame(
             &self.config,
             &self.framebuf,
@@ -111,12 +124,15 @@ impl<W: Write> Encoder for FlacEncoder<W> {
         Ok(())
     }
 
-    fn finish(mut self: Box<Self>) -> Result<(), EncodeError> {
+    fn finish(mut self: Box<Self>) -> Result<Option<Patch>, EncodeError> {
         if !self.pending.is_empty() {
             self.flush_frame()?;
         }
         self.sink.flush()?;
-        Ok(())
+        Ok(Some(Patch {
+            offset: MD5_OFFSET,
+            bytes: self.md5.md5_digest().to_vec(),
+        }))
     }
 }
 

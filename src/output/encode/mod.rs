@@ -140,12 +140,23 @@ pub struct Layout {
     pub frames: u64,
 }
 
+/// Bytes known only at the end that belong earlier in the file (FLAC's MD5 signature in its
+/// header): a file destination writes them over what is at `offset`; a pipe goes without.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Patch {
+    /// Byte offset from the start of the output.
+    pub offset: u64,
+    /// The bytes to write there.
+    pub bytes: Vec<u8>,
+}
+
 /// A streaming encoder fed with the mixer's mono frames in large blocks.
 pub trait Encoder {
     /// Encodes the next mono frames, each copied to every channel.
     fn write(&mut self, mono: &[f32]) -> Result<(), EncodeError>;
-    /// Ends the stream (last frame, last page) and flushes the sink.
-    fn finish(self: Box<Self>) -> Result<(), EncodeError>;
+    /// Ends the stream (last frame, last page), flushes the sink, and returns what a seekable
+    /// destination should rewrite in the header, if anything.
+    fn finish(self: Box<Self>) -> Result<Option<Patch>, EncodeError>;
 }
 
 /// An encoder for `format` writing into `sink`; `quality` is the format's `--quality` value

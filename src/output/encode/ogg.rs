@@ -9,7 +9,7 @@ use std::num::{NonZeroU8, NonZeroU32};
 
 use vorbis_rs::{VorbisBitrateManagementStrategy, VorbisEncoder, VorbisEncoderBuilder};
 
-use super::{EncodeError, Encoder, Layout, Metadata};
+use super::{EncodeError, Encoder, Layout, Metadata, Patch};
 
 /// Lowest `--quality` for Ogg, on oggenc's scale.
 pub const QUALITY_MIN: f32 = -1.0;
@@ -115,9 +115,9 @@ impl<W: Write> Encoder for OggEncoder<W> {
         self.stream.write_planar(&planar)
     }
 
-    fn finish(self: Box<Self>) -> Result<(), EncodeError> {
+    fn finish(self: Box<Self>) -> Result<Option<Patch>, EncodeError> {
         let mut sink = self.stream.finish()?;
         sink.flush()?;
-        Ok(())
+        Ok(None)
     }
 }

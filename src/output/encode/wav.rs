@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::{EncodeError, Encoder, Layout, Metadata, to_i16};
+use super::{EncodeError, Encoder, Layout, Metadata, Patch, to_i16};
 
 /// Streams PCM frames after a complete header.
 pub struct WavEncoder<W: Write> {
@@ -43,9 +43,9 @@ impl<W: Write> Encoder for WavEncoder<W> {
         Ok(())
     }
 
-    fn finish(mut self: Box<Self>) -> Result<(), EncodeError> {
+    fn finish(mut self: Box<Self>) -> Result<Option<Patch>, EncodeError> {
         self.sink.flush()?;
-        Ok(())
+        Ok(None)
     }
 }
 
