@@ -99,7 +99,8 @@ pub fn choose_format(
     }
 }
 
-/// Opens the destination; the caller learns early whether messages must avoid stdout.
+/// Opens the destination (see [`Target::open`]) before any audio is mixed, so a bad path fails
+/// at once.
 pub fn open(path: &Path) -> Result<Target, RenderError> {
     Target::open(path).map_err(|e| RenderError::Write {
         path: path.to_path_buf(),
@@ -131,6 +132,7 @@ pub fn render(
     let (back, spare) = mpsc::channel::<Vec<f32>>();
     let outcome = std::thread::scope(|scope| {
         let target = &target;
+        // Ok(Some(patch)) when finished, Ok(None) when abandoned (the mixer stopped sending).
         let encoder = scope.spawn(move || -> Result<Option<Option<Patch>>, EncodeError> {
             let mut enc = encode::encoder(
                 spec.format,
