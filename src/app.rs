@@ -8,8 +8,9 @@ use crate::chime::Chime;
 use crate::cli::{Cli, Command, SessionArgs};
 use crate::exit::Exit;
 use crate::mix::{MixError, Mixer};
+use crate::output::encode::{Chapter, Metadata};
 use crate::output::live::{Ending, LiveError, Player, Signals};
-use crate::output::render::{RenderError, render};
+use crate::output::render::{self, RenderError, Spec, render};
 use crate::pack::{Clips, Location, Pack, PackError};
 use crate::plan;
 use crate::script::{self, Fit, Range3, Script, ScriptError};
@@ -86,6 +87,12 @@ pub fn run(cli: &Cli, base: &Path) -> Result<Ending, Error> {
 fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
     let script = load_script(cli, base)?;
     let options = options(cli, &script)?;
+    let format = match &cli.render {
+        Some(path) => {
+            Some(render::choose_format(path, cli.format, cli.quality).map_err(Error::Usage)?)
+        }
+        None => None,
+    };
     let location = Location::find(cli.pack.as_deref(), base)?;
     let fallback = match (cli.strict, location.is_default()) {
         (false, false) => Some(Location::find(None, base)?),
@@ -126,9 +133,16 @@ fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
                 plan::table(&timeline, &heading(&script, &options, &pack, &timeline))
             };
             say(&out);
-        } else if let Some(path) = &cli.render {
+        } else if let (Some(path), Some(format)) = (&cli.render, format) {
             let mixer = mixer(&clips, &timeline, cli, &pack, fallback.as_ref())?;
-            match render(mixer, RENDER_RATE, RENDER_CHANNELS, path, || {
+            let spec = Spec {
+                format,
+                quality: cli.quality,
+                channels: RENDER_CHANNELS,
+                metadata: metadata(&script, &options, &pack, &timeline, cli),
+            };
+            let target = render::open(path)?;
+            let written = match render(mixer, RENDER_RATE, &spec, target, path, || {
                 signals.ending().is_some()
             }) {
                 // Stopped by a signal: say so, and end as live playback does (130 or 143).
@@ -137,15 +151,26 @@ fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
                     return Ok(signals.ending().unwrap_or(Ending::Interrupted));
                 }
                 result => result?,
-            }
+            };
             if !cli.quiet {
-                say(&format!(
-                    "wrote {} ({} of audio, {} Hz, {} channels)",
-                    path.display(),
+                let line = format!(
+                    "wrote {} ({} of audio, {} Hz, {} channels, {})",
+                    if written.to_stdout {
+                        "standard output".to_owned()
+                    } else {
+                        path.display().to_string()
+                    },
                     plan::clock(timeline.seconds(timeline.duration)),
                     RENDER_RATE,
-                    RENDER_CHANNELS
-                ));
+                    RENDER_CHANNELS,
+                    format.name()
+                );
+                // Audio on stdout: every message goes to stderr.
+                if written.to_stdout {
+                    eprintln!("{line}");
+                } else {
+                    say(&line);
+                }
             }
         }
         return Ok(Ending::Finished);
@@ -209,6 +234,48 @@ fn mixer(
         }
         None => mixer,
     })
+}
+
+/// Tags and one chapter per step for a rendered file.
+fn metadata(
+    script: &Script,
+    o: &Options,
+    pack: &Pack,
+    t: &Timeline,
+    cli: &SessionArgs,
+) -> Metadata {
+    let summary = heading(script, o, pack, t);
+    let mut comment = summary.lines().nth(1).unwrap_or_default().to_owned();
+    if !o.chimes {
+        comment.push_str(" · no chimes");
+    }
+    if let Some(bed) = &cli.ambience {
+        comment.push_str(&format!(" · ambience {bed}"));
+    }
+    comment.push_str(concat!(" · balasana-audio ", env!("CARGO_PKG_VERSION")));
+    let chapters = t
+        .steps
+        .iter()
+        .map(|s| Chapter {
+            // The step's first event, where the plan shows the step begin.
+            frame: t
+                .events
+                .get(t.events.partition_point(|e| e.frame < s.frame))
+                .map_or(s.frame, |e| e.frame),
+            title: match s.set {
+                Some(n) => format!("{} (set {n} of {})", s.title, t.sets),
+                None => s.title.clone(),
+            },
+        })
+        .collect();
+    Metadata {
+        title: script.title.clone(),
+        artist: pack.manifest.voice.clone(),
+        album: "balasana-audio".to_owned(),
+        date: crate::output::encode::date_utc(std::time::SystemTime::now()),
+        comment,
+        chapters,
+    }
 }
 
 /// Prints a line to stdout; a closed pipe (`| head`) is not an error worth a panic.

@@ -169,9 +169,28 @@ pub struct SessionArgs {
     #[arg(long, requires = "plan")]
     pub json: bool,
 
-    /// Write the session to a WAV file (48 kHz, 16-bit stereo) instead of playing it
-    #[arg(long, value_name = "FILE.wav", conflicts_with = "plan")]
+    /// Write the session to a file instead of playing it: .wav, .flac or .ogg (48 kHz stereo),
+    /// with chapters and tags; `-` is standard output
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "plan",
+        allow_hyphen_values = true
+    )]
     pub render: Option<PathBuf>,
+
+    /// With --render: the file format, whatever the extension (needed for `-`)
+    #[arg(long, value_enum, requires = "render")]
+    pub format: Option<crate::output::encode::Format>,
+
+    /// With --render: Ogg Vorbis quality, -1 to 10 (oggenc's scale) [default: 4]
+    #[arg(
+        long,
+        value_name = "Q",
+        requires = "render",
+        allow_hyphen_values = true
+    )]
+    pub quality: Option<f32>,
 
     /// No chimes at all, breath pacing chimes included: voice only
     #[arg(long)]
@@ -210,6 +229,7 @@ fn after_help() -> String {
     balasana-audio --hold 120 --breath 4:8     longer hold, slower exhale\n  \
     balasana-audio --plan                      show every cue and its time; play nothing\n  \
     balasana-audio --render session.wav        write the session to a WAV file\n  \
+    balasana-audio --render session.ogg        a small Ogg Vorbis with chapters, for a phone\n  \
     balasana-audio --pack slt                  the session in another voice\n  \
     balasana-audio packs list                  every voice pack there is\n\n{}",
         Exit::help()

@@ -450,7 +450,7 @@ fn bad_options() {
         .expect(2, "\"loud\" is not a level"),
         case("plan and render", &["--plan", "--render", "x.wav"], none).expect(
             2,
-            "the argument '--plan' cannot be used with '--render <FILE.wav>'",
+            "the argument '--plan' cannot be used with '--render <FILE>'",
         ),
         case("json without plan", &["--json"], none)
             .expect(2, "the following required arguments were not provided"),
@@ -509,10 +509,10 @@ fn bad_render_targets() {
             "cannot write no/such/dir/out.wav: No such file or directory",
         ),
         rows(
-            "out",
-            |d| std::fs::create_dir(d.join("out")).unwrap(),
+            "out.wav",
+            |d| std::fs::create_dir(d.join("out.wav")).unwrap(),
             6,
-            "cannot write out:",
+            "cannot write out.wav:",
         ),
     ];
     cases[0].name = "missing directory";
