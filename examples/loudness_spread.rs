@@ -1,6 +1,6 @@
 //! Loudness spread of a voice pack's clips before and after matching at load.
 //!
-//! `cargo run --release --example loudness_spread -- joe slt`
+//! `cargo run --release --example loudness_spread -- heart joe slt`
 
 use balasana_audio::loudness::measure;
 use balasana_audio::pack::{Clips, Location, Pack};

@@ -7,13 +7,15 @@ use std::path::Path;
 use crate::chime::Chime;
 use crate::cli::{Breath, Command, PacksCommand, ScriptsCommand, SessionArgs};
 use crate::config::{ConfigError, Settings};
+use crate::exit::Exit;
 use crate::library::{self, LibraryError};
 use crate::mix::{MixError, Mixer};
+use crate::output::encode::{Chapter, Metadata};
 use crate::output::live::{Ending, LiveError, Player, Signals};
-use crate::output::render::{RenderError, render};
+use crate::output::render::{self, RenderError, Spec, render};
 use crate::pack::{Clips, Location, Pack, PackError};
 use crate::plan;
-use crate::script::{BreathPhases, Fit, Range3, Script, ScriptError};
+use crate::script::{BreathPhases, Fit, Lines, Range3, Script, ScriptError};
 use crate::terminal::{Keys, Progress};
 use crate::timeline::{self, Options, Timeline, TimelineError};
 use crate::{practice, transcript};
@@ -76,16 +78,20 @@ pub enum Error {
 }
 
 impl Error {
-    /// The process exit code for this error.
-    pub fn exit_code(&self) -> u8 {
+    /// How the process ends for this error.
+    pub fn exit_code(&self) -> Exit {
         match self {
-            Error::Usage(_) | Error::Config(_) => 2,
-            Error::Script(_) | Error::Library(_) => 3,
-            Error::Pack(_) | Error::Timeline(_) | Error::Mix(_) => 4,
-            Error::Live(_) => 5,
-            Error::Render(_) | Error::Transcript { .. } | Error::Stdout(_) | Error::Log(_) => 6,
+            Error::Usage(_) | Error::Config(_) => Exit::Usage,
+            Error::Script(_) | Error::Library(_) => Exit::Script,
+            Error::Timeline(TimelineError::MissingClip { .. }) => Exit::Pack,
+            Error::Timeline(_) => Exit::Usage,
+            Error::Pack(_) | Error::Mix(_) => Exit::Pack,
+            Error::Live(_) => Exit::Device,
+            Error::Render(_) | Error::Transcript { .. } | Error::Stdout(_) | Error::Log(_) => {
+                Exit::Write
+            }
             Error::Packs(e) => e.exit_code(),
-            Error::Signals(_) => 1,
+            Error::Signals(_) => Exit::System,
         }
     }
 }
@@ -95,12 +101,11 @@ pub fn run(settings: &Settings, base: &Path) -> Result<Ending, Error> {
     let cli = &settings.cli;
     match &cli.command {
         Some(Command::Packs(command)) => {
-            let spec = match command {
+            let spec = match command.as_ref() {
                 PacksCommand::Check { script, .. } => script.as_deref(),
                 _ => None,
             };
-            let script = library::load(spec, base)?;
-            crate::packs::run(command, &script, base)?;
+            crate::packs::run(command, &pack_lines(spec, base)?, base)?;
         }
         Some(Command::Scripts(ScriptsCommand::List)) => print(&scripts_list(base)?)?,
         Some(Command::Config(command)) => {
@@ -132,6 +137,21 @@ pub fn run(settings: &Settings, base: &Path) -> Result<Ending, Error> {
         None => return session(&cli.session, base),
     }
     Ok(Ending::Finished)
+}
+
+/// The lines a pack command works on: those of the session `spec` names, or else of every
+/// built-in session (the default one as found: `./script/` may override it), which a shipped pack
+/// must cover.
+fn pack_lines(spec: Option<&str>, base: &Path) -> Result<Lines, Error> {
+    let scripts = match spec {
+        Some(spec) => vec![library::load(Some(spec), base)?],
+        None => crate::script::BUILT_IN
+            .iter()
+            .map(|(name, _)| library::load(Some(name), base))
+            .collect::<Result<_, _>>()?,
+    };
+    let refs: Vec<&Script> = scripts.iter().collect();
+    Lines::of(&refs).map_err(Error::Usage)
 }
 
 /// `scripts list`: each session with its title, where it lives, and its length at its default
@@ -195,6 +215,12 @@ fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
     };
     let script = load_script(cli, base)?;
     let options = options(cli, &script)?;
+    let format = match &cli.render {
+        Some(path) => {
+            Some(render::choose_format(path, cli.format, cli.quality).map_err(Error::Usage)?)
+        }
+        None => None,
+    };
     let location = Location::find(cli.pack.as_deref(), base)?;
     let fallback = match (cli.strict, location.is_default()) {
         (false, false) => Some(Location::find(None, base)?),
@@ -236,9 +262,16 @@ fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
                 plan::table(&timeline, &heading(&script, &options, &pack, &timeline))
             };
             say(&out);
-        } else if let Some(path) = &cli.render {
+        } else if let (Some(path), Some(format)) = (&cli.render, format) {
             let mixer = mixer(&clips, &timeline, cli, &pack, fallback.as_ref())?;
-            match render(mixer, RENDER_RATE, RENDER_CHANNELS, path, || {
+            let spec = Spec {
+                format,
+                quality: cli.quality,
+                channels: RENDER_CHANNELS,
+                metadata: metadata(&script, &options, &pack, &timeline, cli),
+            };
+            let target = render::open(path)?;
+            let written = match render(mixer, RENDER_RATE, &spec, target, path, || {
                 signals.ending().is_some()
             }) {
                 // Stopped by a signal: say so, and end as live playback does (130 or 143).
@@ -247,15 +280,26 @@ fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
                     return Ok(signals.ending().unwrap_or(Ending::Interrupted));
                 }
                 result => result?,
-            }
+            };
             if !cli.quiet {
-                say(&format!(
-                    "wrote {} ({} of audio, {} Hz, {} channels)",
-                    path.display(),
+                let line = format!(
+                    "wrote {} ({} of audio, {} Hz, {} channels, {})",
+                    if written.to_stdout {
+                        "standard output".to_owned()
+                    } else {
+                        path.display().to_string()
+                    },
                     plan::clock(timeline.seconds(timeline.duration)),
                     RENDER_RATE,
-                    RENDER_CHANNELS
-                ));
+                    RENDER_CHANNELS,
+                    format.name()
+                );
+                // Audio on stdout: every message goes to stderr.
+                if written.to_stdout {
+                    eprintln!("{line}");
+                } else {
+                    say(&line);
+                }
             }
         }
         return Ok(Ending::Finished);
@@ -408,6 +452,48 @@ fn mixer(
     })
 }
 
+/// Tags and one chapter per step for a rendered file.
+fn metadata(
+    script: &Script,
+    o: &Options,
+    pack: &Pack,
+    t: &Timeline,
+    cli: &SessionArgs,
+) -> Metadata {
+    let summary = heading(script, o, pack, t);
+    let mut comment = summary.lines().nth(1).unwrap_or_default().to_owned();
+    if !o.chimes {
+        comment.push_str(" · no chimes");
+    }
+    if let Some(bed) = &cli.ambience {
+        comment.push_str(&format!(" · ambience {bed}"));
+    }
+    comment.push_str(concat!(" · balasana-audio ", env!("CARGO_PKG_VERSION")));
+    let chapters = t
+        .steps
+        .iter()
+        .map(|s| Chapter {
+            // The step's first event, where the plan shows the step begin.
+            frame: t
+                .events
+                .get(t.events.partition_point(|e| e.frame < s.frame))
+                .map_or(s.frame, |e| e.frame),
+            title: match s.set {
+                Some(n) => format!("{} (set {n} of {})", s.title, t.sets),
+                None => s.title.clone(),
+            },
+        })
+        .collect();
+    Metadata {
+        title: script.title.clone(),
+        artist: pack.manifest.voice.clone(),
+        album: "balasana-audio".to_owned(),
+        date: crate::output::encode::date_utc(std::time::SystemTime::now()),
+        comment,
+        chapters,
+    }
+}
+
 /// Prints a line to stdout; a closed pipe (`| head`) is not an error worth a panic.
 fn say(text: &str) {
     let _ = writeln!(std::io::stdout().lock(), "{text}");
@@ -469,6 +555,13 @@ fn options(cli: &SessionArgs, script: &Script) -> Result<Options, Error> {
         None => {}
     }
     o.lead_in = cli.lead_in.unwrap_or(o.lead_in);
+    if o.lead_in > 0.0 && o.lead_in < crate::script::MIN_DURATION {
+        return Err(Error::Usage(format!(
+            "--lead-in {} s is under a frame: use 0 for none, or at least {} s",
+            o.lead_in,
+            crate::script::MIN_DURATION
+        )));
+    }
     o.chimes = !cli.no_chimes;
     o.voice_gain = cli.voice_volume.unwrap_or(1.0);
     o.chime_gain = cli.chime_volume.unwrap_or(1.0);

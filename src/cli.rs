@@ -7,20 +7,13 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::script::{self, BreathPhases, Range3, Script};
 use crate::timeline::Pacing;
 
+use crate::exit::Exit;
+
 /// An eyes-closed, guided Child's pose (Balasana): a calm voice and soft chimes talk you through
 /// kneeling, folding forward, a long hold with breath pacing, a slow exit and rest between sets.
 #[derive(Debug, Parser)]
 #[command(name = "balasana-audio", version, about, long_about = None)]
-#[command(after_help = "Examples:\n  \
-    balasana-audio --hold 90 --sets 2          play the session\n  \
-    balasana-audio --hold 120 --breath 4:8     longer hold, slower exhale\n  \
-    balasana-audio --plan                      show every cue and its time; play nothing\n  \
-    balasana-audio --render session.wav        write the session to a WAV file\n  \
-    balasana-audio --pack slt                  the session in another voice\n  \
-    balasana-audio packs list                  every voice pack there is\n\n\
-Exit codes: 0 done, 2 bad option, 3 bad script, 4 bad voice pack, 5 no or failed audio device,\n\
-6 cannot write the output file, 7 speech engine missing or failed (packs synth),\n\
-130 stopped by Ctrl-C, 143 stopped by SIGTERM.")]
+#[command(after_help = after_help())]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// Voice-pack tools; without a command, the session plays.
@@ -37,7 +30,7 @@ pub struct Cli {
 pub enum Command {
     /// List, check, create and synthesize voice packs
     #[command(subcommand)]
-    Packs(PacksCommand),
+    Packs(Box<PacksCommand>),
     /// The session library: every script found by name
     #[command(subcommand)]
     Scripts(ScriptsCommand),
@@ -111,20 +104,73 @@ pub enum PacksCommand {
         /// The new pack's name (a-z, 0-9, '-')
         name: String,
     },
-    /// Generate a whole pack from the script's text with an installed speech synthesizer
+    /// Generate a whole pack from the script's text with a speech synthesizer; every clip goes
+    /// through the one pipeline (trim, fades, -20 LUFS, true peak <= -3 dBFS, Ogg Vorbis)
     Synth {
         /// The new pack's name (a-z, 0-9, '-'); written to audio/NAME/
         name: String,
         /// Which synthesizer to run
         #[arg(long, value_enum)]
         engine: Engine,
-        /// Engine voice: a Piper model (.onnx), a flite voice (e.g. slt), an espeak-ng voice
+        /// Engine voice: a Piper model (.onnx, required), a flite voice [default: slt], an
+        /// espeak-ng voice [default: en-us]
         #[arg(long)]
         voice: Option<String>,
-        /// Replace an existing audio/NAME/
+        /// With --engine command: the program and its arguments, with {out} for the WAV file to
+        /// write and {text} for the line (else the line goes to its standard input)
+        #[arg(long, value_name = "COMMAND")]
+        command: Option<String>,
+        /// Replace an existing audio/NAME/ (its ambience beds and chimes are kept)
         #[arg(long)]
         force: bool,
+        /// What pack.toml says about the voice
+        #[command(flatten)]
+        info: PackInfo,
     },
+    /// Make a pack from raw speech, one <cue>.wav per script line in a folder, through the same
+    /// pipeline as synth
+    Import {
+        /// The new pack's name (a-z, 0-9, '-'); written to audio/NAME/
+        name: String,
+        /// The folder holding <cue>.wav for every cue of the script
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        /// Replace an existing audio/NAME/ (its ambience beds and chimes are kept)
+        #[arg(long)]
+        force: bool,
+        /// What pack.toml says about the voice
+        #[command(flatten)]
+        info: PackInfo,
+    },
+    /// The script's cues and their texts as JSON (for tools/make_pack.py)
+    #[command(hide = true)]
+    Cues,
+}
+
+/// What `packs synth` and `packs import` record in pack.toml about the voice.
+#[derive(Debug, Args)]
+pub struct PackInfo {
+    /// Who or what speaks (pack.toml `voice`) [synth default: the engine and its voice]
+    #[arg(long, value_name = "TEXT")]
+    pub voice_name: Option<String>,
+    /// BCP 47 language tag of the voice
+    #[arg(long, value_name = "TAG", default_value = "en-US")]
+    pub language: String,
+    /// The clips' licence (pack.toml `licence`) [synth default: the engine's; import: required]
+    #[arg(long, value_name = "TEXT")]
+    pub licence: Option<String>,
+    /// A file copied verbatim into the pack as LICENSE.txt
+    #[arg(long, value_name = "FILE")]
+    pub licence_file: Option<PathBuf>,
+    /// Credits (pack.toml `credits`) [synth default: the engine's version]
+    #[arg(long, value_name = "TEXT")]
+    pub credits: Option<String>,
+    /// The exact command that regenerates the pack [default: this command]
+    #[arg(long, value_name = "COMMAND")]
+    pub generated_by: Option<String>,
+    /// How the raw speech was made; pack.toml `synthesis` adds the pipeline's own steps
+    #[arg(long, value_name = "TEXT")]
+    pub synthesis: Option<String>,
 }
 
 /// A speech synthesizer `packs synth` can drive.
@@ -136,6 +182,8 @@ pub enum Engine {
     Espeak,
     /// Flite (Debian package flite)
     Flite,
+    /// Any program that writes a WAV file: --command '... {text} ... {out}'
+    Command,
 }
 
 /// How the session sounds and where it goes.
@@ -205,13 +253,32 @@ pub struct SessionArgs {
     #[arg(long, requires = "plan")]
     pub json: bool,
 
-    /// Write the session to a WAV file (48 kHz, 16-bit stereo) instead of playing it
-    #[arg(long, value_name = "FILE.wav", conflicts_with = "plan")]
+    /// Write the session to a file instead of playing it: .wav, .flac or .ogg (48 kHz stereo),
+    /// with chapters and tags; `-` is standard output
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "plan",
+        allow_hyphen_values = true
+    )]
     pub render: Option<PathBuf>,
 
     /// Also write the spoken lines with their times: .srt, .vtt or .txt (by extension)
     #[arg(long, value_name = "FILE")]
     pub transcript: Option<PathBuf>,
+
+    /// With --render: the file format, whatever the extension (needed for `-`)
+    #[arg(long, value_enum, requires = "render")]
+    pub format: Option<crate::output::encode::Format>,
+
+    /// With --render: Ogg Vorbis quality, -1 to 10 (oggenc's scale) [default: 4]
+    #[arg(
+        long,
+        value_name = "Q",
+        requires = "render",
+        allow_hyphen_values = true
+    )]
+    pub quality: Option<f32>,
 
     /// No chimes at all, breath pacing chimes included: voice only
     #[arg(long)]
@@ -244,6 +311,21 @@ pub struct SessionArgs {
     /// Print nothing but errors and notes
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// The `--help` epilogue: examples, then the exit codes from [`Exit`].
+fn after_help() -> String {
+    format!(
+        "Examples:\n  \
+    balasana-audio --hold 90 --sets 2          play the session\n  \
+    balasana-audio --hold 120 --breath 4:8     longer hold, slower exhale\n  \
+    balasana-audio --plan                      show every cue and its time; play nothing\n  \
+    balasana-audio --render session.wav        write the session to a WAV file\n  \
+    balasana-audio --render session.ogg        a small Ogg Vorbis with chapters, for a phone\n  \
+    balasana-audio --pack slt                  the session in another voice\n  \
+    balasana-audio packs list                  every voice pack there is\n\n{}",
+        Exit::help()
+    )
 }
 
 /// The command line, with the default and ranges of each timed option in its help taken from the

@@ -9,6 +9,7 @@ pub mod app;
 pub mod chime;
 pub mod cli;
 pub mod config;
+pub mod exit;
 pub mod library;
 pub mod loudness;
 pub mod mix;

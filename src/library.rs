@@ -95,15 +95,9 @@ pub fn built_in_origin(name: &str) -> String {
     format!("<built-in script/{name}.toml>")
 }
 
-/// Reads and validates a script file.
+/// Reads and validates a script file (refusing one over [`crate::script::MAX_SCRIPT_BYTES`]).
 fn read(path: &Path) -> Result<Script, ScriptError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ScriptError {
-        origin: path.display().to_string(),
-        line: 1,
-        column: 1,
-        message: format!("cannot read script: {e}"),
-    })?;
-    Script::parse(&text, &path.display().to_string())
+    Script::read(path)
 }
 
 /// Every session found by name: files first (`./script/`, then the user's folder), then the

@@ -4,26 +4,44 @@ use std::process::ExitCode;
 
 use balasana_audio::app;
 use balasana_audio::config::{self, Either};
+use balasana_audio::exit::Exit;
 use balasana_audio::output::live::Ending;
+use clap::error::ErrorKind;
 
 fn main() -> ExitCode {
     let settings = match config::parse(std::env::args_os().collect()) {
         Ok(settings) => settings,
-        Err(Either::Clap(e)) => e.exit(),
+        Err(Either::Clap(e))
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) =>
+        {
+            e.exit()
+        }
+        Err(Either::Clap(e)) => {
+            eprintln!("balasana-audio: {}", one_line(&e.render().to_string()));
+            return Exit::Usage.into();
+        }
         Err(Either::Layer(e)) => {
             eprintln!("balasana-audio: error: {e}");
-            return ExitCode::from(2);
+            return Exit::Usage.into();
         }
     };
-    // Relative, so messages show short paths like ./audio/joe/pack.toml.
+    // Relative, so messages show short paths like ./audio/heart/pack.toml.
     let base = std::path::Path::new(".");
     match app::run(&settings, base) {
-        Ok(Ending::Finished | Ending::Quit) => ExitCode::SUCCESS,
-        Ok(Ending::Interrupted) => ExitCode::from(130),
-        Ok(Ending::Terminated) => ExitCode::from(143),
+        Ok(Ending::Finished | Ending::Quit) => Exit::Done.into(),
+        Ok(Ending::Interrupted) => Exit::Interrupted.into(),
+        Ok(Ending::Terminated) => Exit::Terminated.into(),
         Err(e) => {
             eprintln!("balasana-audio: error: {e}");
-            ExitCode::from(e.exit_code())
+            e.exit_code().into()
         }
     }
+}
+
+/// A clap message as one line: its first paragraph (the error and any list it introduces),
+/// without the usage and the `--help` hint that follow.
+fn one_line(message: &str) -> String {
+    let first = message.split("\n\n").next().unwrap_or(message);
+    let words: Vec<&str> = first.split_whitespace().collect();
+    format!("{} (see --help)", words.join(" "))
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use include_dir::{Dir, include_dir};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::chime::Chime;
 use crate::loudness::{self, AMBIENCE_TARGET_LUFS, CHIME_TARGET_LUFS, Level, VOICE_TARGET_LUFS};
@@ -21,10 +21,19 @@ use crate::script::{Script, line_column};
 use crate::timeline::ClipLengths;
 
 /// The pack used when `--pack` is not given.
-pub const DEFAULT_PACK: &str = "joe";
+pub const DEFAULT_PACK: &str = "heart";
+
+/// The largest pack file (clip, bed or `pack.toml`) that is read: 64 MB.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// The longest clip or ambience bed that is decoded: 10 minutes.
+pub const MAX_CLIP_SECONDS: u32 = 600;
+
+/// Bytes in a megabyte, for messages.
+const MB: f64 = (1u64 << 20) as f64;
 
 /// The default pack, compiled in so an installed binary needs no files.
-static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/audio/joe");
+static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/audio/heart");
 
 /// A pack that cannot be found, read or played.
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +96,26 @@ pub enum PackError {
         /// The beds there are.
         available: String,
     },
+    /// A path in `pack.toml` that leads outside the pack folder.
+    #[error("voice pack {pack:?}: {what} is {file:?}, {why}")]
+    Outside {
+        /// Pack name.
+        pack: String,
+        /// Which entry: `clip for cue "welcome"`, `chime "start"`, `ambience "ocean"`.
+        what: String,
+        /// The path as written.
+        file: String,
+        /// Why it is outside.
+        why: String,
+    },
+    /// A pack file larger than [`MAX_FILE_BYTES`], refused before reading.
+    #[error("{path} is {:.1} MB, over the {} MB limit for a pack file", *.bytes as f64 / MB, MAX_FILE_BYTES >> 20)]
+    TooLarge {
+        /// The file.
+        path: String,
+        /// Its size in bytes.
+        bytes: u64,
+    },
     /// A clip decoded to no sound at all.
     #[error("{path}: clip for cue {cue:?} is empty")]
     Empty {
@@ -97,8 +126,8 @@ pub enum PackError {
     },
 }
 
-/// The contents of `pack.toml`.
-#[derive(Debug, Clone, Deserialize)]
+/// The contents of `pack.toml`: read by [`Manifest::load`], written only by [`Manifest::to_toml`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
     /// Pack name.
@@ -112,19 +141,19 @@ pub struct Manifest {
     /// Credits.
     pub credits: String,
     /// The exact command that generated the pack, if it was generated.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated_by: Option<String>,
     /// Synthesis settings, informational.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synthesis: Option<String>,
     /// Clip file (relative to the pack folder) for each cue id.
     pub clips: BTreeMap<String, String>,
     /// Optional ambience beds by name, looped under a session with `--ambience NAME`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub ambience: BTreeMap<String, String>,
     /// Optional chime clips by chime name (`start`, `step`, `inhale`, `exhale`, `hold-end`, `end`,
     /// `pause`, `resume`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub chimes: BTreeMap<String, String>,
 }
 
@@ -226,10 +255,29 @@ impl Location {
                     source: std::io::ErrorKind::NotFound.into(),
                 }),
             Location::Folder(dir) => {
-                std::fs::read(dir.join(file)).map_err(|source| PackError::Read {
+                use std::io::Read;
+                let fail = |source| PackError::Read {
                     path: self.describe(file),
                     source,
-                })
+                };
+                let too_large = |bytes| PackError::TooLarge {
+                    path: self.describe(file),
+                    bytes,
+                };
+                let f = std::fs::File::open(dir.join(file)).map_err(fail)?;
+                let size = f.metadata().map_err(fail)?.len();
+                if size > MAX_FILE_BYTES {
+                    return Err(too_large(size));
+                }
+                // The size can lie (a file still growing, a device): never read past the limit.
+                let mut bytes = Vec::with_capacity(size as usize);
+                f.take(MAX_FILE_BYTES + 1)
+                    .read_to_end(&mut bytes)
+                    .map_err(fail)?;
+                if bytes.len() as u64 > MAX_FILE_BYTES {
+                    return Err(too_large(bytes.len() as u64));
+                }
+                Ok(bytes)
             }
         }
     }
@@ -279,7 +327,21 @@ impl Manifest {
     /// Reads and parses a pack's `pack.toml`.
     pub fn load(location: &Location) -> Result<Manifest, PackError> {
         let path = location.describe("pack.toml");
-        let text = String::from_utf8_lossy(&location.read("pack.toml")?).into_owned();
+        let text = match String::from_utf8(location.read("pack.toml")?) {
+            Ok(text) => text,
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let bytes = e.into_bytes();
+                let before = String::from_utf8_lossy(&bytes[..valid]);
+                let (line, column) = line_column(&before, valid);
+                return Err(PackError::Manifest {
+                    path,
+                    line,
+                    column,
+                    message: "not UTF-8 (pack.toml must be UTF-8 text)".into(),
+                });
+            }
+        };
         let at = |offset: usize, message: String| {
             let (line, column) = line_column(&text, offset);
             PackError::Manifest {
@@ -305,8 +367,89 @@ impl Manifest {
                 ));
             }
         }
+        for (kind, entries) in [
+            ("clip", &manifest.clips),
+            ("chime", &manifest.chimes),
+            ("ambience", &manifest.ambience),
+        ] {
+            for (key, file) in entries {
+                let what = match kind {
+                    "clip" => format!("clip for cue {key:?}"),
+                    _ => format!("{kind} {key:?}"),
+                };
+                contained(location, &manifest.name, &what, kind, file)?;
+            }
+        }
         Ok(manifest)
     }
+
+    /// The manifest as `pack.toml` text, which [`Manifest::load`] reads back unchanged whatever
+    /// the strings hold. `notes` puts a comment above a clip's entry (e.g. the line to record);
+    /// line breaks and control characters in a note become spaces.
+    pub fn to_toml(&self, notes: &BTreeMap<String, String>) -> String {
+        // Serializing string maps and strings cannot fail.
+        let text = toml::to_string(self).expect("a manifest serializes");
+        let mut out = String::with_capacity(text.len());
+        let mut in_clips = false;
+        for line in text.lines() {
+            if line.starts_with('[') {
+                in_clips = line == "[clips]";
+            } else if in_clips {
+                let key = line.split(" = ").next().unwrap_or("").trim_matches('"');
+                if let Some(note) = notes.get(key) {
+                    let note: String = note
+                        .chars()
+                        .map(|c| if c.is_control() { ' ' } else { c })
+                        .collect();
+                    out.push_str("# ");
+                    out.push_str(note.trim());
+                    out.push('\n');
+                }
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Refuses a `pack.toml` path that leads outside the pack folder: absolute, with a `..`
+/// component, a drive letter or a backslash, or a symlink in the pack resolving outside it.
+/// `what` names the entry (`clip for cue "welcome"`), `kind` the sort of path (`clip`).
+fn contained(
+    location: &Location,
+    pack: &str,
+    what: &str,
+    kind: &str,
+    file: &str,
+) -> Result<(), PackError> {
+    let outside = |why: String| PackError::Outside {
+        pack: pack.to_owned(),
+        what: what.to_owned(),
+        file: file.to_owned(),
+        why,
+    };
+    let lexical = !file.is_empty()
+        && !file.starts_with('/')
+        && !file.contains(['\\', ':', '\0'])
+        && file.split('/').all(|part| part != "..");
+    if !lexical {
+        return Err(outside(format!(
+            "outside the pack folder ({kind} paths are relative, without ..)"
+        )));
+    }
+    if let Location::Folder(dir) = location {
+        // A missing file is reported (or borrowed) later, as a missing cue.
+        if let (Ok(root), Ok(target)) = (dir.canonicalize(), dir.join(file).canonicalize())
+            && !target.starts_with(&root)
+        {
+            return Err(outside(format!(
+                "a link to {}, outside the pack folder",
+                target.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A loaded pack: its manifest and every clip the script needs, decoded.
@@ -436,23 +579,61 @@ fn load_clip(location: &Location, cue: &str, file: &str) -> Result<Clip, PackErr
     Ok(clip)
 }
 
-/// Decodes any format rodio reads into mono samples (channels averaged) and measures them.
+/// Decodes any format rodio reads into mono samples (channels averaged) and measures them. A WAV
+/// whose header claims more audio than the file holds, and a clip longer than
+/// [`MAX_CLIP_SECONDS`] (found while decoding: decoding stops there), are refused.
 pub fn decode(bytes: Vec<u8>) -> Result<Clip, String> {
+    if let Some((claimed, held)) = wav_shortfall(&bytes) {
+        return Err(format!(
+            "the WAV header claims {claimed} bytes of audio but the file holds {held} (truncated?)"
+        ));
+    }
     let decoder = rodio::Decoder::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
     use rodio::Source;
     let channels = usize::from(decoder.channels().get());
     let rate = decoder.sample_rate().get();
-    let interleaved: Vec<f32> = decoder.collect();
-    let samples = interleaved
-        .chunks_exact(channels)
-        .map(|frame| frame.iter().sum::<f32>() / channels as f32)
-        .collect::<Vec<f32>>();
+    let limit = MAX_CLIP_SECONDS as usize * rate as usize;
+    let mut samples = Vec::new();
+    let (mut sum, mut n) = (0.0f32, 0usize);
+    for s in decoder {
+        sum += s;
+        n += 1;
+        if n == channels {
+            if samples.len() == limit {
+                return Err(format!(
+                    "longer than the {}-minute limit for a clip",
+                    MAX_CLIP_SECONDS / 60
+                ));
+            }
+            samples.push(sum / channels as f32);
+            (sum, n) = (0.0, 0);
+        }
+    }
     let level = loudness::measure(&samples, rate);
     Ok(Clip {
         samples,
         rate,
         level,
     })
+}
+
+/// For a RIFF/WAVE file whose `data` chunk claims more bytes than follow it: (claimed, held).
+/// A size of `0xFFFFFFFF` (written by streaming encoders that cannot seek back) claims nothing.
+fn wav_shortfall(bytes: &[u8]) -> Option<(u32, usize)> {
+    if bytes.len() < 12 || &bytes[..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
+        return None;
+    }
+    let mut at = 12;
+    while at + 8 <= bytes.len() {
+        let size = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().ok()?);
+        let body = at + 8;
+        if &bytes[at..at + 4] == b"data" {
+            let held = bytes.len() - body;
+            return (size != u32::MAX && size as usize > held).then_some((size, held));
+        }
+        at = body + size as usize + (size as usize & 1);
+    }
+    None
 }
 
 /// Clips ready to mix: mono, at one output rate, shared without copying.

@@ -1,14 +1,19 @@
 //! The `packs` commands: list the packs there are, check one against the script, start a pack to
-//! record, or synthesize a whole pack with an installed speech engine.
+//! record, or make a whole pack from synthesized speech (`synth`, `import`) through the one clip
+//! pipeline in [`finish`].
 
+pub mod finish;
+
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::cli::{Engine, PacksCommand};
-use crate::loudness::{self, SILENCE_DBFS, VOICE_TARGET_LUFS};
+use crate::cli::{Engine, PackInfo, PacksCommand};
+use crate::exit::Exit;
+use crate::loudness::VOICE_TARGET_LUFS;
 use crate::pack::{Clip, DEFAULT_PACK, Location, Manifest, PackError, decode, user_packs};
-use crate::script::{Script, is_cue_id};
+use crate::script::{Lines, is_cue_id};
 
 /// Why a `packs` command failed.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +53,17 @@ pub enum PacksError {
         /// What it said.
         message: String,
     },
+    /// A command line that cannot work (a needed option missing).
+    #[error("{0}")]
+    Usage(String),
+    /// A raw clip to import is missing, unreadable or silent.
+    #[error("{path}: {message}")]
+    Raw {
+        /// The raw clip file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A file could not be written.
     #[error("cannot write {path}: {message}")]
     Write {
@@ -59,19 +75,21 @@ pub enum PacksError {
 }
 
 impl PacksError {
-    /// The process exit code: 2 usage, 4 pack problems, 6 cannot write, 7 engine missing or failed.
-    pub fn exit_code(&self) -> u8 {
+    /// How the process ends: usage, pack problems, cannot write, engine missing or failed.
+    pub fn exit_code(&self) -> Exit {
         match self {
-            PacksError::BadName(_) | PacksError::Exists(_) => 2,
-            PacksError::Pack(_) | PacksError::Unplayable { .. } => 4,
-            PacksError::Write { .. } => 6,
-            PacksError::EngineMissing { .. } | PacksError::EngineFailed { .. } => 7,
+            PacksError::BadName(_) | PacksError::Exists(_) | PacksError::Usage(_) => Exit::Usage,
+            PacksError::Pack(_) | PacksError::Unplayable { .. } | PacksError::Raw { .. } => {
+                Exit::Pack
+            }
+            PacksError::Write { .. } => Exit::Write,
+            PacksError::EngineMissing { .. } | PacksError::EngineFailed { .. } => Exit::Engine,
         }
     }
 }
 
 /// Runs a `packs` command, printing its report to stdout.
-pub fn run(command: &PacksCommand, script: &Script, base: &Path) -> Result<(), PacksError> {
+pub fn run(command: &PacksCommand, script: &Lines, base: &Path) -> Result<(), PacksError> {
     let mut out = String::new();
     let result = match command {
         PacksCommand::List => list(script, base, &mut out),
@@ -84,16 +102,27 @@ pub fn run(command: &PacksCommand, script: &Script, base: &Path) -> Result<(), P
             name,
             engine,
             voice,
+            command,
             force,
-        } => synth(
+            info,
+        } => {
+            let speaker = Speaker::new(*engine, voice.as_deref(), command.as_deref())?;
+            synth(name, &speaker, *force, info, script, base, &mut out)
+        }
+        PacksCommand::Import {
             name,
-            *engine,
-            voice.as_deref(),
-            *force,
-            script,
-            base,
-            &mut out,
-        ),
+            from,
+            force,
+            info,
+        } => import(name, from, *force, info, script, base, &mut out),
+        PacksCommand::Cues => {
+            let cues: Vec<serde_json::Value> = script
+                .lines()
+                .map(|l| serde_json::json!({ "cue": l.cue, "text": l.text }))
+                .collect();
+            let _ = writeln!(out, "{}", serde_json::Value::Array(cues));
+            Ok(())
+        }
     };
     {
         use std::io::Write as _;
@@ -105,7 +134,7 @@ pub fn run(command: &PacksCommand, script: &Script, base: &Path) -> Result<(), P
 // ---- list ----------------------------------------------------------------------------------------
 
 /// Lists every pack found: built in, under `<base>/audio/`, and in the user's packs folder.
-fn list(script: &Script, base: &Path, out: &mut String) -> Result<(), PacksError> {
+fn list(script: &Lines, base: &Path, out: &mut String) -> Result<(), PacksError> {
     let default = Location::find(None, base)?;
     let mut found = vec![Location::Embedded];
     for dir in std::iter::once(base.join("audio")).chain(user_packs()) {
@@ -192,26 +221,15 @@ const LONG_SILENCE: f64 = 0.5;
 /// Samples at or above this magnitude count as clipped.
 const CLIP_LEVEL: f32 = 0.999;
 
-/// Seconds of silence before and after the sound (see [`sound_span`]).
+/// Seconds of silence before and after the sound (as [`finish::sound_span`] finds it).
 fn silences(clip: &Clip) -> (f64, f64) {
-    let (first, last) = sound_span(clip).unwrap_or((0, 0));
+    let (first, last) = finish::sound_span(&clip.samples, clip.rate).unwrap_or((0, 0));
     let secs = |n: usize| n as f64 / f64::from(clip.rate);
     (secs(first), secs(clip.samples.len() - 1 - last))
 }
 
-/// The first and last samples that are sound rather than silence: above 40 dB under the clip's
-/// peak (and above −60 dBFS at least). `None` for a silent clip.
-fn sound_span(clip: &Clip) -> Option<(usize, usize)> {
-    let floor = loudness::db_to_gain((clip.level.peak_dbfs - 40.0).max(SILENCE_DBFS)) as f32;
-    let loud = |s: &f32| s.abs() > floor;
-    Some((
-        clip.samples.iter().position(loud)?,
-        clip.samples.iter().rposition(loud)?,
-    ))
-}
-
 /// Checks a pack against the script and writes a report; an error when it cannot play it.
-pub fn check(location: &Location, script: &Script, out: &mut String) -> Result<(), PacksError> {
+pub fn check(location: &Location, script: &Lines, out: &mut String) -> Result<(), PacksError> {
     let manifest = Manifest::load(location)?;
     let _ = writeln!(
         out,
@@ -442,7 +460,7 @@ Missing lines are spoken by the default voice until you record them; play with `
 ";
 
 /// Creates `<base>/audio/NAME/` with a `pack.toml` listing every cue and its text, and a guide.
-fn new(name: &str, script: &Script, base: &Path, out: &mut String) -> Result<(), PacksError> {
+fn new(name: &str, script: &Lines, base: &Path, out: &mut String) -> Result<(), PacksError> {
     if !is_cue_id(name) {
         return Err(PacksError::BadName(name.into()));
     }
@@ -450,17 +468,26 @@ fn new(name: &str, script: &Script, base: &Path, out: &mut String) -> Result<(),
     if dir.exists() {
         return Err(PacksError::Exists(dir));
     }
-    let mut toml = format!(
-        "# Voice pack \"{name}\" for balasana-audio: record each line below (see README.md).\n\
-         name = \"{name}\"\n\
-         language = \"en-US\"\n\
-         voice = \"{name}\"                # who speaks\n\
-         licence = \"CC-BY-4.0\"           # the licence you give your recordings\n\
-         credits = \"recorded by {name}\"\n\n[clips]\n"
+    let manifest = Manifest {
+        name: name.into(),
+        language: "en-US".into(),
+        voice: name.into(),
+        licence: "CC-BY-4.0".into(),
+        credits: format!("recorded by {name}"),
+        generated_by: None,
+        synthesis: None,
+        clips: script
+            .lines()
+            .map(|l| (l.cue.clone(), format!("{}.wav", l.cue)))
+            .collect(),
+        ambience: BTreeMap::new(),
+        chimes: BTreeMap::new(),
+    };
+    let toml = format!(
+        "# Voice pack {name:?} for balasana-audio: record the line above each clip (see README.md).\n\
+         # Set voice (who speaks), licence (of your recordings) and credits as you like.\n{}",
+        manifest.to_toml(&texts(script))
     );
-    for line in script.lines() {
-        let _ = writeln!(toml, "# {}\n{} = \"{}.wav\"", line.text, line.cue, line.cue);
-    }
     let guide = RECORDING_GUIDE.replace("NAME", name);
     write_folder(
         &dir,
@@ -505,145 +532,230 @@ fn write_folder(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), PacksError> {
     })
 }
 
-// ---- synth ---------------------------------------------------------------------------------------
+/// Each cue's text, for the comments above the clips in `pack.toml`.
+fn texts(script: &Lines) -> BTreeMap<String, String> {
+    script
+        .lines()
+        .map(|l| (l.cue.clone(), l.text.clone()))
+        .collect()
+}
 
-impl Engine {
-    fn program(self) -> &'static str {
-        match self {
-            Engine::Piper => "piper",
-            Engine::Espeak => "espeak-ng",
-            Engine::Flite => "flite",
+// ---- synth and import ----------------------------------------------------------------------------
+
+/// flite's `duration_stretch` (> 1 is slower): slt's own pace, about 0.069 s of speech per letter
+/// of this script, becomes about 0.073, close to the joe voice's.
+const FLITE_DURATION_STRETCH: &str = "1.05";
+/// espeak-ng words per minute (its default, 175, is brisk for a guided session).
+const ESPEAK_SPEED: &str = "150";
+/// Piper's `--length-scale` (> 1 is slower) and seconds between sentences.
+const PIPER_PACE: [&str; 4] = ["--length-scale", "1.15", "--sentence-silence", "0.25"];
+
+/// An engine ready to speak: which one, which voice, and for `command` the argument template.
+#[derive(Debug)]
+struct Speaker {
+    engine: Engine,
+    voice: String,
+    template: Vec<String>,
+}
+
+impl Speaker {
+    /// Checks the options the engine needs: a voice for piper, a command with `{out}` for
+    /// `command`.
+    fn new(engine: Engine, voice: Option<&str>, command: Option<&str>) -> Result<Self, PacksError> {
+        let usage = |m: &str| PacksError::Usage(m.to_owned());
+        let template = match (engine, command) {
+            (Engine::Command, None) => {
+                return Err(usage(
+                    "--engine command needs --command 'PROGRAM ARGS…' with {out} (and {text}, else the line goes to its stdin)",
+                ));
+            }
+            (Engine::Command, Some(c)) => {
+                let words = shlex::split(c)
+                    .filter(|w| !w.is_empty())
+                    .ok_or_else(|| usage(&format!("--command {c:?}: unbalanced quotes")))?;
+                if !words.iter().any(|w| w.contains("{out}")) {
+                    return Err(usage(&format!(
+                        "--command {c:?} has no {{out}} (where the WAV file goes)"
+                    )));
+                }
+                words
+            }
+            (_, Some(_)) => return Err(usage("--command is only for --engine command")),
+            (_, None) => Vec::new(),
+        };
+        let voice = match (engine, voice) {
+            (_, Some(v)) => v.to_owned(),
+            (Engine::Piper, None) => {
+                return Err(usage(
+                    "--engine piper needs --voice MODEL.onnx (a Piper voice model; its .onnx.json beside it)",
+                ));
+            }
+            (Engine::Espeak, None) => "en-us".into(),
+            (Engine::Flite, None) => "slt".into(),
+            (Engine::Command, None) => String::new(),
+        };
+        Ok(Speaker {
+            engine,
+            voice,
+            template,
+        })
+    }
+
+    fn program(&self) -> String {
+        match self.engine {
+            Engine::Piper => "piper".into(),
+            Engine::Espeak => "espeak-ng".into(),
+            Engine::Flite => "flite".into(),
+            Engine::Command => self.template[0].clone(),
         }
     }
 
-    fn hint(self) -> &'static str {
-        match self {
-            Engine::Piper => "pip install piper-tts, and pass --voice MODEL.onnx",
+    fn hint(&self) -> &'static str {
+        match self.engine {
+            Engine::Piper => "pip install piper-tts",
             Engine::Espeak => "apt-get install espeak-ng",
             Engine::Flite => "apt-get install flite",
+            Engine::Command => "check the program in --command",
         }
     }
 
-    fn default_voice(self) -> Option<&'static str> {
-        match self {
-            Engine::Piper => None,
-            Engine::Espeak => Some("en-us"),
-            Engine::Flite => Some("slt"),
-        }
-    }
-
-    fn licence(self) -> &'static str {
-        match self {
+    fn licence(&self) -> &'static str {
+        match self.engine {
             Engine::Piper => "the Piper voice model's licence applies (see its model card)",
             Engine::Espeak => "espeak-ng output: GPL-3.0-or-later engine, output free to use",
             Engine::Flite => "flite voice licence (BSD-style, /usr/share/doc/flite/copyright)",
+            Engine::Command => "the licence of the command's voice applies",
         }
     }
 
-    /// The command that speaks `text` into `wav`.
-    fn command(self, voice: &str, text: &str, wav: &Path) -> Command {
-        let mut c = Command::new(self.program());
-        match self {
+    /// The arguments that speak `text` into `wav`, and whether the text goes to stdin.
+    fn args(&self, text: &str, wav: &str) -> (Vec<String>, bool) {
+        let owned = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        match self.engine {
             Engine::Piper => {
-                c.args([
-                    "-m",
-                    voice,
-                    "--length-scale",
-                    "1.15",
-                    "--sentence-silence",
-                    "0.25",
-                    "-f",
-                ]);
-                c.arg(wav).stdin(Stdio::piped());
+                let mut a = owned(&["-m", &self.voice]);
+                a.extend(owned(&PIPER_PACE));
+                a.extend(owned(&["-f", wav]));
+                (a, true)
             }
             Engine::Espeak => {
-                c.args(["-v", voice, "-s", "145", "-w"]).arg(wav).arg(text);
+                // A line starting with '-' would read as an option.
+                let text = if text.starts_with('-') {
+                    format!(" {text}")
+                } else {
+                    text.to_owned()
+                };
+                let mut a = owned(&["-v", &self.voice, "-s", ESPEAK_SPEED, "-w", wav]);
+                a.push(text);
+                (a, false)
             }
             Engine::Flite => {
-                c.args(["-voice", voice, "-t", text, "-o"]).arg(wav);
+                let stretch = format!("duration_stretch={FLITE_DURATION_STRETCH}");
+                let a = owned(&[
+                    "-voice",
+                    &self.voice,
+                    "--setf",
+                    &stretch,
+                    "-t",
+                    text,
+                    "-o",
+                    wav,
+                ]);
+                (a, false)
+            }
+            Engine::Command => {
+                let stdin = !self.template.iter().any(|w| w.contains("{text}"));
+                let a = self.template[1..]
+                    .iter()
+                    .map(|w| w.replace("{out}", wav).replace("{text}", text))
+                    .collect();
+                (a, stdin)
             }
         }
-        c
+    }
+
+    /// The command line for the record, with TEXT and OUT.wav in place of each line's.
+    fn describe(&self) -> String {
+        let (args, stdin) = self.args("TEXT", "OUT.wav");
+        let line = shlex::try_join(
+            std::iter::once(self.program().as_str()).chain(args.iter().map(String::as_str)),
+        )
+        .unwrap_or_default();
+        if stdin {
+            format!("echo TEXT | {line}")
+        } else {
+            line
+        }
     }
 
     /// The engine's version line, or an error when it cannot be run.
-    fn version(self) -> Result<String, PacksError> {
-        let arg = match self {
-            Engine::Flite => "--version",
-            Engine::Espeak => "--version",
-            Engine::Piper => "--help",
+    fn version(&self) -> Result<String, PacksError> {
+        let missing = || PacksError::EngineMissing {
+            engine: match self.engine {
+                Engine::Piper => "piper",
+                Engine::Espeak => "espeak-ng",
+                Engine::Flite => "flite",
+                Engine::Command => "the --command program",
+            },
+            hint: self.hint(),
+        };
+        if self.engine == Engine::Command {
+            return which(&self.program())
+                .then(|| self.program())
+                .ok_or_else(missing);
+        }
+        let arg = if self.engine == Engine::Piper {
+            "--help"
+        } else {
+            "--version"
         };
         let output = Command::new(self.program())
             .arg(arg)
             .stdin(Stdio::null())
             .output()
-            .map_err(|_| PacksError::EngineMissing {
-                engine: self.program(),
-                hint: self.hint(),
-            })?;
+            .map_err(|_| missing())?;
         let text = String::from_utf8_lossy(&output.stdout);
-        Ok(match self {
+        Ok(match self.engine {
             Engine::Piper => "piper".to_owned(),
             _ => text
                 .lines()
-                .next()
-                .unwrap_or(self.program())
+                .find(|l| l.to_lowercase().contains("version") || l.contains(':'))
+                .or(text.lines().next())
+                .unwrap_or("")
                 .trim()
                 .to_owned(),
         })
     }
-}
 
-/// Synthesizes every line of the script with `engine` into `<base>/audio/NAME/`: silence trimmed,
-/// loudness matched to −20 LUFS with peaks at most −3 dBFS, 16-bit mono WAV at the engine's rate.
-fn synth(
-    name: &str,
-    engine: Engine,
-    voice: Option<&str>,
-    force: bool,
-    script: &Script,
-    base: &Path,
-    out: &mut String,
-) -> Result<(), PacksError> {
-    if !is_cue_id(name) {
-        return Err(PacksError::BadName(name.into()));
-    }
-    let dir = base.join("audio").join(name);
-    if dir.exists() && !force {
-        return Err(PacksError::Exists(dir));
-    }
-    let version = engine.version()?;
-    let voice = voice
-        .or(engine.default_voice())
-        .ok_or(PacksError::EngineMissing {
-            engine: engine.program(),
-            hint: engine.hint(),
-        })?;
-    let scratch = tempfile::tempdir().map_err(|e| PacksError::Write {
-        path: std::env::temp_dir(),
-        message: e.to_string(),
-    })?;
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut clips = String::new();
-    let mut total = 0.0;
-    for line in script.lines() {
-        let raw = scratch.path().join(format!("{}.wav", line.cue));
+    /// Speaks one line into `wav`.
+    fn speak(&self, cue: &str, text: &str, wav: &Path) -> Result<Clip, PacksError> {
         let failed = |message: String| PacksError::EngineFailed {
-            engine: engine.program(),
-            cue: line.cue.clone(),
+            engine: match self.engine {
+                Engine::Piper => "piper",
+                Engine::Espeak => "espeak-ng",
+                Engine::Flite => "flite",
+                Engine::Command => "the --command program",
+            },
+            cue: cue.to_owned(),
             message,
         };
-        let mut child = engine
-            .command(voice, &line.text, &raw)
+        let (args, stdin) = self.args(text, &wav.display().to_string());
+        let mut child = Command::new(self.program())
+            .args(&args)
+            .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| failed(e.to_string()))?;
-        if let Some(mut stdin) = child.stdin.take() {
+        if let Some(mut pipe) = child.stdin.take() {
             use std::io::Write as _;
-            stdin
-                .write_all(line.text.as_bytes())
-                .map_err(|e| failed(e.to_string()))?;
+            // A program that does not read its input closes the pipe: that is its choice.
+            match pipe.write_all(text.as_bytes()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    return Err(failed(e.to_string()));
+                }
+                _ => {}
+            }
         }
         let status = child
             .wait_with_output()
@@ -659,86 +771,295 @@ fn synth(
                     .to_owned(),
             ));
         }
-        let clip = std::fs::read(&raw)
+        std::fs::read(wav)
             .map_err(|e| e.to_string())
             .and_then(decode)
-            .map_err(failed)?;
-        let finished = finish(&clip);
-        if finished.is_empty() {
-            return Err(failed("the engine produced silence".into()));
-        }
-        total += finished.len() as f64 / f64::from(clip.rate);
-        files.push((format!("{}.wav", line.cue), wav_bytes(&finished, clip.rate)));
-        let _ = writeln!(clips, "{} = \"{}.wav\"", line.cue, line.cue);
+            .map_err(failed)
     }
-    let command = format!(
-        "balasana-audio packs synth {name} --engine {} --voice {voice}",
-        engine.program()
+}
+
+/// Whether `program` can be run: a path to a file, or a name found on `PATH`.
+fn which(program: &str) -> bool {
+    if program.contains('/') {
+        return Path::new(program).is_file();
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+}
+
+/// Synthesizes every line of the script with `speaker` and makes the pack from it.
+fn synth(
+    name: &str,
+    speaker: &Speaker,
+    force: bool,
+    info: &PackInfo,
+    script: &Lines,
+    base: &Path,
+    out: &mut String,
+) -> Result<(), PacksError> {
+    let dir = target(name, force, base)?;
+    let version = speaker.version()?;
+    let scratch = scratch_dir()?;
+    let mut clips = Vec::new();
+    for line in script.lines() {
+        let wav = scratch.path().join(format!("{}.wav", line.cue));
+        clips.push((
+            line.cue.clone(),
+            speaker.speak(&line.cue, &line.text, &wav)?,
+        ));
+        let _ = std::fs::remove_file(&wav);
+    }
+    let mut command = format!(
+        "balasana-audio packs synth {name} --engine {}",
+        clap::ValueEnum::to_possible_value(&speaker.engine)
+            .map_or(String::new(), |v| v.get_name().to_owned())
     );
-    let manifest = format!(
-        "name = \"{name}\"\nlanguage = \"en-US\"\nvoice = \"{} voice {voice}\"\nlicence = \"{}\"\n\
-         credits = \"synthesized with {version}\"\ngenerated_by = \"{command}\"\n\
-         synthesis = \"{version}; trim 40 dB under peak (60/120 ms kept), {VOICE_TARGET_LUFS} LUFS, peak <= -3 dBFS, fade 5 ms, 16-bit mono WAV\"\n\n[clips]\n{clips}",
-        engine.program(),
-        engine.licence(),
+    if speaker.engine == Engine::Command {
+        let template =
+            shlex::try_join(speaker.template.iter().map(String::as_str)).unwrap_or_default();
+        let _ = write!(
+            command,
+            " --command {}",
+            shlex::try_quote(&template).unwrap_or_default()
+        );
+    } else {
+        let _ = write!(
+            command,
+            " --voice {}",
+            shlex::try_quote(&speaker.voice).unwrap_or_default()
+        );
+    }
+    let defaults = Defaults {
+        voice: if speaker.engine == Engine::Command {
+            format!("{} voice", speaker.program())
+        } else {
+            format!("{} voice {}", speaker.program(), speaker.voice)
+        },
+        licence: speaker.licence().to_owned(),
+        credits: format!("synthesized with {version}"),
+        generated_by: command,
+        synthesis: format!("{version}, one call per line: {}", speaker.describe()),
+    };
+    make_pack(name, &dir, clips, info, defaults, script, out)
+}
+
+/// Makes a pack from raw speech: `<from>/<cue>.wav` for every line of the script.
+fn import(
+    name: &str,
+    from: &Path,
+    force: bool,
+    info: &PackInfo,
+    script: &Lines,
+    base: &Path,
+    out: &mut String,
+) -> Result<(), PacksError> {
+    let Some(licence) = info.licence.clone() else {
+        return Err(PacksError::Usage(
+            "packs import needs --licence TEXT (the licence of the voice and its clips)".into(),
+        ));
+    };
+    let dir = target(name, force, base)?;
+    let mut clips = Vec::new();
+    for line in script.lines() {
+        let path = from.join(format!("{}.wav", line.cue));
+        let raw = |message: String| PacksError::Raw {
+            path: path.clone(),
+            message,
+        };
+        let bytes = std::fs::read(&path).map_err(|e| {
+            raw(format!(
+                "cannot read the raw clip for cue {:?}: {e}",
+                line.cue
+            ))
+        })?;
+        let clip = decode(bytes).map_err(|e| raw(format!("cannot decode: {e}")))?;
+        clips.push((line.cue.clone(), clip));
+    }
+    let defaults = Defaults {
+        voice: name.to_owned(),
+        licence,
+        credits: String::new(),
+        generated_by: format!(
+            "balasana-audio packs import {name} --from {}",
+            from.display()
+        ),
+        synthesis: "imported raw speech".into(),
+    };
+    make_pack(name, &dir, clips, info, defaults, script, out)
+}
+
+/// What pack.toml says when the command line does not.
+struct Defaults {
+    voice: String,
+    licence: String,
+    credits: String,
+    generated_by: String,
+    synthesis: String,
+}
+
+/// `<base>/audio/NAME`, checked: a valid name, and not there yet unless `force`.
+fn target(name: &str, force: bool, base: &Path) -> Result<PathBuf, PacksError> {
+    if !is_cue_id(name) {
+        return Err(PacksError::BadName(name.into()));
+    }
+    let dir = base.join("audio").join(name);
+    if dir.exists() && !force {
+        return Err(PacksError::Exists(dir));
+    }
+    Ok(dir)
+}
+
+fn scratch_dir() -> Result<tempfile::TempDir, PacksError> {
+    tempfile::tempdir().map_err(|e| PacksError::Write {
+        path: std::env::temp_dir(),
+        message: e.to_string(),
+    })
+}
+
+/// Finishes every raw clip (see [`finish`]) and writes the pack folder atomically: the clips,
+/// `pack.toml`, `README.md`, `LICENSE.txt` when given, and the ambience beds and chimes of the
+/// pack it replaces.
+fn make_pack(
+    name: &str,
+    dir: &Path,
+    raw: Vec<(String, Clip)>,
+    info: &PackInfo,
+    defaults: Defaults,
+    script: &Lines,
+    out: &mut String,
+) -> Result<(), PacksError> {
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut clips = BTreeMap::new();
+    let mut rates = Vec::new();
+    let (mut total, mut lo, mut hi) = (0.0, f64::INFINITY, f64::NEG_INFINITY);
+    let _ = writeln!(
+        out,
+        "  {:<20} {:>7} {:>7} {:>7} {:>8}",
+        "cue", "length", "LUFS", "peak", "limiter"
     );
-    let mut all: Vec<(&str, &[u8])> = files
+    for (cue, clip) in raw {
+        let done =
+            finish::finish(&clip.samples, clip.rate, finish::serial_for(&cue)).map_err(|e| {
+                PacksError::Raw {
+                    path: PathBuf::from(format!("{cue}.wav")),
+                    message: format!("cue {cue:?}: {e}"),
+                }
+            })?;
+        let _ = writeln!(
+            out,
+            "  {cue:<20} {:>6.2}s {:>7.1} {:>7.1} {:>6.1}dB",
+            done.seconds, done.lufs, done.true_peak_dbfs, done.limited_db
+        );
+        total += done.seconds;
+        lo = lo.min(done.lufs);
+        hi = hi.max(done.lufs);
+        if !rates.contains(&clip.rate) {
+            rates.push(clip.rate);
+        }
+        let file = format!("{cue}.ogg");
+        clips.insert(cue, file.clone());
+        files.push((file, done.ogg));
+    }
+    // Ambience beds and chimes are not made from the script: keep those of the pack replaced.
+    let (mut ambience, mut chimes) = (BTreeMap::new(), BTreeMap::new());
+    let old = Location::Folder(dir.to_path_buf());
+    if let Ok(mut previous) = Manifest::load(&old) {
+        // Beds made by tools/make_ambience.py into the folder (ambience-NAME.ogg) count too.
+        for file in old.files() {
+            if let Some(bed) = file
+                .strip_prefix("ambience-")
+                .and_then(|f| f.strip_suffix(".ogg"))
+                .filter(|bed| is_cue_id(bed) && !previous.ambience.values().any(|f| *f == file))
+            {
+                previous.ambience.insert(bed.to_owned(), file.clone());
+            }
+        }
+        for (kind, map, keep) in [
+            ("ambience", &previous.ambience, &mut ambience),
+            ("chime", &previous.chimes, &mut chimes),
+        ] {
+            for (key, file) in map {
+                let bytes = old.read(file).map_err(|e| PacksError::Raw {
+                    path: dir.join(file),
+                    message: format!("cannot keep {kind} {key:?}: {e}"),
+                })?;
+                keep.insert(key.clone(), file.clone());
+                files.push((file.clone(), bytes));
+            }
+        }
+    }
+    let rates: Vec<String> = rates.iter().map(|r| format!("{r} Hz")).collect();
+    let manifest = Manifest {
+        name: name.to_owned(),
+        language: info.language.clone(),
+        voice: info.voice_name.clone().unwrap_or(defaults.voice),
+        licence: info.licence.clone().unwrap_or(defaults.licence),
+        credits: info.credits.clone().unwrap_or(defaults.credits),
+        generated_by: Some(info.generated_by.clone().unwrap_or(defaults.generated_by)),
+        synthesis: Some(format!(
+            "{}; {} {}",
+            info.synthesis.clone().unwrap_or(defaults.synthesis),
+            finish::describe(),
+            rates.join(", ")
+        )),
+        clips,
+        ambience,
+        chimes,
+    };
+    if let Some(path) = &info.licence_file {
+        let text = std::fs::read(path).map_err(|e| PacksError::Raw {
+            path: path.clone(),
+            message: format!("cannot read the licence file: {e}"),
+        })?;
+        files.push(("LICENSE.txt".into(), text));
+    }
+    let readme = readme(&manifest, info.licence_file.is_some(), total);
+    files.push(("README.md".into(), readme.into_bytes()));
+    files.push((
+        "pack.toml".into(),
+        manifest.to_toml(&texts(script)).into_bytes(),
+    ));
+    let all: Vec<(&str, &[u8])> = files
         .iter()
         .map(|(n, b)| (n.as_str(), b.as_slice()))
         .collect();
-    all.push(("pack.toml", manifest.as_bytes()));
-    write_folder(&dir, &all)?;
+    write_folder(dir, &all)?;
     let _ = writeln!(
         out,
-        "synthesized {} clips ({}) with {version} into {}\ncheck it with: balasana-audio packs check {name}",
-        files.len(),
+        "wrote {} clips ({}, {lo:.1} to {hi:.1} LUFS) into {}\ncheck it with: balasana-audio packs check {name}",
+        manifest.clips.len(),
         minutes(total),
         dir.display()
     );
     Ok(())
 }
 
-/// Trims silence (keeping 60 ms before and 120 ms after the sound), matches loudness to the voice
-/// target with peaks at most −3 dBFS, and fades the ends over 5 ms.
-fn finish(clip: &Clip) -> Vec<f32> {
-    let Some((first, last)) = sound_span(clip) else {
-        return Vec::new();
-    };
-    let rate = clip.rate as usize;
-    let start = first.saturating_sub(rate * 60 / 1000);
-    let end = (last + rate * 120 / 1000).min(clip.samples.len() - 1);
-    let mut samples = clip.samples[start..=end].to_vec();
-    let level = loudness::measure(&samples, clip.rate);
-    let gain = loudness::matching_gain(level, VOICE_TARGET_LUFS)
-        .min(loudness::db_to_gain(-3.0 - level.peak_dbfs) as f32);
-    samples.iter_mut().for_each(|s| *s *= gain);
-    let fade = (rate * 5 / 1000).min(samples.len() / 2);
-    let n = samples.len();
-    for i in 0..fade {
-        let g = i as f32 / fade as f32;
-        samples[i] *= g;
-        samples[n - 1 - i] *= g;
+/// The README of a generated pack: what it is, its licence, how it was made and how to remake it.
+fn readme(m: &Manifest, has_licence_file: bool, seconds: f64) -> String {
+    let mut text = format!(
+        "# Voice pack `{}`\n\n\
+         Spoken cues for balasana-audio's guided session: one Ogg Vorbis clip per line of the \
+         session script ({} clips, {} of speech), spoken by {}. `pack.toml` maps cue ids to files \
+         and records the voice, licence, credits and how the clips were made.\n\n\
+         Licence: {}.",
+        m.name,
+        m.clips.len(),
+        minutes(seconds),
+        m.voice,
+        m.licence
+    );
+    if has_licence_file {
+        text.push_str(" See `LICENSE.txt`.");
     }
-    samples
-}
-
-/// 16-bit mono WAV file bytes.
-fn wav_bytes(samples: &[f32], rate: u32) -> Vec<u8> {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: rate,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut bytes = std::io::Cursor::new(Vec::new());
-    {
-        // Writing to memory cannot fail.
-        let mut w = hound::WavWriter::new(&mut bytes, spec).expect("in-memory WAV");
-        for &s in samples {
-            w.write_sample(crate::output::render::to_i16(s))
-                .expect("in-memory WAV");
-        }
-        w.finalize().expect("in-memory WAV");
-    }
-    bytes.into_inner()
+    let _ = write!(
+        text,
+        "\n\nCredits: {}.\n\nMade with: {}.\n\n\
+         Regenerate (from the repository root):\n\n```sh\n{}\n```\n\n\
+         Check it: `balasana-audio packs check {}`.\n",
+        m.credits.trim_end_matches('.'),
+        m.synthesis.as_deref().unwrap_or(""),
+        m.generated_by.as_deref().unwrap_or(""),
+        m.name
+    );
+    text
 }

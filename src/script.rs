@@ -25,6 +25,26 @@ pub const BEDTIME: &str = include_str!("../script/bedtime.toml");
 /// The sessions compiled into the binary, by name, with their sources.
 pub const BUILT_IN: &[(&str, &str)] = &[(DEFAULT_SESSION, EMBEDDED), ("bedtime", BEDTIME)];
 
+/// The largest script read: 1 MB (the built-in one is about 20 kB).
+pub const MAX_SCRIPT_BYTES: u64 = 1 << 20;
+
+/// The shortest nonzero duration anywhere in a script: 10 ms, at least one frame at any rate from
+/// 100 Hz. A pause, gap or remaining time is 0 or at least this.
+pub const MIN_DURATION: f64 = 0.01;
+
+/// How far a script's `[limits]` may reach: (option, least allowed.min, most allowed.max, unit).
+/// Shorter breaths or holds would be under a frame or thousands of events; longer ones absurd.
+pub const LIMIT_BOUNDS: [(&str, f64, f64, &str); 8] = [
+    ("hold", 1.0, 3600.0, " s"),
+    ("sets", 1.0, 99.0, ""),
+    ("rest", 1.0, 3600.0, " s"),
+    ("inhale", 0.5, 60.0, " s"),
+    ("exhale", 0.5, 60.0, " s"),
+    ("lead-in", 0.0, 600.0, " s"),
+    ("breath-hold", 0.0, 60.0, " s"),
+    ("bell", 1.0, 3600.0, " s"),
+];
+
 /// A script that failed to parse or validate.
 #[derive(Debug, thiserror::Error)]
 #[error("{origin}:{line}:{column}: {message}")]
@@ -465,6 +485,45 @@ impl Locator<'_> {
     }
 }
 
+/// The spoken lines of one or more sessions, each cue once, in session order: what a voice pack
+/// must cover to speak them all.
+#[derive(Debug, Clone)]
+pub struct Lines {
+    lines: Vec<Line>,
+}
+
+impl Lines {
+    /// Every line of `scripts`; a cue that two sessions share must have the same text in both
+    /// (one clip speaks it), else the error names the cue and both sessions.
+    pub fn of(scripts: &[&Script]) -> Result<Lines, String> {
+        let mut lines: Vec<Line> = Vec::new();
+        let mut from: Vec<&str> = Vec::new();
+        for script in scripts {
+            for line in script.lines() {
+                match lines.iter().position(|l| l.cue == line.cue) {
+                    Some(i) if lines[i].text != line.text => {
+                        return Err(format!(
+                            "cue {:?} has one text in {} and another in {}; one clip cannot speak both",
+                            line.cue, from[i], script.origin
+                        ));
+                    }
+                    Some(_) => {}
+                    None => {
+                        lines.push(line.clone());
+                        from.push(&script.origin);
+                    }
+                }
+            }
+        }
+        Ok(Lines { lines })
+    }
+
+    /// The lines, each cue once.
+    pub fn lines(&self) -> impl Iterator<Item = &Line> {
+        self.lines.iter()
+    }
+}
+
 /// 1-based line and column (in characters) of byte `offset` in `text`.
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
@@ -474,9 +533,66 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 impl Script {
-    /// Parses and validates a script; `origin` names it in messages.
+    /// Reads, parses and validates a script file, refusing one over [`MAX_SCRIPT_BYTES`] before
+    /// reading it whole, and one that is not UTF-8.
+    pub fn read(path: &std::path::Path) -> Result<Script, ScriptError> {
+        use std::io::Read;
+        let origin = path.display().to_string();
+        let fail = |line, column, message: String| ScriptError {
+            origin: origin.clone(),
+            line,
+            column,
+            message,
+        };
+        let unreadable = |e: std::io::Error| fail(1, 1, format!("cannot read script: {e}"));
+        let too_large = |bytes: u64| {
+            fail(
+                1,
+                1,
+                format!(
+                    "the script is larger than {} MB ({bytes} bytes)",
+                    MAX_SCRIPT_BYTES >> 20
+                ),
+            )
+        };
+        let file = std::fs::File::open(path).map_err(unreadable)?;
+        let meta = file.metadata().map_err(unreadable)?;
+        if meta.is_dir() {
+            return Err(fail(1, 1, "cannot read script: it is a folder".into()));
+        }
+        if meta.len() > MAX_SCRIPT_BYTES {
+            return Err(too_large(meta.len()));
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_SCRIPT_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(unreadable)?;
+        if bytes.len() as u64 > MAX_SCRIPT_BYTES {
+            return Err(too_large(bytes.len() as u64));
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = e.utf8_error().valid_up_to();
+            let before = String::from_utf8_lossy(&e.as_bytes()[..valid]);
+            let (line, column) = line_column(&before, valid);
+            fail(line, column, "not UTF-8 (a script is UTF-8 text)".into())
+        })?;
+        Script::parse(&text, &origin)
+    }
+
+    /// Parses and validates a script; `origin` names it in messages. A source over
+    /// [`MAX_SCRIPT_BYTES`] is refused before parsing.
     pub fn parse(source: &str, origin: &str) -> Result<Script, ScriptError> {
         let at = Locator { origin, source };
+        if source.len() as u64 > MAX_SCRIPT_BYTES {
+            return Err(at.error(
+                None,
+                format!(
+                    "the script is larger than {} MB ({} bytes)",
+                    MAX_SCRIPT_BYTES >> 20,
+                    source.len()
+                ),
+            ));
+        }
         let raw: RawScript = toml::from_str(source).map_err(|e| {
             let message = e.message().trim().to_owned();
             at.error(e.span(), message)
@@ -558,17 +674,26 @@ impl RawScript {
 
         let limits_span = self.limits.span();
         let limits = self.limits.into_inner();
-        for (name, r) in [
-            ("hold", &limits.hold),
-            ("sets", &limits.sets),
-            ("rest", &limits.rest),
-            ("inhale", &limits.inhale),
-            ("exhale", &limits.exhale),
-            ("lead-in", &limits.lead_in),
-            ("breath-hold", &limits.breath_hold),
-            ("bell", &limits.bell),
-        ] {
+        let ranges = [
+            &limits.hold,
+            &limits.sets,
+            &limits.rest,
+            &limits.inhale,
+            &limits.exhale,
+            &limits.lead_in,
+            &limits.breath_hold,
+            &limits.bell,
+        ];
+        for ((name, least, most, unit), r) in LIMIT_BOUNDS.into_iter().zip(ranges) {
             let [lo, hi] = r.allowed;
+            if !(lo >= least && hi <= most) {
+                return Err(at.error(
+                    Some(limits_span.clone()),
+                    format!(
+                        "limits.{name}: allowed range {lo}–{hi}{unit} goes beyond {least}–{most}{unit}"
+                    ),
+                ));
+            }
             let [rlo, rhi] = r.recommended;
             // The lead-in and breath holds may be 0 (none); a bell's default of 0 means none;
             // everything else must last.
@@ -588,23 +713,21 @@ impl RawScript {
                 ));
             }
         }
-        if limits.sets.allowed[1] > 99.0 {
-            return Err(at.error(Some(limits_span), "limits.sets: at most 99 sets"));
-        }
 
         let pacing_span = self.pacing.span();
         let pacing = self.pacing.into_inner();
-        let times = [
-            pacing.line_gap,
-            pacing.step_gap,
-            pacing.chime_lead,
-            pacing.remaining_lead,
-        ];
-        if times.iter().any(|t| !(0.0..=60.0).contains(t)) {
-            return Err(at.error(
-                Some(pacing_span),
-                "pacing: every time must be between 0 and 60 seconds",
-            ));
+        for (name, t) in [
+            ("line_gap", pacing.line_gap),
+            ("step_gap", pacing.step_gap),
+            ("chime_lead", pacing.chime_lead),
+            ("remaining_lead", pacing.remaining_lead),
+        ] {
+            if !is_duration(t) {
+                return Err(at.error(
+                    Some(pacing_span),
+                    format!("pacing.{name} {t} s: must be 0 or {MIN_DURATION} to 60 s"),
+                ));
+            }
         }
 
         let mut steps = Vec::new();
@@ -660,11 +783,11 @@ impl RawScript {
         for raw in self.hold.remaining {
             let at_span = raw.at.span();
             let secs = raw.at.into_inner();
-            if !(secs > 0.0 && secs <= limits.hold.allowed[1]) {
+            if !(secs >= MIN_DURATION && secs <= limits.hold.allowed[1]) {
                 return Err(at.error(
                     Some(at_span),
                     format!(
-                        "remaining time {secs} s must be above 0 and at most the longest hold ({} s)",
+                        "remaining time {secs} s must be from {MIN_DURATION} s to the longest hold ({} s)",
                         limits.hold.allowed[1]
                     ),
                 ));
@@ -767,6 +890,11 @@ impl RawScript {
     }
 }
 
+/// Whether `t` seconds is a usable pause or gap: 0, or from [`MIN_DURATION`] to 60 s.
+fn is_duration(t: f64) -> bool {
+    t == 0.0 || (MIN_DURATION..=60.0).contains(&t)
+}
+
 const CUE_ID_RULE: &str = "ids use only a-z, 0-9 and '-' (they name clip files)";
 
 /// Whether `id` is a valid cue or step id: non-empty, lowercase ASCII letters, digits and dashes.
@@ -814,13 +942,15 @@ impl RawLine {
             Some(p) => {
                 let span = p.span();
                 match p.into_inner() {
-                    RawPause::Seconds(s) if (0.0..=60.0).contains(&s) => Pause::Seconds(s),
+                    RawPause::Seconds(s) if is_duration(s) => Pause::Seconds(s),
                     RawPause::Breath(b) if b == "inhale" => Pause::Inhale,
                     RawPause::Breath(b) if b == "exhale" => Pause::Exhale,
                     _ => {
                         return Err(at.error(
                             Some(span),
-                            "pause must be seconds from 0 to 60, \"inhale\" or \"exhale\"",
+                            format!(
+                                "pause must be 0 or {MIN_DURATION} to 60 seconds, \"inhale\" or \"exhale\""
+                            ),
                         ));
                     }
                 }
@@ -921,5 +1051,44 @@ mod tests {
     fn line_column_counts_characters() {
         assert_eq!(line_column("ab\ncdé f", 8), (2, 5));
         assert_eq!(line_column("x", 0), (1, 1));
+    }
+
+    #[test]
+    fn sub_frame_breath_limits_are_refused() {
+        let src = EMBEDDED.replacen(
+            "inhale = { allowed = [2, 10]",
+            "inhale = { allowed = [0.000001, 10]",
+            1,
+        );
+        let e = Script::parse(&src, "s.toml").unwrap_err();
+        assert_eq!(
+            e.message,
+            "limits.inhale: allowed range 0.000001–10 s goes beyond 0.5–60 s"
+        );
+    }
+
+    #[test]
+    fn sub_frame_pause_is_refused() {
+        let src = EMBEDDED.replacen("pause = 1.5", "pause = 1e-9", 1);
+        let e = Script::parse(&src, "s.toml").unwrap_err();
+        assert!(
+            e.message.starts_with("pause must be 0 or 0.01 to 60"),
+            "{e}"
+        );
+        let src = EMBEDDED.replacen("pause = 1.5", "pause = 0", 1);
+        assert!(Script::parse(&src, "s.toml").is_ok());
+    }
+
+    #[test]
+    fn oversized_script_is_refused_before_parsing() {
+        let src = format!("{}{EMBEDDED}", " ".repeat(MAX_SCRIPT_BYTES as usize));
+        let e = Script::parse(&src, "big.toml").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "big.toml:1:1: the script is larger than 1 MB ({} bytes)",
+                src.len()
+            )
+        );
     }
 }

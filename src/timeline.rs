@@ -206,7 +206,16 @@ pub enum TimelineError {
     /// An option outside anything that can be sequenced.
     #[error("{0}")]
     BadOptions(String),
+    /// The session would hold more than [`MAX_EVENTS`] events.
+    #[error(
+        "the session would have more than {MAX_EVENTS} events (the limit): fewer sets, a shorter \
+         hold or slower breaths"
+    )]
+    TooManyEvents,
 }
+
+/// The most events a session may hold (the default 2 × 90 s session has about 200).
+pub const MAX_EVENTS: usize = 20_000;
 
 /// No voice in this last stretch before the end-of-hold chime.
 const HOLD_END_CLEARANCE: f64 = 1.0;
@@ -232,7 +241,8 @@ pub fn build(
     let b = &options.breath;
     let not_negative = |x: f64| x.is_finite() && (0.0..1e6).contains(&x);
     let breath_ok = positive(b.inhale) && positive(b.exhale) && not_negative(b.hold);
-    if !breath_ok || !not_negative(b.rest) || !rest_ok {
+    let lead_in_ok = options.lead_in.is_finite() && options.lead_in >= 0.0;
+    if !breath_ok || !not_negative(b.rest) || !rest_ok || !lead_in_ok {
         return Err(TimelineError::BadOptions(
             "breath must be positive, holds, rest and lead-in not negative".into(),
         ));
@@ -249,6 +259,41 @@ pub fn build(
         .ok_or_else(|| {
             TimelineError::BadOptions(format!("no guidance level {:?}", options.guidance))
         })?;
+    // Every duration that becomes frames is at least one frame (0 lead-in: none).
+    let frames = |x: f64| (x * f64::from(rate)).round();
+    let least = 1.0 / f64::from(rate);
+    for (name, value) in [
+        ("hold", options.hold),
+        ("inhale", options.breath.inhale),
+        ("exhale", options.breath.exhale),
+    ] {
+        if frames(value) < 1.0 {
+            return Err(TimelineError::BadOptions(format!(
+                "{name} {value} s is under one frame at {rate} Hz (at least {least} s)"
+            )));
+        }
+    }
+    for (name, value) in [
+        ("breath hold", options.breath.hold),
+        ("breath hold (after the exhale)", options.breath.rest),
+    ] {
+        if value > 0.0 && frames(value) < 1.0 {
+            return Err(TimelineError::BadOptions(format!(
+                "{name} {value} s is under one frame at {rate} Hz (0 for none, or at least {least} s)"
+            )));
+        }
+    }
+    if options.bell.is_some_and(|s| frames(s) < 1.0) {
+        return Err(TimelineError::BadOptions(format!(
+            "the bell interval is under one frame at {rate} Hz"
+        )));
+    }
+    if options.lead_in > 0.0 && frames(options.lead_in) < 1.0 {
+        return Err(TimelineError::BadOptions(format!(
+            "lead-in {} s is under one frame at {rate} Hz (0 for none, or at least {least} s)",
+            options.lead_in
+        )));
+    }
     let mut b = Builder {
         script,
         options,
@@ -324,7 +369,18 @@ impl Builder<'_> {
         })
     }
 
-    fn push(&mut self, frame: u64, layer: Layer, cue: &str, text: Option<&str>, gain: f32) {
+    /// Adds an event; past [`MAX_EVENTS`] the session is refused, which also bounds every loop.
+    fn push(
+        &mut self,
+        frame: u64,
+        layer: Layer,
+        cue: &str,
+        text: Option<&str>,
+        gain: f32,
+    ) -> Result<(), TimelineError> {
+        if self.events.len() >= MAX_EVENTS {
+            return Err(TimelineError::TooManyEvents);
+        }
         let duration = self.clips.get(cue).copied().unwrap_or(0);
         self.events.push(Event {
             frame,
@@ -336,24 +392,25 @@ impl Builder<'_> {
             step: self.step.clone(),
             gain,
         });
+        Ok(())
     }
 
     /// Places a voice line at `frame`, returning its end.
-    fn voice_at(&mut self, line: &Line, frame: u64) -> u64 {
+    fn voice_at(&mut self, line: &Line, frame: u64) -> Result<u64, TimelineError> {
         self.push(
             frame,
             Layer::Voice,
             &line.cue,
             Some(&line.text),
             self.options.voice_gain,
-        );
-        self.events.last().map_or(frame, Event::end)
+        )?;
+        Ok(self.events.last().map_or(frame, Event::end))
     }
 
     /// Speaks a line at the cursor and moves the cursor past it and its pause.
     fn speak(&mut self, line: &Line) -> Result<(), TimelineError> {
         self.length(&line.cue)?;
-        let end = self.voice_at(line, self.cursor);
+        let end = self.voice_at(line, self.cursor)?;
         self.voice_end = end;
         self.cursor = end + self.pause(line.pause);
         Ok(())
@@ -368,7 +425,7 @@ impl Builder<'_> {
                 _ => 1.0,
             } * self.options.chime_gain
                 * crate::loudness::db_to_gain(self.script.sound.chime_db) as f32;
-            self.push(frame, Layer::Chime, chime.cue(), None, gain);
+            self.push(frame, Layer::Chime, chime.cue(), None, gain)?;
         }
         Ok(())
     }
@@ -542,7 +599,7 @@ impl Builder<'_> {
             let len = self.length(&cue.line.cue)?;
             let clear = busy.last().is_none_or(|&(_, e)| at >= e + gap);
             if at >= earliest && at + len <= latest_voice_end && clear {
-                busy.push((at, self.voice_at(&cue.line, at)));
+                busy.push((at, self.voice_at(&cue.line, at)?));
             }
         }
 
@@ -631,7 +688,7 @@ impl Builder<'_> {
                         .iter()
                         .all(|&(s, e)| voice_end + gap <= s || phase_start >= e + gap);
                     if fits && free {
-                        self.voice_at(&line, phase_start);
+                        self.voice_at(&line, phase_start)?;
                         busy.push((phase_start, voice_end));
                     }
                 }
@@ -708,5 +765,31 @@ mod tests {
         l.remove("arms");
         let e = build(&s, &Options::defaults(&s), &l, 1000).unwrap_err();
         assert_eq!(e, TimelineError::MissingClip { cue: "arms".into() });
+    }
+
+    #[test]
+    fn sub_frame_breath_is_refused() {
+        let s = Script::parse(EMBEDDED, EMBEDDED_NAME).unwrap();
+        let mut o = Options::defaults(&s);
+        o.breath.inhale = 0.000001;
+        o.breath.exhale = 0.000001;
+        let e = build(&s, &o, &lengths(&s, 48_000), 48_000).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "inhale 0.000001 s is under one frame at 48000 Hz (at least 0.000020833333333333333 s)"
+        );
+    }
+
+    #[test]
+    fn event_count_is_bounded() {
+        let s = Script::parse(EMBEDDED, EMBEDDED_NAME).unwrap();
+        let mut o = Options {
+            hold: 100_000.0,
+            ..Options::defaults(&s)
+        };
+        o.breath.inhale = 0.001;
+        o.breath.exhale = 0.001;
+        let e = build(&s, &o, &lengths(&s, 1000), 1000).unwrap_err();
+        assert_eq!(e, TimelineError::TooManyEvents);
     }
 }

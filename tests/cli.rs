@@ -278,3 +278,13 @@ fn terminated_render_exits_143_and_leaves_nothing_behind() {
         "leftovers"
     );
 }
+
+#[test]
+fn help_lists_the_exit_codes_of_the_enum() {
+    let dir = tempfile::tempdir().unwrap();
+    bin(dir.path())
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(contains(balasana_audio::exit::Exit::help()));
+}

@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 
 use balasana_audio::loudness::{VOICE_TARGET_LUFS, measure};
-use balasana_audio::pack::{Clips, Location, Pack};
+use balasana_audio::pack::{Clips, Location, Manifest, Pack};
 use common::*;
 use predicates::prelude::*;
 use predicates::str::contains;
@@ -51,8 +51,9 @@ fn check_reports_every_kind_of_problem_and_exits_4() {
     padded.extend(vec![0.0; 33_075]);
     write_wav(&folder.join("kneel.wav"), 22_050, 1, &padded);
     std::fs::write(folder.join("take2.wav"), b"").unwrap();
-    let text = pack_toml(&folder).replace("[clips]\n", "[clips]\ntypo-cue = \"x.wav\"\n");
-    std::fs::write(folder.join("pack.toml"), text).unwrap();
+    let mut manifest = Manifest::load(&Location::Folder(folder.clone())).unwrap();
+    manifest.clips.insert("typo-cue".into(), "x.wav".into());
+    write_manifest(&folder, &manifest);
 
     bin(dir.path())
         .args(["packs", "check", "./audio/rough"])
@@ -171,16 +172,17 @@ fn render_fixture_pack(fixture: &str) -> (Vec<i64>, Vec<i64>) {
     let folder = dir.path().join("audio/fixture");
     std::fs::create_dir_all(&folder).unwrap();
     let ext = Path::new(fixture).extension().unwrap().to_str().unwrap();
-    let mut toml = "name = \"fixture\"\nlanguage = \"en\"\nvoice = \"tone\"\nlicence = \"CC0-1.0\"\ncredits = \"tests\"\n[clips]\n".to_owned();
+    let mut manifest = test_manifest("fixture", "tone");
     for line in script().lines() {
+        let file = format!("{}.{ext}", line.cue);
         std::fs::copy(
             Path::new("tests/fixtures").join(fixture),
-            folder.join(format!("{}.{ext}", line.cue)),
+            folder.join(&file),
         )
         .unwrap();
-        toml.push_str(&format!("{} = \"{}.{ext}\"\n", line.cue, line.cue));
+        manifest.clips.insert(line.cue.clone(), file);
     }
-    std::fs::write(folder.join("pack.toml"), toml).unwrap();
+    write_manifest(&folder, &manifest);
     let args = [
         "--pack",
         "fixture",
@@ -286,7 +288,7 @@ fn list_shows_built_in_local_and_user_packs() {
         .args(["packs", "list"])
         .assert()
         .success()
-        .stdout(contains("* joe").and(contains("built in")))
+        .stdout(contains("* heart").and(contains("built in")))
         .stdout(contains("local ").and(contains("./audio/local")))
         .stdout(contains("mine ").and(contains("data/balasana-audio/audio/mine")))
         .stdout(contains(format!("0:{:04.1}", 0.3 * cues() as f64)));
@@ -317,26 +319,246 @@ fn synth_makes_a_pack_that_checks_clean() {
         .args(["packs", "synth", "robot", "--engine", "espeak"])
         .assert()
         .success()
-        .stdout(contains(format!("synthesized {} clips", cues())));
+        .stdout(contains(format!("wrote {} clips", cues())));
+    let folder = dir.path().join("audio/robot");
     bin(dir.path())
         .args(["packs", "check", "robot"])
         .assert()
         .success()
-        .stdout(contains(format!("ready: {n} of {n} cues", n = cues())));
-    assert!(
-        pack_toml(&dir.path().join("audio/robot"))
-            .contains("generated_by = \"balasana-audio packs synth robot --engine espeak-ng")
+        .stdout(contains(format!(
+            "ready: {n} of {n} cues, 0 warnings",
+            n = cues()
+        )));
+    let manifest = Manifest::load(&Location::Folder(folder.clone())).unwrap();
+    assert_eq!(
+        manifest.generated_by.as_deref(),
+        Some("balasana-audio packs synth robot --engine espeak --voice en-us")
     );
+    assert_eq!(manifest.clips["welcome"], "welcome.ogg");
     bin(dir.path())
         .args(["packs", "synth", "robot", "--engine", "espeak"])
         .assert()
         .code(2);
+    // Replacing the pack keeps an ambience bed dropped into its folder.
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("audio/heart/ambience-ocean.ogg"),
+        folder.join("ambience-sea.ogg"),
+    )
+    .unwrap();
+    bin(dir.path())
+        .args(["packs", "synth", "robot", "--engine", "espeak", "--force"])
+        .assert()
+        .success();
+    let manifest = Manifest::load(&Location::Folder(folder)).unwrap();
+    assert_eq!(manifest.ambience["sea"], "ambience-sea.ogg");
+}
+
+/// A raw "recording": `lead` s of silence, a 0.8 s burst at `amplitude`, `tail` s of silence.
+fn raw_clip(path: &Path, rate: u32, lead: f64, amplitude: f32, tail: f64) {
+    let mut x = vec![0.0f32; (lead * f64::from(rate)) as usize];
+    x.extend(burst(250.0, rate, 0.8).iter().map(|s| s * amplitude));
+    x.extend(vec![0.0f32; (tail * f64::from(rate)) as usize]);
+    write_wav(path, rate, 1, &x);
+}
+
+/// Decodes a finished clip: (seconds, LUFS, sample peak in dBFS).
+fn measured(path: &Path) -> (f64, f64, f64) {
+    let clip = balasana_audio::pack::decode(std::fs::read(path).unwrap()).unwrap();
+    (
+        clip.seconds(),
+        clip.level.lufs.unwrap(),
+        clip.level.peak_dbfs,
+    )
 }
 
 #[test]
-fn both_shipped_packs_cover_the_script() {
+fn synth_with_a_command_engine_trims_matches_and_encodes_every_clip() {
+    let dir = tempfile::tempdir().unwrap();
+    // The "engine" copies one quiet raw clip with long silences to {out}; {text} is unused.
+    let raw = dir.path().join("raw.wav");
+    raw_clip(&raw, 22_050, 1.0, 0.02, 1.5);
+    let command = format!("cp {} {{out}}", raw.display());
+    bin(dir.path())
+        .args(["packs", "synth", "tone", "--engine", "command", "--command"])
+        .arg(&command)
+        .assert()
+        .success();
+    let folder = dir.path().join("audio/tone");
+    for line in script().lines() {
+        let (seconds, lufs, peak) = measured(&folder.join(format!("{}.ogg", line.cue)));
+        // 0.8 s of sound, 60 ms kept before and 120 ms after (the burst's own 20 ms ramps
+        // fall partly under the trim threshold).
+        assert!((seconds - 0.98).abs() < 0.02, "{}: {seconds}", line.cue);
+        assert!(
+            (lufs - VOICE_TARGET_LUFS).abs() <= 0.15,
+            "{}: {lufs}",
+            line.cue
+        );
+        assert!(peak <= -3.0, "{}: {peak}", line.cue);
+    }
+    bin(dir.path())
+        .args(["packs", "check", "tone"])
+        .assert()
+        .success()
+        .stdout(contains("0 warnings"));
+    bin(dir.path())
+        .args([
+            "packs",
+            "synth",
+            "x",
+            "--engine",
+            "command",
+            "--command",
+            "cp a b",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("has no {out}"));
+}
+
+#[test]
+fn piper_without_a_voice_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    bin(dir.path())
+        .args(["packs", "synth", "p", "--engine", "piper"])
+        .assert()
+        .code(2)
+        .stderr(contains("--engine piper needs --voice MODEL.onnx"));
+}
+
+#[test]
+fn import_finishes_raw_clips_and_any_text_survives_the_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("raw");
+    std::fs::create_dir_all(&raw).unwrap();
+    for (i, line) in script().lines().enumerate() {
+        raw_clip(
+            &raw.join(format!("{}.wav", line.cue)),
+            24_000,
+            0.3,
+            0.1 + 0.01 * i as f32,
+            0.2,
+        );
+    }
+    let licence_file = dir.path().join("LICENCE");
+    std::fs::write(&licence_file, "Licence text, verbatim.\n").unwrap();
+    let voice = "Zoë \"the voice\" \\ back\nslash\ttab = [x] # not a comment";
+    bin(dir.path())
+        .args([
+            "packs",
+            "import",
+            "zoe",
+            "--from",
+            "raw",
+            "--licence",
+            "CC0-1.0",
+        ])
+        .args(["--voice-name", voice, "--generated-by", "make it 'so' \\"])
+        .arg("--licence-file")
+        .arg(&licence_file)
+        .assert()
+        .success()
+        .stdout(contains(format!("wrote {} clips", cues())));
+    let folder = dir.path().join("audio/zoe");
+    let manifest = Manifest::load(&Location::Folder(folder.clone())).unwrap();
+    assert_eq!(manifest.voice, voice);
+    assert_eq!(manifest.generated_by.as_deref(), Some("make it 'so' \\"));
+    assert_eq!(
+        std::fs::read_to_string(folder.join("LICENSE.txt")).unwrap(),
+        "Licence text, verbatim.\n"
+    );
+    assert!(
+        std::fs::read_to_string(folder.join("README.md"))
+            .unwrap()
+            .contains("make it 'so'")
+    );
+    bin(dir.path())
+        .args(["packs", "check", "zoe"])
+        .assert()
+        .success()
+        .stdout(contains(format!(
+            "ready: {n} of {n} cues, 0 warnings",
+            n = cues()
+        )));
+    // Louder and quieter raw clips all come out at the target.
+    for line in script().lines() {
+        let (_, lufs, _) = measured(&folder.join(format!("{}.ogg", line.cue)));
+        assert!(
+            (lufs - VOICE_TARGET_LUFS).abs() <= 0.15,
+            "{}: {lufs}",
+            line.cue
+        );
+    }
+
+    std::fs::remove_file(raw.join("why.wav")).unwrap();
+    bin(dir.path())
+        .args([
+            "packs",
+            "import",
+            "zoe2",
+            "--from",
+            "raw",
+            "--licence",
+            "CC0-1.0",
+        ])
+        .assert()
+        .code(4)
+        .stderr(contains(
+            "raw/why.wav: cannot read the raw clip for cue \"why\"",
+        ));
+    assert!(!dir.path().join("audio/zoe2").exists());
+    bin(dir.path())
+        .args(["packs", "import", "zoe3", "--from", "raw"])
+        .assert()
+        .code(2)
+        .stderr(contains("packs import needs --licence"));
+}
+
+#[test]
+fn script_text_with_quotes_backslashes_newlines_and_non_ascii_survives_new_and_check() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("script")).unwrap();
+    let odd = r#"text = "Say \"om\" \\ then\nrest — naïve café ✓ # [clips] x = \"y\"""#;
+    let script_text = balasana_audio::script::EMBEDDED.replace(
+        r#"text = "Welcome. This is Child's pose, Balasana: a restorative stretch that lengthens your whole back and invites deep relaxation.""#,
+        odd,
+    );
+    assert_ne!(script_text, balasana_audio::script::EMBEDDED);
+    std::fs::write(dir.path().join("script/balasana.toml"), script_text).unwrap();
+    bin(dir.path())
+        .args(["packs", "new", "odd"])
+        .assert()
+        .success();
+    let toml = pack_toml(&dir.path().join("audio/odd"));
+    assert!(
+        toml.contains("# Say \"om\" \\ then rest — naïve café ✓"),
+        "{toml}"
+    );
+    bin(dir.path())
+        .args(["packs", "check", "odd"])
+        .assert()
+        .code(4)
+        .stdout(contains(format!("{} cues without a clip", cues())))
+        .stderr(contains("cannot play the script"));
+    let cues_json: serde_json::Value = serde_json::from_slice(
+        &bin(dir.path())
+            .args(["packs", "cues"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(cues_json[1]["cue"], "welcome");
+    assert_eq!(
+        cues_json[1]["text"],
+        "Say \"om\" \\ then\nrest — naïve café ✓ # [clips] x = \"y\""
+    );
+}
+
+#[test]
+fn every_shipped_pack_covers_the_script() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for pack in ["joe", "slt"] {
+    for pack in ["heart", "joe", "slt"] {
         bin(repo)
             .args(["packs", "check", pack])
             .assert()
@@ -365,8 +587,10 @@ fn a_pack_may_bring_its_own_chimes() {
         1,
         &burst(880.0, 48_000, 1.25),
     );
-    let text = pack_toml(&folder) + "\n[chimes]\nstep = \"bell.wav\"\n";
-    std::fs::write(folder.join("pack.toml"), &text).unwrap();
+    let mut manifest = Manifest::load(&Location::Folder(folder.clone())).unwrap();
+    manifest.chimes.insert("step".into(), "bell.wav".into());
+    write_manifest(&folder, &manifest);
+    let text = pack_toml(&folder);
     let plan = plan_json(dir.path(), &["--pack", "bells"]);
     let events = plan["events"].as_array().unwrap();
     let frames = |cue: &str| {

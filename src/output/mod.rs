@@ -1,4 +1,7 @@
-//! The edges where samples leave the program: a live device or a WAV file.
+//! The edges where samples leave the program: a live device, or a file, pipe or standard output.
+
+pub mod encode;
 
 pub mod live;
 pub mod render;
+pub mod target;

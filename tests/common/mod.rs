@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use balasana_audio::pack::Manifest;
 use balasana_audio::script::{EMBEDDED, EMBEDDED_NAME, Script};
 
 /// The binary, run in `dir` (so no `script/` or `audio/` folder of the repo is picked up), with
@@ -93,9 +94,7 @@ pub fn make_pack_for(
 ) -> PathBuf {
     let folder = dir.join("audio").join(name);
     std::fs::create_dir_all(&folder).unwrap();
-    let mut toml = format!(
-        "name = \"{name}\"\nlanguage = \"en-US\"\nvoice = \"test bursts\"\nlicence = \"CC0-1.0\"\ncredits = \"tests\"\n\n[clips]\n"
-    );
+    let mut manifest = test_manifest(name, "test bursts");
     for (i, line) in script.lines().enumerate() {
         if skip.contains(&line.cue.as_str()) {
             continue;
@@ -107,10 +106,35 @@ pub fn make_pack_for(
             .collect();
         let file = format!("{}.wav", line.cue);
         write_wav(&folder.join(&file), rate, channels, &interleaved);
-        toml.push_str(&format!("\"{}\" = \"{file}\"\n", line.cue));
+        manifest.clips.insert(line.cue.clone(), file);
     }
-    std::fs::write(folder.join("pack.toml"), toml).unwrap();
+    write_manifest(&folder, &manifest);
     folder
+}
+
+/// A manifest with no clips yet, licensed CC0 and credited to the tests.
+pub fn test_manifest(name: &str, voice: &str) -> Manifest {
+    Manifest {
+        name: name.into(),
+        language: "en-US".into(),
+        voice: voice.into(),
+        licence: "CC0-1.0".into(),
+        credits: "tests".into(),
+        generated_by: None,
+        synthesis: None,
+        clips: Default::default(),
+        ambience: Default::default(),
+        chimes: Default::default(),
+    }
+}
+
+/// Writes `folder/pack.toml` the one way manifests are written.
+pub fn write_manifest(folder: &Path, manifest: &Manifest) {
+    std::fs::write(
+        folder.join("pack.toml"),
+        manifest.to_toml(&Default::default()),
+    )
+    .unwrap();
 }
 
 /// Reads a 16-bit WAV: (spec, interleaved samples).
