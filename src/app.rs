@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::chime::Chime;
 use crate::cli::{Breath, Command, PacksCommand, ScriptsCommand, SessionArgs};
-use crate::config::{ConfigError, Settings};
+use crate::config::{ConfigError, Settings, Source};
 use crate::exit::Exit;
 use crate::library::{self, LibraryError};
 use crate::mix::{MixError, Mixer};
@@ -98,6 +98,29 @@ impl Error {
 
 /// Runs one command line; `base` is the folder where `script/` and `audio/` are looked for.
 pub fn run(settings: &Settings, base: &Path) -> Result<Ending, Error> {
+    run_command(settings, base).map_err(|e| match e {
+        Error::Usage(message) => Error::Usage(with_source(message, settings)),
+        other => other,
+    })
+}
+
+/// A refused option's message, with where the value came from when that was not the command
+/// line (`--hold 1000 s is outside … (set by BALASANA_HOLD)`).
+fn with_source(message: String, settings: &Settings) -> String {
+    let from = settings.settings.iter().find(|s| {
+        let option = format!("--{}", s.key);
+        message.starts_with(&option)
+            && message[option.len()..].starts_with([' ', ':'])
+            && !matches!(s.source, Source::CommandLine | Source::Default)
+    });
+    match from {
+        Some(s) => format!("{message} (set by {})", s.source),
+        None => message,
+    }
+}
+
+/// [`run`], before refused options are traced to where they were set.
+fn run_command(settings: &Settings, base: &Path) -> Result<Ending, Error> {
     let cli = &settings.cli;
     match &cli.command {
         Some(Command::Packs(command)) => {

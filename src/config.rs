@@ -27,14 +27,15 @@ pub const CONFIG_ENV: &str = "BALASANA_CONFIG";
 pub const ENV_PREFIX: &str = "BALASANA_";
 
 /// Session options that act on one run only and so have no config key or variable.
-const RUN_ONLY: [&str; 7] = [
+const RUN_ONLY: [&str; 8] = [
     "plan",
     "json",
     "render",
+    "format",
+    "quality",
     "transcript",
     "help",
     "version",
-    "format",
 ];
 
 /// A config file or environment variable that cannot be used.

@@ -163,9 +163,9 @@ const EXHALE_LIMIT: &str = "exhale = { allowed = [2, 15], recommended = [4, 8], 
 #[test]
 fn bad_scripts() {
     run(vec![
-        case("syntax", PLAN_S, script_with("title = \"", "title = ")).expect(3, "s.toml:11:9:"),
+        case("syntax", PLAN_S, script_with("title = \"", "title = ")).expect(3, "s.toml:15:9:"),
         case("type", PLAN_S, script_with("title = \"Child's pose (Balasana) — full restorative back stretch\"", "title = 5"))
-            .expect(3, "s.toml:11:9: invalid type: integer `5`, expected a string"),
+            .expect(3, "s.toml:15:9: invalid type: integer `5`, expected a string"),
         case("unknown key", PLAN_S, script_with("[pacing]\n", "[pacing]\ntempo = 3\n"))
             .expect(3, "unknown field `tempo`"),
         case("missing field", PLAN_S, script_with("line_gap = 0.8 ", "# no line gap"))
@@ -193,8 +193,8 @@ fn bad_scripts() {
             .expect(3, "pacing.line_gap 0.00001 s: must be 0 or 0.01 to 60 s"),
         case("gap too long", PLAN_S, script_with("step_gap = 1.5", "step_gap = 61"))
             .expect(3, "pacing.step_gap 61 s: must be 0 or 0.01 to 60 s"),
-        case("infinite lead-in", PLAN_S, script_with("lead_in = 5 ", "lead_in = inf "))
-            .expect(3, "pacing.lead_in inf s: must be 0 or 0.01 to 60 s"),
+        case("infinite lead-in", PLAN_S, script_with("chime_lead = 1.2", "chime_lead = inf"))
+            .expect(3, "pacing.chime_lead inf s: must be 0 or 0.01 to 60 s"),
         case("remaining at 0", PLAN_S, script_with("at = 60,", "at = 0,"))
             .expect(3, "remaining time 0 s must be from 0.01 s to the longest hold (600 s)"),
         case("limits unordered", PLAN_S, script_with(HOLD_LIMIT, "hold = { allowed = [300, 20], recommended = [60, 300], default = 90 }"))
@@ -412,8 +412,12 @@ fn bad_options() {
             .expect(2, "invalid value '-1' for '--sets <N>'"),
         case("rest over range", &["--rest", "1000", "--plan"], none)
             .expect(2, "--rest 1000 s is outside the allowed range 5–300 s"),
-        case("breath malformed", &["--breath", "4", "--plan"], none)
-            .expect(2, "\"4\" is not IN:OUT seconds, e.g. 4:6"),
+        case("breath malformed", &["--breath", "4;6", "--plan"], none)
+            .expect(2, "\"4;6\" is not IN:OUT or IN:HOLD:OUT:HOLD seconds"),
+        case("breath pattern unknown", &["--breath", "4", "--plan"], none).expect(
+            2,
+            "--breath 4: no such pattern (patterns: 4-7-8, box, calm, slow;",
+        ),
         case("breath not a number", &["--breath", "4:x", "--plan"], none)
             .expect(2, "\"x\" in \"4:x\" is not a positive number of seconds"),
         case(
@@ -434,7 +438,7 @@ fn bad_options() {
         )
         .expect(
             2,
-            "--lead-in 0.000001 s is under a frame: use 0 for none, or 0.01–120 s",
+            "--lead-in 0.000001 s is under a frame: use 0 for none, or at least 0.01 s",
         ),
         case(
             "volume over 100%",

@@ -153,7 +153,17 @@ fn a_bad_environment_variable_is_named() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
-    assert!(err.contains("BALASANA_BREATH=\"4-6\""), "{err}");
+    assert!(
+        err.contains("--breath 4-6: no such pattern") && err.contains("(set by BALASANA_BREATH)"),
+        "{err}"
+    );
+    let out = bin(dir.path())
+        .env("BALASANA_BREATH", "4;6")
+        .arg("--plan")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("BALASANA_BREATH=\"4;6\""));
     let out = bin(dir.path())
         .env("BALASANA_STRICT", "maybe")
         .arg("--plan")
@@ -169,7 +179,12 @@ fn a_range_error_from_the_config_file_names_the_allowed_range() {
     write_config(dir.path(), "hold = 1000\n");
     let out = bin(dir.path()).arg("--plan").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("allowed range 20–600"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("allowed range 20–600"), "{err}");
+    assert!(
+        err.contains("(set by ") && err.contains("config.toml:1)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -421,11 +436,14 @@ fn scripts_list_shows_built_in_local_and_user_sessions() {
             .to_owned()
     };
     assert!(row("balasana").contains("full restorative back stretch (built in)"));
+    let planned = plan_json(dir.path(), &[])["duration"].as_f64().unwrap() as u64;
+    let length = format!("{:02}:{:02}", planned / 60, planned % 60);
     assert!(
-        row("balasana").contains("06:31"),
-        "default length: {}",
+        row("balasana").contains(&length),
+        "default length {length}: {}",
         row("balasana")
     );
+    assert!(row("bedtime").contains("for the evening") && row("bedtime").contains("(built in)"));
     assert!(row("mine").contains("My own Child's pose"));
     assert!(row("broken").contains("invalid"));
     // Found by name.

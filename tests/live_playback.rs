@@ -105,9 +105,12 @@ impl Recorder {
     }
 }
 
+/// The player in `dir`, its config and data folders (the practice log) inside `dir` too.
 fn player(dir: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_balasana-audio"));
     c.current_dir(dir)
+        .env("XDG_CONFIG_HOME", dir.join(".config"))
+        .env("XDG_DATA_HOME", dir.join(".local/share"))
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
@@ -189,6 +192,18 @@ fn played_onsets_match_the_plan_within_two_ms() {
             .count();
         assert_eq!(quiet_runs, 0, "dropout inside the burst at {f}");
     }
+    // The session is in the practice log: one line, completed, played about as long as planned.
+    let log = std::fs::read_to_string(dir.path().join(".local/share/balasana-audio/log.jsonl"))
+        .expect("a practice log");
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 1, "{log}");
+    let entry: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(entry["completed"], true);
+    assert_eq!(entry["title"], "Short test session");
+    assert!((entry["planned_seconds"].as_f64().unwrap() - length).abs() < 0.01);
+    let played = entry["played_seconds"].as_f64().unwrap();
+    assert!((played - length).abs() < 1.5, "played {played} of {length}");
+    assert_eq!(entry["options"]["hold"], 20.0);
 }
 
 #[test]
@@ -346,6 +361,35 @@ fn space_pauses_and_resumes_exactly_where_it_paused() {
         "max onset error outside the pause {:.3} ms",
         worst * 1e3
     );
+    // The log counts what was heard: the 3 s pause is not in the played seconds.
+    let log = std::fs::read_to_string(dir.path().join(".local/share/balasana-audio/log.jsonl"))
+        .expect("a practice log");
+    let entry: serde_json::Value = serde_json::from_str(log.trim()).unwrap();
+    let length = plan["duration"].as_f64().unwrap();
+    let played = entry["played_seconds"].as_f64().unwrap();
+    assert!(
+        (played - length).abs() < 1.0 && wall > played + 2.5,
+        "played {played} s of {length} s in {wall:.1} s"
+    );
+}
+
+#[test]
+fn no_log_and_short_sessions_leave_the_log_alone() {
+    let Some(_sink) = sound_card() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (args, _, _) = short_session(dir.path());
+    let log = dir.path().join(".local/share/balasana-audio/log.jsonl");
+    // 12 s with --no-log, then 4 s without it (under the 10 s that count): neither is logged.
+    for (extra, secs) in [(Some("--no-log"), 12.0), (None, 4.0)] {
+        let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+        all.extend(extra);
+        let (mut child, mut tty) = spawn_on_pty(player(dir.path(), &all));
+        std::thread::sleep(Duration::from_secs_f64(secs));
+        type_keys(&mut tty, b"q");
+        let status = child.wait().unwrap();
+        assert!(status.success(), "{status:?}");
+        assert!(!log.exists(), "{extra:?} after {secs} s wrote a log entry");
+    }
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use balasana_audio::pack::Manifest;
-use balasana_audio::script::{EMBEDDED, EMBEDDED_NAME, Script};
+use balasana_audio::script::{BUILT_IN, EMBEDDED, EMBEDDED_NAME, Line, Lines, Script};
 
 /// The binary, run in `dir` (so no `script/` or `audio/` folder of the repo is picked up), with
 /// its config and data folders inside `dir` and no `BALASANA_…` variables, so the settings of
@@ -72,7 +72,17 @@ pub fn make_pack(
     seconds: f64,
     skip: &[&str],
 ) -> PathBuf {
-    make_pack_for(&script(), dir, name, rate, channels, seconds, skip)
+    make_pack_of(&pack_lines(), dir, name, rate, channels, seconds, skip)
+}
+
+/// Every line a shipped voice pack speaks: those of all built-in sessions, each cue once.
+pub fn pack_lines() -> Vec<Line> {
+    let scripts: Vec<Script> = BUILT_IN
+        .iter()
+        .map(|(name, source)| Script::parse(source, name).unwrap())
+        .collect();
+    let refs: Vec<&Script> = scripts.iter().collect();
+    Lines::of(&refs).unwrap().lines().cloned().collect()
 }
 
 /// The short session script of the live tests, and its path.
@@ -92,10 +102,24 @@ pub fn make_pack_for(
     seconds: f64,
     skip: &[&str],
 ) -> PathBuf {
+    let lines: Vec<Line> = script.lines().cloned().collect();
+    make_pack_of(&lines, dir, name, rate, channels, seconds, skip)
+}
+
+/// [`make_pack`] for any lines.
+fn make_pack_of(
+    lines: &[Line],
+    dir: &Path,
+    name: &str,
+    rate: u32,
+    channels: u16,
+    seconds: f64,
+    skip: &[&str],
+) -> PathBuf {
     let folder = dir.join("audio").join(name);
     std::fs::create_dir_all(&folder).unwrap();
     let mut manifest = test_manifest(name, "test bursts");
-    for (i, line) in script.lines().enumerate() {
+    for (i, line) in lines.iter().enumerate() {
         if skip.contains(&line.cue.as_str()) {
             continue;
         }
