@@ -157,7 +157,7 @@ fn run_command(settings: &Settings, base: &Path) -> Result<Ending, Error> {
                 .map_err(Error::Stdout)?;
             write_stdout(&out)?;
         }
-        None => return session(&cli.session, base),
+        None => return session(settings, base),
     }
     Ok(Ending::Finished)
 }
@@ -225,7 +225,8 @@ fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
 }
 
 /// Plans, renders or plays the session.
-fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
+fn session(settings: &Settings, base: &Path) -> Result<Ending, Error> {
+    let cli = &settings.cli.session;
     let transcript_format = match &cli.transcript {
         Some(path) => Some(transcript::Format::from_path(path).ok_or_else(|| {
             Error::Usage(format!(
@@ -237,7 +238,15 @@ fn session(cli: &SessionArgs, base: &Path) -> Result<Ending, Error> {
         None => None,
     };
     let script = load_script(cli, base)?;
-    let options = options(cli, &script)?;
+    // Settings from the config file or the environment apply to every session; one that a
+    // session does not offer (a guidance level, a variation) is a note there, not an error.
+    let layered: Vec<(&str, String)> = settings
+        .settings
+        .iter()
+        .filter(|s| matches!(s.source, Source::Environment(_) | Source::File { .. }))
+        .map(|s| (s.key.as_str(), s.source.to_string()))
+        .collect();
+    let options = options(cli, &script, &layered)?;
     let format = match &cli.render {
         Some(path) => {
             Some(render::choose_format(path, cli.format, cli.quality).map_err(Error::Usage)?)
@@ -557,8 +566,23 @@ fn write_transcript(
 
 /// The session options from the command line and the script's defaults, checked against the
 /// script's limits: outside the allowed range is an error, outside the recommended one a note.
-fn options(cli: &SessionArgs, script: &Script) -> Result<Options, Error> {
+fn options(
+    cli: &SessionArgs,
+    script: &Script,
+    layered: &[(&str, String)],
+) -> Result<Options, Error> {
     let mut o = Options::defaults(script);
+    // A choice this session does not have: an error when typed, a note when it came from the
+    // config file or the environment (the session's default is used instead).
+    let refuse = |key: &str, message: String| -> Result<(), Error> {
+        match layered.iter().find(|(k, _)| *k == key) {
+            Some((_, source)) => {
+                eprintln!("note: {message} (set by {source}); using the session's default");
+                Ok(())
+            }
+            None => Err(Error::Usage(message)),
+        }
+    };
     let l = &script.limits;
     o.hold = cli.hold.unwrap_or(o.hold);
     o.sets = cli.sets.unwrap_or(o.sets);
@@ -566,14 +590,27 @@ fn options(cli: &SessionArgs, script: &Script) -> Result<Options, Error> {
     match &cli.breath {
         Some(Breath::Phases(phases)) => o.breath = *phases,
         Some(Breath::Named(name)) => {
-            let pattern = script.breath_patterns.iter().find(|p| &p.name == name);
-            o.breath = pattern.map(|p| p.phases).ok_or_else(|| {
-                let known: Vec<&str> = script.breath_patterns.iter().map(|p| p.name.as_str()).collect();
-                Error::Usage(format!(
-                    "--breath {name}: no such pattern (patterns: {}; or IN:OUT, IN:HOLD:OUT:HOLD seconds)",
-                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
-                ))
-            })?;
+            match script.breath_patterns.iter().find(|p| &p.name == name) {
+                Some(pattern) => o.breath = pattern.phases,
+                None => {
+                    let known: Vec<&str> = script
+                        .breath_patterns
+                        .iter()
+                        .map(|p| p.name.as_str())
+                        .collect();
+                    refuse(
+                        "breath",
+                        format!(
+                            "--breath {name}: no such pattern (patterns: {}; or IN:OUT, IN:HOLD:OUT:HOLD seconds)",
+                            if known.is_empty() {
+                                "none".to_owned()
+                            } else {
+                                known.join(", ")
+                            }
+                        ),
+                    )?;
+                }
+            }
         }
         None => {}
     }
@@ -589,14 +626,18 @@ fn options(cli: &SessionArgs, script: &Script) -> Result<Options, Error> {
     o.voice_gain = cli.voice_volume.unwrap_or(1.0);
     o.chime_gain = cli.chime_volume.unwrap_or(1.0);
     if let Some(level) = &cli.guidance {
-        if !script.guidance.iter().any(|g| &g.name == level) {
+        if script.guidance.iter().any(|g| &g.name == level) {
+            o.guidance = level.clone();
+        } else {
             let known: Vec<&str> = script.guidance.iter().map(|g| g.name.as_str()).collect();
-            return Err(Error::Usage(format!(
-                "--guidance {level}: the levels of this session are {}",
-                known.join(", ")
-            )));
+            refuse(
+                "guidance",
+                format!(
+                    "--guidance {level}: the levels of this session are {}",
+                    known.join(", ")
+                ),
+            )?;
         }
-        o.guidance = level.clone();
     }
     let level = script.guidance.iter().find(|g| g.name == o.guidance);
     o.tips = if cli.tips {
@@ -608,19 +649,21 @@ fn options(cli: &SessionArgs, script: &Script) -> Result<Options, Error> {
     };
     for (option, value) in [("variation", &cli.variation), ("arms", &cli.arms)] {
         let Some(value) = value else { continue };
-        let Some(choice) = script.choices.get(option) else {
-            return Err(Error::Usage(format!(
-                "--{option} {value}: the session {:?} has no {option} to choose",
-                script.title
-            )));
-        };
-        if !choice.values.contains(value) {
-            return Err(Error::Usage(format!(
+        let message = match script.choices.get(option) {
+            Some(choice) if choice.values.contains(value) => {
+                o.choices.insert(option.to_owned(), value.clone());
+                continue;
+            }
+            Some(choice) => format!(
                 "--{option} {value}: choose one of {}",
                 choice.values.join(", ")
-            )));
-        }
-        o.choices.insert(option.to_owned(), value.clone());
+            ),
+            None => format!(
+                "--{option} {value}: the session {:?} has no {option} to choose",
+                script.title
+            ),
+        };
+        refuse(option, message)?;
     }
     if let Some(pacing) = cli.pacing {
         o.pacing = pacing.into();
