@@ -280,16 +280,21 @@ impl Manifest {
     pub fn load(location: &Location) -> Result<Manifest, PackError> {
         let path = location.describe("pack.toml");
         let text = String::from_utf8_lossy(&location.read("pack.toml")?).into_owned();
+        Manifest::parse(&text, &path)
+    }
+
+    /// Parses the text of a `pack.toml`; `path` names it in errors (`path:line:column: …`).
+    pub fn parse(text: &str, path: &str) -> Result<Manifest, PackError> {
         let at = |offset: usize, message: String| {
-            let (line, column) = line_column(&text, offset);
+            let (line, column) = line_column(text, offset);
             PackError::Manifest {
-                path: path.clone(),
+                path: path.to_owned(),
                 line,
                 column,
                 message,
             }
         };
-        let manifest: Manifest = toml::from_str(&text).map_err(|e| {
+        let manifest: Manifest = toml::from_str(text).map_err(|e| {
             at(
                 e.span().map_or(0, |s| s.start),
                 e.message().trim().to_owned(),
