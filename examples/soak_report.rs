@@ -19,8 +19,9 @@ use std::path::PathBuf;
 const RATE: usize = 48_000;
 /// Envelope block: 10 ms.
 const BLOCK: usize = 480;
-/// Per-event search: ±20 ms around the segment's alignment.
+/// Per-event search: ±20 ms around where the previous event was found, then ±1 s.
 const SEARCH: usize = 960;
+const WIDE: usize = 48_000;
 /// Per-event template: 2.5 ms before the planned frame to 97.5 ms after.
 const PRE: usize = 120;
 const TEMPLATE: usize = 4_800;
@@ -128,7 +129,13 @@ fn coarse_lag(rec: &[f32], render: &[f32], lo: i64, hi: i64) -> (i64, f64) {
 
 /// Where in `rec` (a sample index) the render's `frame` is found, searching around `expected`;
 /// with the normalized correlation. `None` if out of range or the render is silent there.
-fn find_event(rec: &[i16], render: &[i16], frame: usize, expected: i64) -> Option<(i64, f64)> {
+fn find_event(
+    rec: &[i16],
+    render: &[i16],
+    frame: usize,
+    expected: i64,
+    radius: usize,
+) -> Option<(i64, f64)> {
     let pre = PRE.min(frame);
     let t0 = frame - pre;
     let template: Vec<f32> = render
@@ -140,17 +147,17 @@ fn find_event(rec: &[i16], render: &[i16], frame: usize, expected: i64) -> Optio
     if tt < (TEMPLATE as f64) * 100.0 {
         return None;
     }
-    let start = expected - pre as i64 - SEARCH as i64;
-    if start < 0 || (start as usize + 2 * SEARCH + TEMPLATE) > rec.len() {
+    let start = expected - pre as i64 - radius as i64;
+    if start < 0 || (start as usize + 2 * radius + TEMPLATE) > rec.len() {
         return None;
     }
-    let window: Vec<f32> = rec[start as usize..start as usize + 2 * SEARCH + TEMPLATE]
+    let window: Vec<f32> = rec[start as usize..start as usize + 2 * radius + TEMPLATE]
         .iter()
         .map(|&s| f32::from(s))
         .collect();
     let mut rr: f64 = window[..TEMPLATE].iter().map(|&v| f64::from(v * v)).sum();
     let mut best = (0usize, f64::MIN);
-    for k in 0..=2 * SEARCH {
+    for k in 0..=2 * radius {
         if k > 0 {
             rr += f64::from(window[k + TEMPLATE - 1].powi(2)) - f64::from(window[k - 1].powi(2));
         }
@@ -208,7 +215,7 @@ fn analyse(rec: &[i16], render: &[i16], events: &[Planned], prior_s: Option<f64>
         .iter()
         .filter(|e| inside(e.frame, coarse))
         .filter_map(|e| {
-            find_event(rec, render, e.frame, e.frame as i64 - coarse)
+            find_event(rec, render, e.frame, e.frame as i64 - coarse, SEARCH)
                 .filter(|f| f.1 > 0.9)
                 .map(|(pos, _)| e.frame as i64 - pos)
         })
@@ -221,13 +228,24 @@ fn analyse(rec: &[i16], render: &[i16], events: &[Planned], prior_s: Option<f64>
     eprintln!(
         "segment: envelope correlation {score:.3}, coarse lag {coarse}, refined lag {lag} samples"
     );
+    // Each event is searched around where the previous one was found, so a shift (a gap the
+    // device filled) is followed rather than lost.
     let mut found = HashMap::new();
+    let mut drift = 0i64;
     for (i, e) in events.iter().enumerate() {
         if !inside(e.frame, lag) {
             continue;
         }
         let expected = e.frame as i64 - lag;
-        if let Some((pos, corr)) = find_event(rec, render, e.frame, expected) {
+        let hit = [(drift, SEARCH), (0, SEARCH), (drift, WIDE)]
+            .iter()
+            .filter_map(|&(d, r)| find_event(rec, render, e.frame, expected + d, r))
+            .find(|f| f.1 >= 0.9)
+            .or_else(|| find_event(rec, render, e.frame, expected + drift, SEARCH));
+        if let Some((pos, corr)) = hit {
+            if corr >= 0.9 {
+                drift = pos - expected;
+            }
             found.insert(i, (pos - expected, corr));
         }
     }

@@ -34,7 +34,7 @@ bin=$repo/target/release/balasana-audio
 log "options: ${args[*]}; output in $out"
 "$bin" "${args[@]}" --plan --json > "$out/plan.json"
 "$bin" "${args[@]}" --render "$out/render.wav" -q
-length=$(grep -o '"duration": *[0-9.]*' "$out/plan.json" | head -1 | grep -o '[0-9.]*$')
+length=$(grep -m1 -o '"duration": *[0-9.]*' "$out/plan.json" | grep -o '[0-9.]*$')
 restart_at=${SOAK_RESTART_AT:-$(awk -v l="$length" 'BEGIN { printf "%d", l / 2 }')}
 log "session ${length} s; audio server restart at ${restart_at} s"
 

@@ -441,12 +441,23 @@ fn load_clip(location: &Location, cue: &str, file: &str) -> Result<Clip, PackErr
     Ok(clip)
 }
 
+/// Sample rates a clip may have, in Hz. Outside them the resampler would need absurd amounts of
+/// memory (a header claiming 1.4 GHz asked for gigabytes; found by fuzzing).
+pub const CLIP_RATES: std::ops::RangeInclusive<u32> = 4_000..=384_000;
+
 /// Decodes any format rodio reads into mono samples (channels averaged) and measures them.
 pub fn decode(bytes: Vec<u8>) -> Result<Clip, String> {
     let decoder = rodio::Decoder::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
     use rodio::Source;
     let channels = usize::from(decoder.channels().get());
     let rate = decoder.sample_rate().get();
+    if !CLIP_RATES.contains(&rate) {
+        return Err(format!(
+            "sample rate {rate} Hz is outside {}–{} Hz",
+            CLIP_RATES.start(),
+            CLIP_RATES.end()
+        ));
+    }
     let interleaved: Vec<f32> = decoder.collect();
     let samples = interleaved
         .chunks_exact(channels)
@@ -503,6 +514,42 @@ impl Clips {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 16-bit mono WAV of a short sine at `rate` Hz, header written by hand (any rate).
+    fn wav_at(rate: u32) -> Vec<u8> {
+        let data: Vec<u8> = (0..200)
+            .flat_map(|i| (((i as f32 * 0.3).sin() * 16_000.0) as i16).to_le_bytes())
+            .collect();
+        let mut w = Vec::new();
+        w.extend_from_slice(b"RIFF");
+        w.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
+        w.extend_from_slice(b"WAVEfmt ");
+        w.extend_from_slice(&16u32.to_le_bytes());
+        w.extend_from_slice(&1u16.to_le_bytes()); // PCM
+        w.extend_from_slice(&1u16.to_le_bytes()); // mono
+        w.extend_from_slice(&rate.to_le_bytes());
+        w.extend_from_slice(&(rate.wrapping_mul(2)).to_le_bytes());
+        w.extend_from_slice(&2u16.to_le_bytes());
+        w.extend_from_slice(&16u16.to_le_bytes());
+        w.extend_from_slice(b"data");
+        w.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        w.extend_from_slice(&data);
+        w
+    }
+
+    #[test]
+    fn absurd_sample_rates_are_refused_with_the_rate_named() {
+        for rate in [1_412_571_968, 3_999, 384_001] {
+            let err = decode(wav_at(rate)).unwrap_err();
+            assert_eq!(
+                err,
+                format!("sample rate {rate} Hz is outside 4000–384000 Hz")
+            );
+        }
+        for rate in [4_000, 8_000, 384_000] {
+            assert_eq!(decode(wav_at(rate)).unwrap().rate, rate);
+        }
+    }
 
     #[test]
     fn embedded_pack_covers_the_script() {
