@@ -178,11 +178,6 @@ fn find_event(
     Some((start + best.0 as i64 + pre as i64, best.1))
 }
 
-fn median(mut v: Vec<i64>) -> i64 {
-    v.sort_unstable();
-    v[v.len() / 2]
-}
-
 /// One recording aligned with the render.
 struct Segment {
     /// Render frame = recording sample + lag.
@@ -206,25 +201,23 @@ fn analyse(rec: &[i16], render: &[i16], events: &[Planned], prior_s: Option<f64>
     let prior = prior_s.map_or(0, |p| (p * 100.0) as i64);
     let (l, score) = coarse_lag(&env_rec, &env_render, prior - 9_000, prior + 9_000);
     let coarse = (l - offset_blocks) * BLOCK as i64;
-    // Refine: the median per-event lag of events inside the recording.
+    // Refine: the segment's first event found with confidence sets the reference, so each
+    // later event's error is how far the playback drifted since the segment began.
     let inside = |frame: usize, lag: i64| {
         let p = frame as i64 - lag;
         p >= first as i64 && p < last as i64
     };
-    let refined: Vec<i64> = events
+    let lag = events
         .iter()
-        .filter(|e| inside(e.frame, coarse))
-        .filter_map(|e| {
-            find_event(rec, render, e.frame, e.frame as i64 - coarse, SEARCH)
-                .filter(|f| f.1 > 0.9)
+        .filter(|e| e.frame >= PRE && inside(e.frame, coarse))
+        .find_map(|e| {
+            [SEARCH, WIDE]
+                .iter()
+                .filter_map(|&r| find_event(rec, render, e.frame, e.frame as i64 - coarse, r))
+                .find(|f| f.1 >= 0.95)
                 .map(|(pos, _)| e.frame as i64 - pos)
         })
-        .collect();
-    let lag = if refined.is_empty() {
-        coarse
-    } else {
-        median(refined)
-    };
+        .unwrap_or(coarse);
     eprintln!(
         "segment: envelope correlation {score:.3}, coarse lag {coarse}, refined lag {lag} samples"
     );
@@ -249,11 +242,24 @@ fn analyse(rec: &[i16], render: &[i16], events: &[Planned], prior_s: Option<f64>
             found.insert(i, (pos - expected, corr));
         }
     }
-    // Dropouts: 10 ms blocks of digital silence recorded where the render has sound.
+    // Dropouts: 10 ms blocks of digital silence recorded where the render has sound, the
+    // render position following the drift measured at the last event before the block.
+    let mut anchors: Vec<(i64, i64)> = found
+        .iter()
+        .filter(|(_, f)| f.1 >= 0.9)
+        .map(|(i, f)| (events[*i].frame as i64 - lag + f.0, f.0))
+        .collect();
+    anchors.sort_unstable();
     let mut dropouts: Vec<(usize, usize)> = Vec::new();
     let mut p = first;
+    let mut next = 0;
+    let mut drift = 0i64;
     while p + BLOCK <= last {
-        let frame = p as i64 + lag;
+        while next < anchors.len() && anchors[next].0 <= p as i64 {
+            drift = anchors[next].1;
+            next += 1;
+        }
+        let frame = p as i64 + lag - drift;
         if frame >= 0 && (frame as usize + BLOCK) <= render.len() {
             let f = frame as usize;
             let loud = render[f..f + BLOCK]
@@ -370,15 +376,29 @@ fn main() {
                 )
             })
             .collect();
+        let late: i64 = ordered
+            .windows(2)
+            .map(|w| (w[1].1 - w[0].1).max(0))
+            .filter(|d| *d > 48)
+            .sum();
+        let early: i64 = ordered
+            .windows(2)
+            .map(|w| (w[1].1 - w[0].1).min(0))
+            .filter(|d| *d < -48)
+            .sum();
         println!(
-            "  timing steps over 1 ms between successive events: {}{}",
+            "  timing steps over 1 ms between successive events: {} (later: {:+.3} s in all, gaps the device filled; earlier: {:+.3} s, samples lost); drift at the end {:+.3} s",
             steps.len(),
-            if steps.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", steps.join("; "))
-            }
+            secs(late),
+            secs(early),
+            secs(ordered.last().map_or(0, |l| l.1))
         );
+        for step in steps.iter().take(25) {
+            println!("    {step}");
+        }
+        if steps.len() > 25 {
+            println!("    … {} more in the events file", steps.len() - 25);
+        }
         let lost: usize = seg.dropouts.iter().map(|d| d.1).sum();
         println!(
             "  dropouts (digital silence where the plan has sound, 10 ms blocks): {} ({:.2} s in all)",
@@ -413,6 +433,8 @@ fn main() {
         events.len(),
         if missing.is_empty() {
             "none".to_owned()
+        } else if missing.len() > 12 {
+            format!("{} … ({} in all)", missing[..12].join(", "), missing.len())
         } else {
             missing.join(", ")
         }
