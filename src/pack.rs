@@ -445,20 +445,145 @@ fn load_clip(location: &Location, cue: &str, file: &str) -> Result<Clip, PackErr
 /// memory (a header claiming 1.4 GHz asked for gigabytes; found by fuzzing).
 pub const CLIP_RATES: std::ops::RangeInclusive<u32> = 4_000..=384_000;
 
+/// The error for a clip whose sample rate is outside [`CLIP_RATES`], if it is.
+fn check_rate(rate: u32) -> Result<(), String> {
+    if CLIP_RATES.contains(&rate) {
+        return Ok(());
+    }
+    Err(format!(
+        "sample rate {rate} Hz is outside {}–{} Hz",
+        CLIP_RATES.start(),
+        CLIP_RATES.end()
+    ))
+}
+
+/// Refuses a WAV whose format chunk claims a sample rate outside [`CLIP_RATES`] before the
+/// decoder sees it: symphonia 0.5 panics on a zero rate (found by fuzzing). Walks the chunks as
+/// symphonia does; anything else malformed is left to the decoder, which reports it.
+fn check_wav_header(bytes: &[u8]) -> Result<(), String> {
+    if bytes.len() < 12 || &bytes[..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
+        return Ok(());
+    }
+    let u32_at =
+        |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    let mut at = 12;
+    while at + 8 <= bytes.len() {
+        let len = u32_at(at + 4) as usize;
+        if &bytes[at..at + 4] == b"fmt " && len >= 16 && at + 16 <= bytes.len() {
+            check_rate(u32_at(at + 12))?;
+        }
+        at = at.saturating_add(8).saturating_add(len);
+        at += at & 1;
+    }
+    Ok(())
+}
+
+/// Refuses a FLAC whose comment or picture metadata claims a length beyond its block: the
+/// decoder allocates a claimed length before reading it (gigabytes from a few bytes; found by
+/// fuzzing). Anything else malformed is left to the decoder, which reports it.
+fn check_flac_header(bytes: &[u8]) -> Result<(), String> {
+    if !bytes.starts_with(b"fLaC") {
+        return Ok(());
+    }
+    let mut at = 4;
+    while at + 4 <= bytes.len() {
+        let (last, kind) = (bytes[at] & 0x80 != 0, bytes[at] & 0x7f);
+        let len = u32::from_be_bytes([0, bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize;
+        let body = &bytes[at + 4..(at + 4 + len).min(bytes.len())];
+        // Reads a length field at `pos` (little-endian in comments, big-endian in pictures) and
+        // checks that what it claims fits the block; returns the position after the field's data.
+        let field = |pos: usize, little: bool| -> Result<usize, String> {
+            let Some(raw) = body.get(pos..pos + 4) else {
+                return Ok(usize::MAX);
+            };
+            let raw = [raw[0], raw[1], raw[2], raw[3]];
+            let claimed = if little {
+                u32::from_le_bytes(raw)
+            } else {
+                u32::from_be_bytes(raw)
+            } as usize;
+            if claimed > len.saturating_sub(pos + 4) {
+                return Err(format!(
+                    "FLAC metadata claims {claimed} bytes in a block of {len}"
+                ));
+            }
+            Ok(pos + 4 + claimed)
+        };
+        match kind {
+            4 => {
+                // Vendor string, comment count, then each comment.
+                let mut pos = field(0, true)?;
+                let count = body
+                    .get(pos..pos + 4)
+                    .map_or(0, |c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize);
+                pos = pos.saturating_add(4);
+                for _ in 0..count {
+                    if pos >= body.len() {
+                        break;
+                    }
+                    pos = field(pos, true)?;
+                }
+            }
+            6 => {
+                // Picture type, then MIME type and description, four numbers, then the data.
+                let pos = field(4, false)?;
+                let pos = field(pos, false)?;
+                field(pos.saturating_add(16), false)?;
+            }
+            _ => {}
+        }
+        if last {
+            break;
+        }
+        at += 4 + len;
+    }
+    Ok(())
+}
+
+std::thread_local! {
+    /// Set while this thread runs the decoder library, whose panics [`decode`] turns into errors.
+    static DECODING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` (decoder library code), turning a panic in it into an error. Malformed files make
+/// symphonia 0.5 panic in places no header check reaches (an MP3 frame with no channels divides
+/// by zero; found by fuzzing); such a file is one bad clip, not a crash. The panic message is
+/// kept off stderr, which gets the usual one-line error instead.
+fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !DECODING.with(|d| d.get()) {
+                previous(info);
+            }
+        }));
+    });
+    DECODING.with(|d| d.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    DECODING.with(|d| d.set(false));
+    result.unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(format!("malformed audio (the decoder failed: {what})"))
+    })
+}
+
 /// Decodes any format rodio reads into mono samples (channels averaged) and measures them.
 pub fn decode(bytes: Vec<u8>) -> Result<Clip, String> {
-    let decoder = rodio::Decoder::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    check_wav_header(&bytes)?;
+    check_flac_header(&bytes)?;
     use rodio::Source;
-    let channels = usize::from(decoder.channels().get());
-    let rate = decoder.sample_rate().get();
-    if !CLIP_RATES.contains(&rate) {
-        return Err(format!(
-            "sample rate {rate} Hz is outside {}–{} Hz",
-            CLIP_RATES.start(),
-            CLIP_RATES.end()
-        ));
-    }
-    let interleaved: Vec<f32> = decoder.collect();
+    let (channels, rate, interleaved) = guarded(|| {
+        let decoder = rodio::Decoder::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
+        let channels = usize::from(decoder.channels().get());
+        let rate = decoder.sample_rate().get();
+        check_rate(rate)?;
+        Ok((channels, rate, decoder.collect::<Vec<f32>>()))
+    })?;
     let samples = interleaved
         .chunks_exact(channels)
         .map(|frame| frame.iter().sum::<f32>() / channels as f32)
@@ -549,6 +674,39 @@ mod tests {
         for rate in [4_000, 8_000, 384_000] {
             assert_eq!(decode(wav_at(rate)).unwrap().rate, rate);
         }
+    }
+
+    #[test]
+    fn a_wav_claiming_zero_hertz_is_an_error_not_a_panic() {
+        // The decoder library panics on a zero rate ("TimeBase cannot have 0 numerator or
+        // denominator"); the header is checked first.
+        assert_eq!(
+            decode(wav_at(0)).unwrap_err(),
+            "sample rate 0 Hz is outside 4000–384000 Hz"
+        );
+    }
+
+    #[test]
+    fn an_mp3_frame_without_channels_is_an_error_not_a_panic() {
+        // Found by fuzzing: symphonia divides by the channel count of this frame, zero.
+        let mp3 = include_bytes!("../fuzz/regressions/clip/panic-mp3-frame-without-channels");
+        let err = decode(mp3.to_vec()).unwrap_err();
+        assert!(
+            err.starts_with("malformed audio (the decoder failed: "),
+            "{err}"
+        );
+        assert!(!err.contains('\n'), "{err}");
+    }
+
+    #[test]
+    fn a_flac_comment_claiming_gigabytes_is_refused_before_decoding() {
+        // Found by fuzzing: the decoder allocated the claimed 2.5 GB before reading.
+        let flac = include_bytes!("../fuzz/regressions/clip/oom-flac-comment-length");
+        let err = decode(flac.to_vec()).unwrap_err();
+        assert!(err.starts_with("FLAC metadata claims "), "{err}");
+        // A real FLAC, with its comments, still decodes.
+        let real = include_bytes!("../tests/fixtures/burst-48k-stereo.flac");
+        assert_eq!(decode(real.to_vec()).unwrap().rate, 48_000);
     }
 
     #[test]
