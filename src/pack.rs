@@ -457,10 +457,20 @@ fn check_rate(rate: u32) -> Result<(), String> {
     ))
 }
 
+/// `bytes` from the first occurrence of a format's `marker` on (empty if none): the decoder
+/// probes for markers anywhere in the file, not only at its start.
+fn from_marker<'a>(bytes: &'a [u8], marker: &[u8; 4]) -> &'a [u8] {
+    bytes
+        .windows(4)
+        .position(|w| w == marker)
+        .map_or(&[], |at| &bytes[at..])
+}
+
 /// Refuses a WAV whose format chunk claims a sample rate outside [`CLIP_RATES`] before the
 /// decoder sees it: symphonia 0.5 panics on a zero rate (found by fuzzing). Walks the chunks as
 /// symphonia does; anything else malformed is left to the decoder, which reports it.
 fn check_wav_header(bytes: &[u8]) -> Result<(), String> {
+    let bytes = from_marker(bytes, b"RIFF");
     if bytes.len() < 12 || &bytes[..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
         return Ok(());
     }
@@ -482,6 +492,7 @@ fn check_wav_header(bytes: &[u8]) -> Result<(), String> {
 /// decoder allocates a claimed length before reading it (gigabytes from a few bytes; found by
 /// fuzzing). Anything else malformed is left to the decoder, which reports it.
 fn check_flac_header(bytes: &[u8]) -> Result<(), String> {
+    let bytes = from_marker(bytes, b"fLaC");
     if !bytes.starts_with(b"fLaC") {
         return Ok(());
     }
@@ -701,9 +712,14 @@ mod tests {
     #[test]
     fn a_flac_comment_claiming_gigabytes_is_refused_before_decoding() {
         // Found by fuzzing: the decoder allocated the claimed 2.5 GB before reading.
-        let flac = include_bytes!("../fuzz/regressions/clip/oom-flac-comment-length");
-        let err = decode(flac.to_vec()).unwrap_err();
-        assert!(err.starts_with("FLAC metadata claims "), "{err}");
+        // The second has junk before its marker, which the decoder skips.
+        for flac in [
+            &include_bytes!("../fuzz/regressions/clip/oom-flac-comment-length")[..],
+            &include_bytes!("../fuzz/regressions/clip/oom-flac-comment-length-after-junk")[..],
+        ] {
+            let err = decode(flac.to_vec()).unwrap_err();
+            assert!(err.starts_with("FLAC metadata claims "), "{err}");
+        }
         // A real FLAC, with its comments, still decodes.
         let real = include_bytes!("../tests/fixtures/burst-48k-stereo.flac");
         assert_eq!(decode(real.to_vec()).unwrap().rate, 48_000);
