@@ -457,6 +457,9 @@ fn check_rate(rate: u32) -> Result<(), String> {
     ))
 }
 
+/// Largest sample magnitude a clip may have (full scale is 1; a float file may go over it).
+const MAX_SAMPLE: f32 = 1_000.0;
+
 /// `bytes` from the first occurrence of a format's `marker` on (empty if none): the decoder
 /// probes for markers anywhere in the file, not only at its start.
 fn from_marker<'a>(bytes: &'a [u8], marker: &[u8; 4]) -> &'a [u8] {
@@ -595,6 +598,13 @@ pub fn decode(bytes: Vec<u8>) -> Result<Clip, String> {
         check_rate(rate)?;
         Ok((channels, rate, decoder.collect::<Vec<f32>>()))
     })?;
+    // A float file can hold NaN, infinities or absurd values, which would poison the loudness
+    // measure and make the FFT resampler panic (found by fuzzing).
+    if let Some(bad) = interleaved.iter().find(|s| !(s.abs() <= MAX_SAMPLE)) {
+        return Err(format!(
+            "sample value {bad} is not a number within ±{MAX_SAMPLE}"
+        ));
+    }
     let samples = interleaved
         .chunks_exact(channels)
         .map(|frame| frame.iter().sum::<f32>() / channels as f32)
@@ -707,6 +717,15 @@ mod tests {
             "{err}"
         );
         assert!(!err.contains('\n'), "{err}");
+    }
+
+    #[test]
+    fn float_samples_that_are_not_finite_are_refused() {
+        // Found by fuzzing: a NaN reached the FFT resampler, which panicked.
+        let wav = include_bytes!("../fuzz/regressions/clip/panic-float-wav-nan-in-resampler");
+        let err = decode(wav.to_vec()).unwrap_err();
+        assert!(err.starts_with("sample value "), "{err}");
+        assert!(err.ends_with(" is not a number within ±1000"), "{err}");
     }
 
     #[test]
