@@ -19,9 +19,9 @@ use std::path::PathBuf;
 const RATE: usize = 48_000;
 /// Envelope block: 10 ms.
 const BLOCK: usize = 480;
-/// Per-event search: ±20 ms around where the previous event was found, then ±1 s.
+/// Per-event search: ±20 ms around where the previous event was found, then ±3 s.
 const SEARCH: usize = 960;
-const WIDE: usize = 48_000;
+const WIDE: usize = 144_000;
 /// Per-event template: 2.5 ms before the planned frame to 97.5 ms after.
 const PRE: usize = 120;
 const TEMPLATE: usize = 4_800;
@@ -207,17 +207,22 @@ fn analyse(rec: &[i16], render: &[i16], events: &[Planned], prior_s: Option<f64>
         let p = frame as i64 - lag;
         p >= first as i64 && p < last as i64
     };
-    let lag = events
-        .iter()
-        .filter(|e| e.frame >= PRE && inside(e.frame, coarse))
-        .find_map(|e| {
-            [SEARCH, WIDE]
-                .iter()
-                .filter_map(|&r| find_event(rec, render, e.frame, e.frame as i64 - coarse, r))
-                .find(|f| f.1 >= 0.95)
-                .map(|(pos, _)| e.frame as i64 - pos)
-        })
-        .unwrap_or(coarse);
+    // The first recording starts before the player: its first sound is the plan's first.
+    let lag = if prior_s.is_none() {
+        render.iter().position(|&s| s != 0).unwrap_or(0) as i64 - first as i64
+    } else {
+        events
+            .iter()
+            .filter(|e| e.frame >= PRE && inside(e.frame, coarse))
+            .find_map(|e| {
+                [SEARCH, WIDE]
+                    .iter()
+                    .filter_map(|&r| find_event(rec, render, e.frame, e.frame as i64 - coarse, r))
+                    .find(|f| f.1 >= 0.95)
+                    .map(|(pos, _)| e.frame as i64 - pos)
+            })
+            .unwrap_or(coarse)
+    };
     eprintln!(
         "segment: envelope correlation {score:.3}, coarse lag {coarse}, refined lag {lag} samples"
     );
@@ -448,15 +453,23 @@ fn main() {
         println!("every measured event: max |error| against its segment's alignment {worst:.3} ms");
     }
     if let [(one, len1), (two, _), ..] = segments.as_slice() {
-        // Plan time at wall time t is t - t_rec + lag / RATE within each recording.
+        // Plan time at wall time t is t - t_rec + (lag - drift) / RATE within each recording;
+        // at the end of the first recording the drift is that of its last event.
+        let end_drift = one
+            .found
+            .iter()
+            .filter(|f| f.1.1 >= 0.9)
+            .max_by_key(|f| f.0)
+            .map_or(0, |f| f.1.0);
+        let one_lag = one.lag - end_drift;
         if let (Some(r1), Some(r2)) = (times.get("rec-1"), times.get("rec-2")) {
-            let shift = (secs(two.lag) - r2) - (secs(one.lag) - r1);
+            let shift = (secs(two.lag) - r2) - (secs(one_lag) - r1);
             println!(
-                "server restart: the plan runs {:.3} s behind the wall clock after it (outage and reconnection, less the replayed buffer)",
+                "server restart: the plan falls {:.3} s further behind the wall clock (outage and reconnection, less the replayed buffer)",
                 -shift
             );
         }
-        let end_one = *len1 as i64 + one.lag;
+        let end_one = *len1 as i64 + one_lag;
         let start_two = two.first as i64 + two.lag;
         println!(
             "  recording 1 ends at plan {:.3} s, recording 2's first sound is plan {:.3} s: {}",
