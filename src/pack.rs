@@ -507,7 +507,7 @@ fn check_flac_header(bytes: &[u8]) -> Result<(), String> {
         // Reads a length field at `pos` (little-endian in comments, big-endian in pictures) and
         // checks that what it claims fits the block; returns the position after the field's data.
         let field = |pos: usize, little: bool| -> Result<usize, String> {
-            let Some(raw) = body.get(pos..pos + 4) else {
+            let Some(raw) = body.get(pos..pos.saturating_add(4)) else {
                 return Ok(usize::MAX);
             };
             let raw = [raw[0], raw[1], raw[2], raw[3]];
@@ -516,19 +516,19 @@ fn check_flac_header(bytes: &[u8]) -> Result<(), String> {
             } else {
                 u32::from_be_bytes(raw)
             } as usize;
-            if claimed > len.saturating_sub(pos + 4) {
+            if claimed > len.saturating_sub(pos.saturating_add(4)) {
                 return Err(format!(
                     "FLAC metadata claims {claimed} bytes in a block of {len}"
                 ));
             }
-            Ok(pos + 4 + claimed)
+            Ok(pos.saturating_add(4).saturating_add(claimed))
         };
         match kind {
             4 => {
                 // Vendor string, comment count, then each comment.
                 let mut pos = field(0, true)?;
                 let count = body
-                    .get(pos..pos + 4)
+                    .get(pos..pos.saturating_add(4))
                     .map_or(0, |c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize);
                 pos = pos.saturating_add(4);
                 for _ in 0..count {
