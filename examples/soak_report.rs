@@ -406,9 +406,10 @@ fn main() {
         }
         let lost: usize = seg.dropouts.iter().map(|d| d.1).sum();
         println!(
-            "  dropouts (digital silence where the plan has sound, 10 ms blocks): {} ({:.2} s in all)",
+            "  dropouts (digital silence where the plan has sound, 10 ms blocks): {} ({:.2} s in all, the longest {:.0} ms)",
             seg.dropouts.len(),
-            secs(lost as i64)
+            secs(lost as i64),
+            secs(seg.dropouts.iter().map(|d| d.1).max().unwrap_or(0) as i64) * 1e3
         );
         for (at, len) in seg.dropouts.iter().take(20) {
             println!(
