@@ -600,7 +600,10 @@ pub fn decode(bytes: Vec<u8>) -> Result<Clip, String> {
     })?;
     // A float file can hold NaN, infinities or absurd values, which would poison the loudness
     // measure and make the FFT resampler panic (found by fuzzing).
-    if let Some(bad) = interleaved.iter().find(|s| !(s.abs() <= MAX_SAMPLE)) {
+    if let Some(bad) = interleaved
+        .iter()
+        .find(|s| !s.is_finite() || s.abs() > MAX_SAMPLE)
+    {
         return Err(format!(
             "sample value {bad} is not a number within ±{MAX_SAMPLE}"
         ));
