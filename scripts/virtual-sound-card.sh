@@ -10,8 +10,11 @@
 # Installs pulseaudio, pulseaudio-utils and libasound2-plugins with apt-get when missing (root).
 # norewinds=1 keeps the sink at most ~50 ms ahead of real time, so recordings start promptly.
 set -euo pipefail
+# A private BALASANA_AUDIO_DIR (e.g. the soak's) keeps its daemon config there and leaves the
+# machine-wide client default alone, so two cards can run side by side without clobbering.
 RUN=${BALASANA_AUDIO_DIR:-/run/balasana-sound}
-PA=/etc/pulse/balasana-null.pa
+PA=${BALASANA_AUDIO_DIR:+$RUN/null.pa}
+PA=${PA:-/etc/pulse/balasana-null.pa}
 export PULSE_RUNTIME_PATH=$RUN PULSE_SERVER=unix:$RUN/native
 
 print_env() {
@@ -39,13 +42,14 @@ if [ ${#missing[@]} -gt 0 ]; then
     || { echo "virtual-sound-card: apt-get install ${missing[*]} failed" >&2; exit 1; }
 fi
 
-mkdir -p "$(dirname "$PA")" /etc/pulse/client.conf.d
+mkdir -p "$(dirname "$PA")" /etc/pulse/client.conf.d "$RUN"
 cat > "$PA" <<PA
 load-module module-null-sink sink_name=harness rate=48000 channels=2 norewinds=1 sink_properties=device.description=harness
 load-module module-native-protocol-unix auth-anonymous=1 auth-cookie-enabled=0 socket=$RUN/native
 set-default-sink harness
 PA
-printf 'default-server = unix:%s/native\nautospawn = no\n' "$RUN" > /etc/pulse/client.conf.d/60-balasana.conf
+[ -n "${BALASANA_AUDIO_DIR:-}" ] \
+  || printf 'default-server = unix:%s/native\nautospawn = no\n' "$RUN" > /etc/pulse/client.conf.d/60-balasana.conf
 if ! grep -qs 'type pulse' /etc/asound.conf; then
   [ -e /etc/asound.conf ] && cp -n /etc/asound.conf /etc/asound.conf.pre-balasana
   printf 'pcm.!default { type pulse }\nctl.!default { type pulse }\n' > /etc/asound.conf

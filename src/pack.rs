@@ -342,16 +342,37 @@ impl Manifest {
                 });
             }
         };
+        let manifest = Manifest::parse(&text, &path)?;
+        for (kind, entries) in [
+            ("clip", &manifest.clips),
+            ("chime", &manifest.chimes),
+            ("ambience", &manifest.ambience),
+        ] {
+            for (key, file) in entries {
+                let what = match kind {
+                    "clip" => format!("clip for cue {key:?}"),
+                    _ => format!("{kind} {key:?}"),
+                };
+                contained(location, &manifest.name, &what, kind, file)?;
+            }
+        }
+        Ok(manifest)
+    }
+
+    /// Parses the text of a `pack.toml`; `path` names it in errors (`path:line:column: …`).
+    /// Whether its paths stay inside the pack is checked by [`Manifest::load`], which knows the
+    /// folder.
+    pub fn parse(text: &str, path: &str) -> Result<Manifest, PackError> {
         let at = |offset: usize, message: String| {
-            let (line, column) = line_column(&text, offset);
+            let (line, column) = line_column(text, offset);
             PackError::Manifest {
-                path: path.clone(),
+                path: path.to_owned(),
                 line,
                 column,
                 message,
             }
         };
-        let manifest: Manifest = toml::from_str(&text).map_err(|e| {
+        let manifest: Manifest = toml::from_str(text).map_err(|e| {
             at(
                 e.span().map_or(0, |s| s.start),
                 e.message().trim().to_owned(),
@@ -365,19 +386,6 @@ impl Manifest {
                         "unknown chime {key:?} (chimes are start, step, inhale, exhale, hold-end, end, pause, resume)"
                     ),
                 ));
-            }
-        }
-        for (kind, entries) in [
-            ("clip", &manifest.clips),
-            ("chime", &manifest.chimes),
-            ("ambience", &manifest.ambience),
-        ] {
-            for (key, file) in entries {
-                let what = match kind {
-                    "clip" => format!("clip for cue {key:?}"),
-                    _ => format!("{kind} {key:?}"),
-                };
-                contained(location, &manifest.name, &what, kind, file)?;
             }
         }
         Ok(manifest)
@@ -579,36 +587,195 @@ fn load_clip(location: &Location, cue: &str, file: &str) -> Result<Clip, PackErr
     Ok(clip)
 }
 
+/// Sample rates a clip may have, in Hz. Outside them the resampler would need absurd amounts of
+/// memory (a header claiming 1.4 GHz asked for gigabytes; found by fuzzing).
+pub const CLIP_RATES: std::ops::RangeInclusive<u32> = 4_000..=384_000;
+
+/// The error for a clip whose sample rate is outside [`CLIP_RATES`], if it is.
+fn check_rate(rate: u32) -> Result<(), String> {
+    if CLIP_RATES.contains(&rate) {
+        return Ok(());
+    }
+    Err(format!(
+        "sample rate {rate} Hz is outside {}–{} Hz",
+        CLIP_RATES.start(),
+        CLIP_RATES.end()
+    ))
+}
+
+/// Largest sample magnitude a clip may have (full scale is 1; a float file may go over it).
+const MAX_SAMPLE: f32 = 1_000.0;
+
+/// `bytes` from the first occurrence of a format's `marker` on (empty if none): the decoder
+/// probes for markers anywhere in the file, not only at its start.
+fn from_marker<'a>(bytes: &'a [u8], marker: &[u8; 4]) -> &'a [u8] {
+    bytes
+        .windows(4)
+        .position(|w| w == marker)
+        .map_or(&[], |at| &bytes[at..])
+}
+
+/// Refuses a WAV whose format chunk claims a sample rate outside [`CLIP_RATES`] before the
+/// decoder sees it: symphonia 0.5 panics on a zero rate (found by fuzzing). Walks the chunks as
+/// symphonia does; anything else malformed is left to the decoder, which reports it.
+fn check_wav_header(bytes: &[u8]) -> Result<(), String> {
+    let bytes = from_marker(bytes, b"RIFF");
+    if bytes.len() < 12 || &bytes[..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
+        return Ok(());
+    }
+    let u32_at =
+        |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    let mut at = 12;
+    while at + 8 <= bytes.len() {
+        let len = u32_at(at + 4) as usize;
+        if &bytes[at..at + 4] == b"fmt " && len >= 16 && at + 16 <= bytes.len() {
+            check_rate(u32_at(at + 12))?;
+        }
+        at = at.saturating_add(8).saturating_add(len);
+        at += at & 1;
+    }
+    Ok(())
+}
+
+/// Refuses a FLAC whose comment or picture metadata claims a length beyond its block: the
+/// decoder allocates a claimed length before reading it (gigabytes from a few bytes; found by
+/// fuzzing). Anything else malformed is left to the decoder, which reports it.
+fn check_flac_header(bytes: &[u8]) -> Result<(), String> {
+    let bytes = from_marker(bytes, b"fLaC");
+    if !bytes.starts_with(b"fLaC") {
+        return Ok(());
+    }
+    let mut at = 4;
+    while at + 4 <= bytes.len() {
+        let (last, kind) = (bytes[at] & 0x80 != 0, bytes[at] & 0x7f);
+        let len = u32::from_be_bytes([0, bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize;
+        let body = &bytes[at + 4..(at + 4 + len).min(bytes.len())];
+        // Reads a length field at `pos` (little-endian in comments, big-endian in pictures) and
+        // checks that what it claims fits the block; returns the position after the field's data.
+        let field = |pos: usize, little: bool| -> Result<usize, String> {
+            let Some(raw) = body.get(pos..pos.saturating_add(4)) else {
+                return Ok(usize::MAX);
+            };
+            let raw = [raw[0], raw[1], raw[2], raw[3]];
+            let claimed = if little {
+                u32::from_le_bytes(raw)
+            } else {
+                u32::from_be_bytes(raw)
+            } as usize;
+            if claimed > len.saturating_sub(pos.saturating_add(4)) {
+                return Err(format!(
+                    "FLAC metadata claims {claimed} bytes in a block of {len}"
+                ));
+            }
+            Ok(pos.saturating_add(4).saturating_add(claimed))
+        };
+        match kind {
+            4 => {
+                // Vendor string, comment count, then each comment.
+                let mut pos = field(0, true)?;
+                let count = body
+                    .get(pos..pos.saturating_add(4))
+                    .map_or(0, |c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize);
+                pos = pos.saturating_add(4);
+                for _ in 0..count {
+                    if pos >= body.len() {
+                        break;
+                    }
+                    pos = field(pos, true)?;
+                }
+            }
+            6 => {
+                // Picture type, then MIME type and description, four numbers, then the data.
+                let pos = field(4, false)?;
+                let pos = field(pos, false)?;
+                field(pos.saturating_add(16), false)?;
+            }
+            _ => {}
+        }
+        if last {
+            break;
+        }
+        at += 4 + len;
+    }
+    Ok(())
+}
+
+std::thread_local! {
+    /// Set while this thread runs the decoder library, whose panics [`decode`] turns into errors.
+    static DECODING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` (decoder library code), turning a panic in it into an error. Malformed files make
+/// symphonia 0.5 panic in places no header check reaches (an MP3 frame with no channels divides
+/// by zero; found by fuzzing); such a file is one bad clip, not a crash. The panic message is
+/// kept off stderr, which gets the usual one-line error instead.
+fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !DECODING.with(|d| d.get()) {
+                previous(info);
+            }
+        }));
+    });
+    DECODING.with(|d| d.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    DECODING.with(|d| d.set(false));
+    result.unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(format!("malformed audio (the decoder failed: {what})"))
+    })
+}
+
 /// Decodes any format rodio reads into mono samples (channels averaged) and measures them. A WAV
-/// whose header claims more audio than the file holds, and a clip longer than
-/// [`MAX_CLIP_SECONDS`] (found while decoding: decoding stops there), are refused.
+/// whose header claims more audio than the file holds, a sample rate outside [`CLIP_RATES`],
+/// samples that are not numbers, and a clip longer than [`MAX_CLIP_SECONDS`] (found while
+/// decoding: decoding stops there) are refused; a decoder panic is an error, not a crash.
 pub fn decode(bytes: Vec<u8>) -> Result<Clip, String> {
     if let Some((claimed, held)) = wav_shortfall(&bytes) {
         return Err(format!(
             "the WAV header claims {claimed} bytes of audio but the file holds {held} (truncated?)"
         ));
     }
-    let decoder = rodio::Decoder::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    check_wav_header(&bytes)?;
+    check_flac_header(&bytes)?;
     use rodio::Source;
-    let channels = usize::from(decoder.channels().get());
-    let rate = decoder.sample_rate().get();
-    let limit = MAX_CLIP_SECONDS as usize * rate as usize;
-    let mut samples = Vec::new();
-    let (mut sum, mut n) = (0.0f32, 0usize);
-    for s in decoder {
-        sum += s;
-        n += 1;
-        if n == channels {
-            if samples.len() == limit {
+    let (rate, samples) = guarded(|| {
+        let decoder = rodio::Decoder::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
+        let channels = usize::from(decoder.channels().get());
+        let rate = decoder.sample_rate().get();
+        check_rate(rate)?;
+        let limit = MAX_CLIP_SECONDS as usize * rate as usize;
+        let mut samples = Vec::new();
+        let (mut sum, mut n) = (0.0f32, 0usize);
+        for s in decoder {
+            // A float file can hold NaN, infinities or absurd values, which would poison the
+            // loudness measure and make the FFT resampler panic (found by fuzzing).
+            if !s.is_finite() || s.abs() > MAX_SAMPLE {
                 return Err(format!(
-                    "longer than the {}-minute limit for a clip",
-                    MAX_CLIP_SECONDS / 60
+                    "sample value {s} is not a number within ±{MAX_SAMPLE}"
                 ));
             }
-            samples.push(sum / channels as f32);
-            (sum, n) = (0.0, 0);
+            sum += s;
+            n += 1;
+            if n == channels {
+                if samples.len() == limit {
+                    return Err(format!(
+                        "longer than the {}-minute limit for a clip",
+                        MAX_CLIP_SECONDS / 60
+                    ));
+                }
+                samples.push(sum / channels as f32);
+                (sum, n) = (0.0, 0);
+            }
         }
-    }
+        Ok((rate, samples))
+    })?;
     let level = loudness::measure(&samples, rate);
     Ok(Clip {
         samples,
@@ -679,6 +846,89 @@ impl Clips {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 16-bit mono WAV of a short sine at `rate` Hz, header written by hand (any rate).
+    fn wav_at(rate: u32) -> Vec<u8> {
+        let data: Vec<u8> = (0..200)
+            .flat_map(|i| (((i as f32 * 0.3).sin() * 16_000.0) as i16).to_le_bytes())
+            .collect();
+        let mut w = Vec::new();
+        w.extend_from_slice(b"RIFF");
+        w.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
+        w.extend_from_slice(b"WAVEfmt ");
+        w.extend_from_slice(&16u32.to_le_bytes());
+        w.extend_from_slice(&1u16.to_le_bytes()); // PCM
+        w.extend_from_slice(&1u16.to_le_bytes()); // mono
+        w.extend_from_slice(&rate.to_le_bytes());
+        w.extend_from_slice(&(rate.wrapping_mul(2)).to_le_bytes());
+        w.extend_from_slice(&2u16.to_le_bytes());
+        w.extend_from_slice(&16u16.to_le_bytes());
+        w.extend_from_slice(b"data");
+        w.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        w.extend_from_slice(&data);
+        w
+    }
+
+    #[test]
+    fn absurd_sample_rates_are_refused_with_the_rate_named() {
+        for rate in [1_412_571_968, 3_999, 384_001] {
+            let err = decode(wav_at(rate)).unwrap_err();
+            assert_eq!(
+                err,
+                format!("sample rate {rate} Hz is outside 4000–384000 Hz")
+            );
+        }
+        for rate in [4_000, 8_000, 384_000] {
+            assert_eq!(decode(wav_at(rate)).unwrap().rate, rate);
+        }
+    }
+
+    #[test]
+    fn a_wav_claiming_zero_hertz_is_an_error_not_a_panic() {
+        // The decoder library panics on a zero rate ("TimeBase cannot have 0 numerator or
+        // denominator"); the header is checked first.
+        assert_eq!(
+            decode(wav_at(0)).unwrap_err(),
+            "sample rate 0 Hz is outside 4000–384000 Hz"
+        );
+    }
+
+    #[test]
+    fn an_mp3_frame_without_channels_is_an_error_not_a_panic() {
+        // Found by fuzzing: symphonia divides by the channel count of this frame, zero.
+        let mp3 = include_bytes!("../fuzz/regressions/clip/panic-mp3-frame-without-channels");
+        let err = decode(mp3.to_vec()).unwrap_err();
+        assert!(
+            err.starts_with("malformed audio (the decoder failed: "),
+            "{err}"
+        );
+        assert!(!err.contains('\n'), "{err}");
+    }
+
+    #[test]
+    fn float_samples_that_are_not_finite_are_refused() {
+        // Found by fuzzing: a NaN reached the FFT resampler, which panicked.
+        let wav = include_bytes!("../fuzz/regressions/clip/panic-float-wav-nan-in-resampler");
+        let err = decode(wav.to_vec()).unwrap_err();
+        assert!(err.starts_with("sample value "), "{err}");
+        assert!(err.ends_with(" is not a number within ±1000"), "{err}");
+    }
+
+    #[test]
+    fn a_flac_comment_claiming_gigabytes_is_refused_before_decoding() {
+        // Found by fuzzing: the decoder allocated the claimed 2.5 GB before reading.
+        // The second has junk before its marker, which the decoder skips.
+        for flac in [
+            &include_bytes!("../fuzz/regressions/clip/oom-flac-comment-length")[..],
+            &include_bytes!("../fuzz/regressions/clip/oom-flac-comment-length-after-junk")[..],
+        ] {
+            let err = decode(flac.to_vec()).unwrap_err();
+            assert!(err.starts_with("FLAC metadata claims "), "{err}");
+        }
+        // A real FLAC, with its comments, still decodes.
+        let real = include_bytes!("../tests/fixtures/burst-48k-stereo.flac");
+        assert_eq!(decode(real.to_vec()).unwrap().rate, 48_000);
+    }
 
     #[test]
     fn embedded_pack_covers_the_script() {

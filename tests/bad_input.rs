@@ -373,7 +373,7 @@ fn bad_packs() {
         }))
         .expect(4, "./audio/p/welcome.wav is 65.0 MB, over the 64 MB limit for a pack file"),
         case("clip over 10 minutes", PLAN_P, pack_with(|f: &Path| {
-            write_wav(&f.join("welcome.wav"), 1_000, 1, &vec![0.1; 601_000]);
+            write_wav(&f.join("welcome.wav"), 4_000, 1, &vec![0.1; 2_404_000]);
         }))
         .expect(4, "audio/p/welcome.wav: cannot decode clip for cue \"welcome\": longer than the 10-minute limit"),
         case("no such ambience", &["--pack", "p", "--plan", "--ambience", "rain"], pack_with(|_: &Path| {}))
