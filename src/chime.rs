@@ -78,11 +78,16 @@ impl Chime {
         }
     }
 
+    /// The length of [`Chime::synthesize`] at `rate`, in frames, without synthesizing.
+    pub fn frames(self, rate: u32) -> u64 {
+        crate::timeline::frames(self.design().1, rate)
+    }
+
     /// Renders this chime as mono samples at `rate`.
     pub fn synthesize(self, rate: u32) -> Vec<f32> {
         let (strikes, seconds) = self.design();
         let rate_f = f64::from(rate);
-        let len = (seconds * rate_f).round() as usize;
+        let len = self.frames(rate) as usize;
         let mut out = vec![0.0f64; len];
         // Longer chimes ring longer: decays scale with the chime's length.
         let decay_scale = seconds / 4.0;

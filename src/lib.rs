@@ -15,6 +15,7 @@ pub mod output;
 pub mod pack;
 pub mod packs;
 pub mod plan;
+pub mod probe;
 pub mod resample;
 pub mod script;
 pub mod terminal;
