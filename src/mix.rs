@@ -298,6 +298,11 @@ impl Mixer {
                 .all(|s| self.clips[s.slot].is_some())
     }
 
+    /// Whether anything sounds at the current frame (a clip under way, or the bed).
+    pub fn sounding(&self) -> bool {
+        !self.active.is_empty() || self.bed.is_some()
+    }
+
     /// Whether every clip sounding in `frames` frames from `frame` is at hand.
     pub fn ready_at(&mut self, frame: u64, frames: u64) -> bool {
         self.receive();

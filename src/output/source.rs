@@ -161,7 +161,11 @@ impl MixSource {
         stop_fade: f64,
         tones: (Arc<[f32]>, Arc<[f32]>),
     ) -> Self {
-        let paused_at = controls.paused().then(|| mixer.position());
+        let mut mixer = mixer;
+        let lookahead = crate::timeline::frames(PAUSE_FADE, rate) + 2 * BLOCK as u64;
+        // Paused, or held until the first clips are prepared.
+        let held = !mixer.ready(lookahead);
+        let paused_at = (controls.paused() || held).then(|| mixer.position());
         let volume = controls.volume();
         MixSource {
             mixer,
@@ -180,8 +184,8 @@ impl MixSource {
             volume,
             pending: Pending::Nothing,
             paused_at,
-            held: false,
-            lookahead: crate::timeline::frames(PAUSE_FADE, rate) + 2 * BLOCK as u64,
+            held,
+            lookahead,
             stop_fade,
             pause_tone: tones.0,
             resume_tone: tones.1,
@@ -237,9 +241,15 @@ impl MixSource {
                 self.mixer.seek(at);
                 if !self.held {
                     self.tone = Some((self.resume_tone.clone(), 0));
+                    self.fade_to(1.0, PAUSE_FADE, Pending::Nothing);
+                } else if self.mixer.sounding() {
+                    self.fade_to(1.0, PAUSE_FADE, Pending::Nothing);
+                } else {
+                    // Held where nothing sounds (the start, a seek, a gap): no fade is needed,
+                    // and none touches the onset of the clip that was waited for.
+                    self.fade_to(1.0, 0.0, Pending::Nothing);
                 }
                 self.held = false;
-                self.fade_to(1.0, PAUSE_FADE, Pending::Nothing);
             } else {
                 // Resumed, but a clip is not ready: wait for it, silently.
                 self.held = true;
@@ -294,7 +304,13 @@ impl MixSource {
                 Pending::Pause(at) => self.paused_at = Some(at),
                 Pending::Seek(to) => {
                     self.mixer.seek(to);
-                    self.fade_to(1.0, SEEK_FADE, Pending::Nothing);
+                    if self.mixer.ready(self.lookahead) {
+                        self.fade_to(1.0, SEEK_FADE, Pending::Nothing);
+                    } else {
+                        // The clips there are not prepared yet: hold, silent, until they are.
+                        self.paused_at = Some(to);
+                        self.held = true;
+                    }
                 }
                 Pending::Nothing => {}
             }
