@@ -22,6 +22,8 @@ const KEEP_SECS: f64 = 30.0;
 /// How often an idle worker looks at the play head again. It sleeps rather than waiting on the
 /// mixer's channel, so the audio thread never has a waiting thread to wake (which takes a lock).
 const IDLE: Duration = Duration::from_millis(20);
+/// The same for a render, whose play head runs hundreds of times faster than real time.
+const IDLE_RENDER: Duration = Duration::from_millis(1);
 
 /// Prepares the clips of a session as it plays; one worker per mixer.
 #[derive(Debug, Clone)]
@@ -73,6 +75,7 @@ impl Supply {
             to_mixer,
             from_mixer,
             ahead: frames(AHEAD_SECS, self.rate),
+            idle: if self.wait { IDLE_RENDER } else { IDLE },
         };
         std::thread::Builder::new()
             .name("balasana-prepare".into())
@@ -142,6 +145,7 @@ struct Worker {
     to_mixer: SyncSender<(usize, Arc<[f32]>)>,
     from_mixer: Receiver<(usize, Arc<[f32]>)>,
     ahead: u64,
+    idle: Duration,
 }
 
 impl Worker {
@@ -149,6 +153,8 @@ impl Worker {
     fn run(self) {
         let mut held = vec![false; self.order.len()];
         let mut delays = HashMap::new();
+        // Synthesized chimes come back again and again (breath pacing): made once, kept here.
+        let mut synthesized: HashMap<usize, Arc<[f32]>> = HashMap::new();
         loop {
             loop {
                 match self.from_mixer.try_recv() {
@@ -171,10 +177,19 @@ impl Worker {
                 .filter(|&(start, _)| start <= at.saturating_add(self.ahead))
                 .min();
             let Some((_, slot)) = next else {
-                std::thread::sleep(IDLE);
+                std::thread::sleep(self.idle);
                 continue;
             };
-            match self.supply.prepare(&self.order[slot], &mut delays) {
+            let cue = &self.order[slot];
+            let made = match synthesized.get(&slot) {
+                Some(clip) => Ok(clip.clone()),
+                None => self.supply.prepare(cue, &mut delays).inspect(|clip| {
+                    if !self.supply.files.contains_key(cue) {
+                        synthesized.insert(slot, clip.clone());
+                    }
+                }),
+            };
+            match made {
                 Ok(clip) => {
                     if self.to_mixer.try_send((slot, clip)).is_err() {
                         return;
