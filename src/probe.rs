@@ -51,8 +51,9 @@ fn u16_le(b: &[u8], at: usize) -> Option<u16> {
 }
 
 /// Ogg Vorbis: symphonia's own Ogg reader (the one rodio decodes with) reads the identification
-/// and setup headers and the last pages, no audio. rodio's decoder reads the stream unseekable, so
-/// it trims nothing at the end: it yields the stated frames plus the end padding.
+/// and setup headers and the first and last pages, no audio. rodio's decoder reads the stream
+/// unseekable and trims neither end: it yields the stated frames plus the start delay and the end
+/// padding the granule positions imply.
 fn ogg_vorbis(b: &[u8]) -> Option<Shape> {
     use symphonia::core::formats::{FormatOptions, FormatReader};
     use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
@@ -69,13 +70,13 @@ fn ogg_vorbis(b: &[u8]) -> Option<Shape> {
         return None;
     };
     let p = &track.codec_params;
-    if p.codec != symphonia::core::codecs::CODEC_TYPE_VORBIS || p.start_ts != 0 || p.delay.is_some()
-    {
+    if p.codec != symphonia::core::codecs::CODEC_TYPE_VORBIS || p.start_ts != 0 {
         return None;
     }
+    let trimmed = u64::from(p.delay.unwrap_or(0)) + u64::from(p.padding.unwrap_or(0));
     Some(Shape {
         rate: p.sample_rate?,
-        frames: p.n_frames? + u64::from(p.padding.unwrap_or(0)),
+        frames: p.n_frames? + trimmed,
     })
 }
 

@@ -222,6 +222,7 @@ impl Player {
     /// mixer positioned at a frame (again after the device is reopened); `failed` says a clip
     /// could not be prepared, which stops the session. `requests` come from the keys; `tones` mark
     /// a pause and a resume; `progress` is called about ten times a second.
+    #[allow(clippy::too_many_arguments)] // each is a distinct input of the loop; a struct adds nothing
     pub fn play(
         &mut self,
         mut mixer: impl FnMut(u64) -> Mixer,
