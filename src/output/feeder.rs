@@ -21,7 +21,7 @@ const AHEAD_SECS: f64 = 20.0;
 const KEEP_SECS: f64 = 30.0;
 /// How often an idle worker looks at the play head again. It sleeps rather than waiting on the
 /// mixer's channel, so the audio thread never has a waiting thread to wake (which takes a lock).
-const IDLE: Duration = Duration::from_millis(20);
+const IDLE: Duration = Duration::from_millis(100);
 /// The same for a render, whose play head runs hundreds of times faster than real time.
 const IDLE_RENDER: Duration = Duration::from_millis(1);
 
@@ -67,20 +67,34 @@ impl Supply {
         let (to_mixer, incoming) = sync_channel(n + 1);
         let (returned, from_mixer) = sync_channel(2 * n + 2);
         let position = Arc::new(AtomicU64::new(from));
-        let worker = Worker {
-            supply: self.clone(),
-            order,
-            uses,
-            position: position.clone(),
-            to_mixer,
+        // Renders prepare on two threads (the machine's cores); live playback on one.
+        let shared = Arc::new(Mutex::new(Shared {
+            held: vec![false; n],
+            busy: vec![false; n],
+            synthesized: HashMap::new(),
             from_mixer,
-            ahead: frames(AHEAD_SECS, self.rate),
-            idle: if self.wait { IDLE_RENDER } else { IDLE },
-        };
-        std::thread::Builder::new()
-            .name("balasana-prepare".into())
-            .spawn(move || worker.run())
-            .map_or_else(|e| self.fail(PackError::Worker(e.to_string())), |_| ());
+        }));
+        let order: Arc<[String]> = order.into();
+        let uses: Arc<[Vec<(u64, u64)>]> = uses.into();
+        for _ in 0..if self.wait { 2 } else { 1 } {
+            let worker = Worker {
+                supply: self.clone(),
+                order: order.clone(),
+                uses: uses.clone(),
+                position: position.clone(),
+                to_mixer: to_mixer.clone(),
+                shared: shared.clone(),
+                ahead: frames(AHEAD_SECS, self.rate),
+                idle: if self.wait { IDLE_RENDER } else { IDLE },
+            };
+            if let Err(e) = std::thread::Builder::new()
+                .name("balasana-prepare".into())
+                .spawn(move || worker.run())
+            {
+                self.fail(PackError::Worker(e.to_string()));
+            }
+        }
+        drop(to_mixer);
         let mut mixer = Mixer::fed(
             timeline,
             Feed {
@@ -137,13 +151,25 @@ impl Supply {
     }
 }
 
+/// What the workers of one mixer share.
+struct Shared {
+    /// Slots the mixer holds (or that are on their way to it).
+    held: Vec<bool>,
+    /// Slots a worker is preparing.
+    busy: Vec<bool>,
+    /// Synthesized chimes come back again and again (breath pacing): made once, kept here.
+    synthesized: HashMap<usize, Arc<[f32]>>,
+    /// Clips the mixer hands back, freed here.
+    from_mixer: Receiver<(usize, Arc<[f32]>)>,
+}
+
 struct Worker {
     supply: Supply,
-    order: Vec<String>,
-    uses: Vec<Vec<(u64, u64)>>,
+    order: Arc<[String]>,
+    uses: Arc<[Vec<(u64, u64)>]>,
     position: Arc<AtomicU64>,
     to_mixer: SyncSender<(usize, Arc<[f32]>)>,
-    from_mixer: Receiver<(usize, Arc<[f32]>)>,
+    shared: Arc<Mutex<Shared>>,
     ahead: u64,
     idle: Duration,
 }
@@ -151,15 +177,15 @@ struct Worker {
 impl Worker {
     /// Prepares the next needed clip, again and again, until the mixer is gone or a clip fails.
     fn run(self) {
-        let mut held = vec![false; self.order.len()];
         let mut delays = HashMap::new();
-        // Synthesized chimes come back again and again (breath pacing): made once, kept here.
-        let mut synthesized: HashMap<usize, Arc<[f32]>> = HashMap::new();
-        loop {
+        while !self.supply.failed() {
+            let Ok(mut shared) = self.shared.lock() else {
+                return;
+            };
             loop {
-                match self.from_mixer.try_recv() {
+                match shared.from_mixer.try_recv() {
                     Ok((slot, clip)) => {
-                        held[slot] = false;
+                        shared.held[slot] = false;
                         drop(clip);
                     }
                     Err(TryRecvError::Empty) => break,
@@ -168,7 +194,7 @@ impl Worker {
             }
             let at = self.position.load(Ordering::Relaxed);
             let next = (0..self.order.len())
-                .filter(|&slot| !held[slot])
+                .filter(|&slot| !shared.held[slot] && !shared.busy[slot])
                 .filter_map(|slot| {
                     let uses = &self.uses[slot];
                     let i = uses.partition_point(|&(_, end)| end <= at);
@@ -177,24 +203,31 @@ impl Worker {
                 .filter(|&(start, _)| start <= at.saturating_add(self.ahead))
                 .min();
             let Some((_, slot)) = next else {
+                drop(shared);
                 std::thread::sleep(self.idle);
                 continue;
             };
+            shared.busy[slot] = true;
+            let kept = shared.synthesized.get(&slot).cloned();
+            drop(shared);
             let cue = &self.order[slot];
-            let made = match synthesized.get(&slot) {
-                Some(clip) => Ok(clip.clone()),
-                None => self.supply.prepare(cue, &mut delays).inspect(|clip| {
-                    if !self.supply.files.contains_key(cue) {
-                        synthesized.insert(slot, clip.clone());
-                    }
-                }),
+            let made = match kept {
+                Some(clip) => Ok(clip),
+                None => self.supply.prepare(cue, &mut delays),
             };
+            let Ok(mut shared) = self.shared.lock() else {
+                return;
+            };
+            shared.busy[slot] = false;
             match made {
                 Ok(clip) => {
+                    if !self.supply.files.contains_key(cue) {
+                        shared.synthesized.insert(slot, clip.clone());
+                    }
                     if self.to_mixer.try_send((slot, clip)).is_err() {
                         return;
                     }
-                    held[slot] = true;
+                    shared.held[slot] = true;
                 }
                 Err(e) => {
                     self.supply.fail(e);
