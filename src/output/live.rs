@@ -146,9 +146,6 @@ const STALL_WITH_ERRORS: Duration = Duration::from_millis(500);
 const REOPEN_FOR: Duration = Duration::from_secs(5);
 /// How far back to resume after reopening, to replay what was lost in the old device's buffer.
 const REWIND_SECS: f64 = 0.3;
-/// The device buffer asked for, in seconds (rounded up to a power of two of frames: 85 ms at
-/// 48 kHz).
-const BUFFER_SECS: f64 = 0.08;
 /// How often the play loop looks at the device and shows progress, when no key wakes it.
 const TICK: Duration = Duration::from_millis(100);
 /// The fade applied when a session is stopped early.
@@ -346,8 +343,8 @@ impl Player {
                 reconnecting: false,
             });
         }
-        // Let the device play out what it has buffered.
-        std::thread::sleep(Duration::from_secs_f64(2.0 * BUFFER_SECS) + Duration::from_millis(100));
+        // Let the device play out what it has buffered (its buffer is ~50 ms).
+        std::thread::sleep(Duration::from_millis(150));
         Ok(ending)
     }
 }
@@ -391,13 +388,6 @@ fn open_sink(
                     Some((rate, channels)) => b.with_sample_rate(rate).with_channels(channels),
                     None => b,
                 }
-            })
-            .map(|b| {
-                // A larger buffer than rodio's 50 ms: fewer wake-ups of the audio thread and of
-                // the sound server's client thread (most of live playback's CPU).
-                let rate = config.map_or(48_000, |(r, _)| r);
-                let frames = crate::timeline::frames(BUFFER_SECS, rate).next_power_of_two();
-                b.with_buffer_size(rodio::cpal::BufferSize::Fixed(frames as u32))
             })
             .map(|b| b.with_error_callback(move |e: rodio::cpal::Error| seen.report(&e)))
             .and_then(|b| b.open_stream())
