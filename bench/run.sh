@@ -1,52 +1,147 @@
 #!/usr/bin/env bash
-# bench/run.sh — speed and memory of the release binary, measured, not asserted.
-# Prints: pack load + plan time, render time for the default 2 × 90 s session (and its speed as
-# a multiple of real time) as WAV, FLAC and Ogg Vorbis with their sizes, peak memory of a render,
-# binary size, default pack size.
-# Usage: bench/run.sh [RUNS]   (default 5 runs each; medians reported)
+# bench/run.sh — speed and memory of the release binary, measured, not asserted (issue 8's table).
+#
+# Prints, with medians of RUNS runs (default 5) unless a row says "one run":
+#   --plan time and peak RSS; first sound (exec → first sample above −60 dBFS recorded from the
+#   sound card's monitor); peak RSS of render and live, 2 × 90 s and 5 × 600 s; live CPU against
+#   `aplay` playing the render of the same session on the same card at the same time (one run);
+#   render speed of 5 × 600 s; render against `sox -m` mixing the same clips at the same offsets
+#   (one run). CPU figures are user+sys, wall figures are elapsed (they suffer when the machine is
+#   shared; the CPU ones much less).
+#
+# Live rows need a sound card: a private virtual one is started for this script only, in
+# $BALASANA_AUDIO_DIR (default /run/balasana-perf), and stopped at the end; nothing is exported
+# outside this script. Needs /usr/bin/time, and for the live and sox rows pulseaudio (the card
+# script installs it), aplay (alsa-utils) and sox. Rows whose tool is missing say so.
+# Usage: bench/run.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 runs=${1:-5}
 cargo build --release -q
-bin=target/release/balasana-audio
+bin=$root/target/release/balasana-audio
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+card_dir=${BALASANA_AUDIO_DIR:-/run/balasana-perf}
+card_started=
+cleanup() {
+  jobs -p | xargs -r kill 2>/dev/null || true
+  [ -n "$card_started" ] && BALASANA_AUDIO_DIR=$card_dir bash "$root/scripts/virtual-sound-card.sh" stop
+  rm -rf "$work"
+}
+trap cleanup EXIT
 cd "$work"   # no script/ or audio/ here: the built-in script and pack are measured
 
+SHORT=(--hold 90 --sets 2)
+LONG=(--hold 600 --sets 5)
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-time_ms() { # time_ms CMD... -> wall milliseconds
-  local t0 t1
-  t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N)
-  echo $(( (t1 - t0) / 1000000 ))
+calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
+# measure CMD... -> "wall_s user_s sys_s maxrss_kb" of one run
+measure() { /usr/bin/time -o "$work/t" -f '%e %U %S %M' "$@" >/dev/null 2>&1 || true; cat "$work/t" | tail -1; }
+# med FIELD CMD... -> median over $runs of one field of measure (1 wall, 2 user, 3 sys, 4 rss,
+# 5 user+sys)
+med() {
+  local f=$1; shift
+  for _ in $(seq "$runs"); do
+    measure "$@" | awk -v f="$f" '{print (f == 5 ? $2 + $3 : $f)}'
+  done | median
 }
 
-plan=$(for _ in $(seq "$runs"); do time_ms "$OLDPWD/$bin" --hold 90 --sets 2 --plan; done | median)
-render=$(for _ in $(seq "$runs"); do time_ms "$OLDPWD/$bin" --hold 90 --sets 2 --render s.wav -q; done | median)
-audio=$("$OLDPWD/$bin" --hold 90 --sets 2 --plan --json | awk -F': ' '/"duration"/ {gsub(",","",$2); print $2; exit}')
-if [ -x /usr/bin/time ]; then
-  rss=$( { /usr/bin/time -f %M "$OLDPWD/$bin" --hold 90 --sets 2 --render s.wav -q; } 2>&1 | tail -1 )
-else
-  rss=0   # GNU time (Debian package "time") is not installed
-fi
-size=$(stat -c %s "$OLDPWD/$bin")
-pack=$(du -sk "$OLDPWD/audio/heart" | cut -f1)
-wav=$(stat -c %s s.wav)
-flac=$(for _ in $(seq "$runs"); do time_ms "$OLDPWD/$bin" --hold 90 --sets 2 --render s.flac -q; done | median)
-ogg=$(for _ in $(seq "$runs"); do time_ms "$OLDPWD/$bin" --hold 90 --sets 2 --render s.ogg -q; done | median)
-if [ -x /usr/bin/time ]; then
-  rss_flac=$( { /usr/bin/time -f %M "$OLDPWD/$bin" --hold 90 --sets 2 --render s.flac -q; } 2>&1 | tail -1 )
-  rss_ogg=$( { /usr/bin/time -f %M "$OLDPWD/$bin" --hold 90 --sets 2 --render s.ogg -q; } 2>&1 | tail -1 )
-else
-  rss_flac=0; rss_ogg=0
+row() { printf '| %-46s | %-32s | %-12s |\n' "$1" "$2" "$3"; }
+printf '| %-46s | %-32s | %-12s |\n' figure measured target
+printf '|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..48})" "$(printf -- '-%.0s' {1..34})" "$(printf -- '-%.0s' {1..14})"
+
+# Wall time in ms (GNU time's %e has 10 ms steps).
+time_ms() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null 2>&1 || true; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); }
+plan_ms=$(for _ in $(seq "$runs"); do time_ms "$bin" "${SHORT[@]}" --plan; done | median)
+plan_rss=$(med 4 "$bin" "${SHORT[@]}" --plan)
+row '`--plan`, 2 × 90 s, whole process' "${plan_ms} ms (wall), $(calc "$plan_rss / 1024") MB RSS" '≤ 30 ms'
+
+# Renders first (no card needed).
+rs=$(med 4 "$bin" "${SHORT[@]}" --render s.wav -q)
+rl=$(med 4 "$bin" "${LONG[@]}" --render l.wav -q)
+audio_long=$("$bin" "${LONG[@]}" --plan --json 2>/dev/null | awk -F': ' '/"duration"/ {gsub(",","",$2); print $2; exit}')
+wall_long=$(med 1 "$bin" "${LONG[@]}" --render l.wav -q)
+cpu_long=$(med 5 "$bin" "${LONG[@]}" --render l.wav -q)
+
+# sox -m mixing the same voice clips at the same offsets (chimes are synthesized, not files).
+sox_row='sox not installed'
+if command -v sox >/dev/null; then
+  "$bin" "${SHORT[@]}" --plan --json 2>/dev/null > plan.json
+  inputs=()
+  while read -r start cue; do
+    f=$root/audio/heart/$cue.ogg
+    [ -f "$f" ] && inputs+=("|sox $f -p rate 48000 channels 2 pad $start")
+  done < <(python3 -c 'import json,sys; [print(e["start"], e["cue"]) for e in json.load(open("plan.json"))["events"] if e["layer"]=="voice"]')
+  t0=$(date +%s%N); sox -m "${inputs[@]}" -b 16 sox.wav 2>/dev/null; t1=$(date +%s%N)
+  ours=$(measure "$bin" "${SHORT[@]}" --render s.wav -q | awk '{print $1}')
+  sox_s=$(calc "($t1 - $t0) / 1e9" 2)
+  sox_row="sox ${sox_s} s, ours ${ours} s: $(calc "$sox_s / $ours") × faster"
 fi
 
-printf 'runs per measurement        %s (median)\n' "$runs"
-printf 'plan (load pack + timeline) %s ms\n' "$plan"
-calc() { awk "BEGIN { printf \"%.1f\", $1 }"; }
-printf 'render 2 x 90 s session     %s ms for %s s of audio (%sx real time)\n' "$render" "$(calc "$audio")" "$(calc "$audio * 1000 / $render")"
-printf 'render output               %s MB (48 kHz 16-bit stereo)\n' "$(calc "$wav / 1048576")"
-printf 'render as FLAC              %s ms (%sx real time), %s MB\n' "$flac" "$(calc "$audio * 1000 / $flac")" "$(calc "$(stat -c %s s.flac) / 1048576")"
-printf 'render as Ogg Vorbis q4     %s ms (%sx real time), %s MB\n' "$ogg" "$(calc "$audio * 1000 / $ogg")" "$(calc "$(stat -c %s s.ogg) / 1048576")"
-printf 'peak memory of a render     %s MB (WAV), %s MB (FLAC), %s MB (Ogg)\n' "$(calc "$rss / 1024")" "$(calc "$rss_flac / 1024")" "$(calc "$rss_ogg / 1024")"
-printf 'release binary              %s MB (default script and pack embedded)\n' "$(calc "$size / 1048576")"
-printf 'default pack (audio/heart)  %s KB\n' "$pack"
+# Live rows: a private virtual card.
+live=
+if eval "$(BALASANA_AUDIO_DIR=$card_dir bash "$root/scripts/virtual-sound-card.sh" 2>/dev/null)"; then
+  card_started=1
+  live=1
+fi
+if [ -n "$live" ] && command -v parec >/dev/null; then
+  # First sound: parec records the card's monitor all along; the recording's size just before
+  # exec marks exec time, the first sample above −60 dBFS (|s| > 33) the first sound.
+  for _ in $(seq "$runs"); do
+    parec -d harness.monitor --rate 48000 --channels 1 --format s16le --latency-msec 5 > rec.raw &
+    rec=$!
+    sleep 0.5
+    before=$(stat -c %s rec.raw)
+    timeout -s TERM 1.5 "$bin" -q >/dev/null 2>&1 || true
+    kill "$rec"; wait "$rec" 2>/dev/null || true
+    python3 - "$before" <<'PY'
+import struct, sys
+before = int(sys.argv[1]) // 2
+data = open("rec.raw", "rb").read()
+n = len(data) // 2
+samples = struct.unpack("<%dh" % n, data[: 2 * n])
+first = next((i for i in range(before, n) if abs(samples[i]) > 33), None)
+print(1e9 if first is None else (first - before) / 48.0)
+PY
+  done | median > first.txt
+  first_ms=$(calc "$(cat first.txt)" 0)
+  row 'first sound (exec → first sample > −60 dBFS)' "${first_ms} ms" '≤ 150 ms'
+else
+  row 'first sound (exec → first sample > −60 dBFS)' 'no sound card (parec missing)' '≤ 150 ms'
+fi
+row 'peak RSS, render 2 × 90 s / 5 × 600 s' "$(calc "$rs / 1024") / $(calc "$rl / 1024") MB (long/short $(calc "$rl / $rs" 2))" '≤ 24 MB, ≤ 1.1'
+if [ -n "$live" ]; then
+  # Peak RSS of live playback: 15 s of each session (memory is flat after the first clips).
+  ls_=$(med 4 timeout -s TERM 15 "$bin" "${SHORT[@]}" -q)
+  ll=$(med 4 timeout -s TERM 15 "$bin" "${LONG[@]}" -q)
+  row 'peak RSS, live 2 × 90 s / 5 × 600 s (15 s)' "$(calc "$ls_ / 1024") / $(calc "$ll / 1024") MB (long/short $(calc "$ll / $ls_" 2))" '≤ 24 MB, ≤ 1.1'
+  if command -v aplay >/dev/null; then
+    # Live CPU over a 2:40 session against aplay playing its render, side by side, one run.
+    SESSION=(--hold 20 --sets 1)
+    "$bin" "${SESSION[@]}" --render session.wav -q 2>/dev/null
+    /usr/bin/time -o aplay.t -f '%U %S' aplay -q session.wav &
+    ap=$!
+    /usr/bin/time -o live.t -f '%U %S' "$bin" "${SESSION[@]}" -q >/dev/null 2>&1 || true
+    wait "$ap" || true
+    ours=$(awk '{print $1 + $2}' live.t)
+    theirs=$(awk '{print $1 + $2}' aplay.t)
+    row 'live CPU (user+sys), 2:47 session, one run' "${ours} s vs aplay ${theirs} s: $(calc "$ours / $theirs") ×" '≤ 3 × aplay'
+  else
+    row 'live CPU against aplay' 'aplay missing (alsa-utils)' '≤ 3 × aplay'
+  fi
+else
+  row 'peak RSS, live' 'no sound card' '≤ 24 MB, ≤ 1.1'
+fi
+row "render 5 × 600 s ($(calc "$audio_long / 60" 0) min), WAV on local disk" "wall ${wall_long} s ($(calc "$audio_long / $wall_long" 0) ×), CPU ${cpu_long} s ($(calc "$audio_long / $cpu_long" 0) ×)" '≥ 2000 ×'
+row 'render 2 × 90 s against `sox -m`, one run' "$sox_row" '≥ 50 ×'
+printf '\nruns per median: %s · machine: %s, %s cores, load average %s\n' "$runs" \
+  "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf 'release binary %s MB (default script and pack embedded)\n' "$(calc "$(stat -c %s "$bin") / 1048576")"
+
+# Render formats (issue 12): speed and size of the 2 × 90 s session as FLAC and Ogg Vorbis.
+audio_short=$("$bin" "${SHORT[@]}" --plan --json 2>/dev/null | awk -F': ' '/"duration"/ {gsub(",","",$2); print $2; exit}')
+for fmt in flac ogg; do
+  ms=$(for _ in $(seq "$runs"); do time_ms "$bin" "${SHORT[@]}" --render "s.$fmt" -q; done | median)
+  printf '%s render 2 x 90 s: %s ms (%s x real time), %s MB\n' "$fmt" "$ms" \
+    "$(calc "$audio_short * 1000 / $ms" 0)" "$(calc "$(stat -c %s "s.$fmt") / 1048576")"
+done

@@ -8,12 +8,15 @@ use crate::chime::Chime;
 use crate::cli::{Breath, Command, PacksCommand, ScriptsCommand, SessionArgs};
 use crate::config::{ConfigError, Settings, Source};
 use crate::exit::Exit;
+use std::sync::Arc;
+
 use crate::library::{self, LibraryError};
 use crate::mix::{MixError, Mixer};
 use crate::output::encode::{Chapter, Metadata};
+use crate::output::feeder::Supply;
 use crate::output::live::{Ending, LiveError, Player, Signals};
 use crate::output::render::{self, RenderError, Spec, render};
-use crate::pack::{Clips, Location, Pack, PackError};
+use crate::pack::{Location, PackError, PackFiles};
 use crate::plan;
 use crate::script::{BreathPhases, Fit, Lines, Range3, Script, ScriptError};
 use crate::terminal::{Keys, Progress};
@@ -186,9 +189,9 @@ fn scripts_list(base: &Path) -> Result<String, Error> {
         let (title, length) = match library::load(Some(&entry.name), base) {
             Ok(script) => {
                 let options = Options::defaults(&script);
-                let pack = Pack::load(default_pack.clone(), &script, None)?;
-                let clips = Clips::prepare(&pack, RENDER_RATE);
-                let timeline = timeline::build(&script, &options, &clips.lengths(), RENDER_RATE)?;
+                let pack = PackFiles::open(default_pack.clone(), &script, None)?;
+                let lengths = pack.lengths(RENDER_RATE)?;
+                let timeline = timeline::build(&script, &options, &lengths, RENDER_RATE)?;
                 let length = plan::clock(timeline.seconds(timeline.duration));
                 (
                     script.title,
@@ -258,7 +261,7 @@ fn session(settings: &Settings, base: &Path) -> Result<Ending, Error> {
         (false, false) => Some(Location::find(None, base)?),
         _ => None,
     };
-    let pack = Pack::load(location, &script, fallback.as_ref())?;
+    let pack = PackFiles::open(location, &script, fallback.as_ref())?;
     if !pack.borrowed.is_empty() {
         let n = pack.borrowed.len();
         let mut listed = pack
@@ -280,13 +283,14 @@ fn session(settings: &Settings, base: &Path) -> Result<Ending, Error> {
     let signals = Signals::install().map_err(Error::Signals)?;
 
     if cli.plan || cli.render.is_some() {
-        let clips = Clips::prepare(&pack, RENDER_RATE);
-        let timeline = timeline::build(&script, &options, &clips.lengths(), RENDER_RATE)?;
+        let timeline =
+            timeline::build(&script, &options, &pack.lengths(RENDER_RATE)?, RENDER_RATE)?;
         write_transcript(cli, transcript_format, &timeline, &script)?;
         if cli.plan {
             if let Some(name) = &cli.ambience {
                 // Not mixed into a plan, but a missing bed is an error now, not at play time.
-                pack.ambience(name, fallback.as_ref(), RENDER_RATE)?;
+                let bed = pack.ambience(name, fallback.as_ref())?;
+                bed.shape(&format!("ambience {name}"))?;
             }
             let out = if cli.json {
                 plan::json(&timeline)
@@ -295,7 +299,9 @@ fn session(settings: &Settings, base: &Path) -> Result<Ending, Error> {
             };
             say(&out);
         } else if let (Some(path), Some(format)) = (&cli.render, format) {
-            let mixer = mixer(&clips, &timeline, cli, &pack, fallback.as_ref())?;
+            let supply = Supply::new(&pack, RENDER_RATE, true);
+            let bed = bed(cli, &pack, fallback.as_ref(), RENDER_RATE)?;
+            let mixer = with_bed(supply.mixer(&timeline, 0), &bed, cli, &timeline);
             let spec = Spec {
                 format,
                 quality: cli.quality,
@@ -304,8 +310,15 @@ fn session(settings: &Settings, base: &Path) -> Result<Ending, Error> {
             };
             let target = render::open(path)?;
             let written = match render(mixer, RENDER_RATE, &spec, target, path, || {
-                signals.ending().is_some()
+                signals.ending().is_some() || supply.failed()
             }) {
+                // A clip could not be prepared: nothing was written.
+                Err(RenderError::Interrupted { .. }) if supply.failed() => {
+                    let e = supply
+                        .error()
+                        .unwrap_or(PackError::Worker("a clip failed".into()));
+                    return Err(e.into());
+                }
                 // Stopped by a signal: say so, and end as live playback does (130 or 143).
                 Err(e @ RenderError::Interrupted { .. }) => {
                     eprintln!("balasana-audio: {e}");
@@ -337,15 +350,23 @@ fn session(settings: &Settings, base: &Path) -> Result<Ending, Error> {
         return Ok(Ending::Finished);
     }
 
+    // The device opens first (clips are prepared at its rate); the session starts as soon as
+    // its first second is ready, and the rest is prepared while it plays.
     let mut player = Player::open()?;
-    let clips = Clips::prepare(&pack, player.rate());
-    let timeline = timeline::build(&script, &options, &clips.lengths(), player.rate())?;
+    let rate = player.rate();
+    let timeline = timeline::build(&script, &options, &pack.lengths(rate)?, rate)?;
+    let supply = Supply::new(&pack, rate, false);
+    let bed = bed(cli, &pack, fallback.as_ref(), rate)?;
     write_transcript(cli, transcript_format, &timeline, &script)?;
-    let mixer = mixer(&clips, &timeline, cli, &pack, fallback.as_ref())?;
     let tones = (
-        clips.by_cue[Chime::Pause.cue()].clone(),
-        clips.by_cue[Chime::Resume.cue()].clone(),
+        supply.clip(Chime::Pause.cue())?,
+        supply.clip(Chime::Resume.cue())?,
     );
+    let make = |from: u64| {
+        let mut mixer = with_bed(supply.mixer(&timeline, from), &bed, cli, &timeline);
+        mixer.wait_ready(timeline::frames(START_READY_SECS, rate));
+        mixer
+    };
     if !cli.quiet {
         say(&heading(&script, &options, &pack, &timeline));
     }
@@ -364,7 +385,8 @@ fn session(settings: &Settings, base: &Path) -> Result<Ending, Error> {
     let mut listened = std::time::Duration::ZERO;
     let mut last_report = std::time::Instant::now();
     let ending = player.play(
-        mixer,
+        make,
+        || supply.failed(),
         &timeline,
         tones,
         &signals,
@@ -381,6 +403,9 @@ fn session(settings: &Settings, base: &Path) -> Result<Ending, Error> {
     // The terminal leaves raw mode before anything more is printed.
     drop(keys);
     progress.finish();
+    if let Some(e) = supply.error() {
+        return Err(e.into());
+    }
     let ending = ending?;
     if !cli.quiet {
         match ending {
@@ -421,7 +446,7 @@ fn session(settings: &Settings, base: &Path) -> Result<Ending, Error> {
 fn logged_options(
     script: &Script,
     o: &Options,
-    pack: &Pack,
+    pack: &PackFiles,
 ) -> serde_json::Map<String, serde_json::Value> {
     let mut m = serde_json::Map::new();
     m.insert("hold".into(), o.hold.into());
@@ -466,29 +491,45 @@ fn show_log(json: bool, streak: bool, recent: usize) -> Result<String, Error> {
     })
 }
 
-/// The mixer for a timeline, with the `--ambience` bed if one is asked for.
-fn mixer(
-    clips: &Clips,
-    timeline: &Timeline,
+/// How much of the session must be prepared before live playback starts, in seconds.
+const START_READY_SECS: f64 = 1.0;
+
+/// The `--ambience` bed, if one is asked for, prepared at `rate`.
+fn bed(
     cli: &SessionArgs,
-    pack: &Pack,
+    pack: &PackFiles,
     fallback: Option<&Location>,
-) -> Result<Mixer, Error> {
-    let mixer = Mixer::new(timeline, clips)?;
-    Ok(match &cli.ambience {
-        Some(name) => {
-            let bed = pack.ambience(name, fallback, timeline.rate)?;
-            mixer.with_bed(bed, cli.ambience_volume.unwrap_or(1.0), timeline)
-        }
+    rate: u32,
+) -> Result<Option<Arc<[f32]>>, Error> {
+    let Some(name) = &cli.ambience else {
+        return Ok(None);
+    };
+    let file = pack.ambience(name, fallback)?;
+    Ok(Some(file.prepare(
+        &format!("ambience {name}"),
+        rate,
+        &mut Default::default(),
+    )?))
+}
+
+/// The mixer with the ambience bed under it, if there is one.
+fn with_bed(
+    mixer: Mixer,
+    bed: &Option<Arc<[f32]>>,
+    cli: &SessionArgs,
+    timeline: &Timeline,
+) -> Mixer {
+    match bed {
+        Some(bed) => mixer.with_bed(bed.clone(), cli.ambience_volume.unwrap_or(1.0), timeline),
         None => mixer,
-    })
+    }
 }
 
 /// Tags and one chapter per step for a rendered file.
 fn metadata(
     script: &Script,
     o: &Options,
-    pack: &Pack,
+    pack: &PackFiles,
     t: &Timeline,
     cli: &SessionArgs,
 ) -> Metadata {
@@ -731,7 +772,7 @@ fn breath_text(script: &Script, b: &BreathPhases) -> String {
     }
 }
 
-fn heading(script: &Script, o: &Options, pack: &Pack, t: &Timeline) -> String {
+fn heading(script: &Script, o: &Options, pack: &PackFiles, t: &Timeline) -> String {
     let sets = if o.sets == 1 {
         "1 set".to_owned()
     } else {

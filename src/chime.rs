@@ -88,11 +88,16 @@ impl Chime {
         }
     }
 
+    /// The length of [`Chime::synthesize`] at `rate`, in frames, without synthesizing.
+    pub fn frames(self, rate: u32) -> u64 {
+        crate::timeline::frames(self.design().1, rate)
+    }
+
     /// Renders this chime as mono samples at `rate`.
     pub fn synthesize(self, rate: u32) -> Vec<f32> {
         let (strikes, seconds) = self.design();
         let rate_f = f64::from(rate);
-        let len = (seconds * rate_f).round() as usize;
+        let len = self.frames(rate) as usize;
         let mut out = vec![0.0f64; len];
         // Longer chimes ring longer: decays scale with the chime's length.
         let decay_scale = seconds / 4.0;
@@ -147,20 +152,30 @@ fn strike(
     let start = (offset * rate).round() as usize;
     let attack = 0.012 * rate;
     let norm: f64 = PARTIALS.iter().map(|p| p.1).sum();
+    // Each partial as a rotating phasor and a decaying envelope, stepped by one multiplication a
+    // sample instead of a sin and an exp (the same values to within 1e-10 over a chime).
+    let mut partials: Vec<(f64, f64, f64, f64, f64, f64)> = PARTIALS
+        .iter()
+        .filter(|p| fundamental * p.0 < rate / 2.0)
+        .map(|&(ratio, amp, decay)| {
+            let w = TAU * fundamental * ratio / rate;
+            let fall = (-1.0 / (rate * decay * decay_scale)).exp();
+            // (amplitude, cos, sin of the step, decay a sample, phasor re, im)
+            (amp, w.cos(), w.sin(), fall, 1.0, 0.0)
+        })
+        .collect();
     for (i, sample) in out.iter_mut().enumerate().skip(start) {
         let n = (i - start) as f64;
-        let t = n / rate;
         let env_attack = if n < attack {
             0.5 - 0.5 * (std::f64::consts::PI * n / attack).cos()
         } else {
             1.0
         };
         let mut s = 0.0;
-        for &(ratio, amp, decay) in &PARTIALS {
-            let f = fundamental * ratio;
-            if f < rate / 2.0 {
-                s += amp * (-t / (decay * decay_scale)).exp() * (TAU * f * t).sin();
-            }
+        for (amp, c, sn, fall, re, im) in &mut partials {
+            s += *amp * *im;
+            (*re, *im) = (*re * *c - *im * *sn, *re * *sn + *im * *c);
+            *amp *= *fall;
         }
         *sample += amplitude * env_attack * s / norm;
     }

@@ -18,6 +18,7 @@ pub mod pack;
 pub mod packs;
 pub mod plan;
 pub mod practice;
+pub mod probe;
 pub mod resample;
 pub mod script;
 pub mod terminal;

@@ -1,13 +1,16 @@
 //! The mixer: a timeline and its clips turned into samples, counted frame by frame.
 //!
 //! Every event starts at exactly its frame; nothing here sleeps or reads a clock. The same
-//! [`Mixer`] feeds the live device (through [`MixSource`], a rodio `Source`) and the WAV renderer,
-//! so both produce the very same samples. `next()` does no allocation, lock or I/O.
+//! [`Mixer`] feeds the live device (through `output::source::MixSource`) and the WAV renderer, so
+//! both produce the very same samples. Clips are held in slots, one per cue: either all given at
+//! the start ([`Mixer::new`]) or handed in while playing by a preparation worker through a
+//! [`Feed`], which also takes back the clips no longer near. `fill` allocates nothing, frees
+//! nothing and takes no lock; only a feed that waits (renders) blocks on its channel.
 
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-
-use rodio::Source;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 
 use crate::pack::Clips;
 use crate::timeline::{Layer, Timeline};
@@ -28,19 +31,50 @@ pub enum MixError {
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 struct Scheduled {
     frame: u64,
-    clip: Arc<[f32]>,
+    slot: usize,
+    len: u64,
     gain: f32,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 struct Voice {
-    clip: Arc<[f32]>,
+    slot: usize,
     /// Next sample of the clip to play.
     pos: usize,
+    len: usize,
     gain: f32,
+}
+
+/// How prepared clips reach a mixer while it plays, and go back when no longer near.
+#[derive(Debug)]
+pub struct Feed {
+    /// Prepared clips by slot (see [`slots`]).
+    pub incoming: Receiver<(usize, Arc<[f32]>)>,
+    /// Clips handed back by slot, to be freed off the audio thread.
+    pub returned: SyncSender<(usize, Arc<[f32]>)>,
+    /// The mixer's position, published for the worker after every block and seek.
+    pub position: Arc<AtomicU64>,
+    /// Block until a due clip arrives (renders); else play on without it (live, where the
+    /// source holds the session before a clip that is not [`Mixer::ready`]).
+    pub wait: bool,
+    /// A clip whose next use starts more than this many frames ahead is handed back.
+    pub keep: u64,
+}
+
+/// The cues of a timeline in order of first use: slot `i` of a mixer holds clip `slots()[i]`.
+pub fn slots(timeline: &Timeline) -> Vec<String> {
+    let mut seen = HashMap::new();
+    let mut order = Vec::new();
+    for e in &timeline.events {
+        seen.entry(e.cue.as_str()).or_insert_with(|| {
+            order.push(e.cue.clone());
+            order.len() - 1
+        });
+    }
+    order
 }
 
 /// An ambience bed: looped under the whole session, faded in and out at its ends and ducked
@@ -99,7 +133,7 @@ impl Bed {
 }
 
 /// Mixes a timeline's events into mono frames, for any range of frames.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Mixer {
     schedule: Arc<[Scheduled]>,
     /// Index of the first event not yet started.
@@ -108,10 +142,17 @@ pub struct Mixer {
     frame: u64,
     end: u64,
     bed: Option<Bed>,
+    /// The clip of each slot, when held.
+    clips: Vec<Option<Arc<[f32]>>>,
+    /// Each slot's uses as (start, end) frames, sorted.
+    uses: Vec<Vec<(u64, u64)>>,
+    feed: Option<Feed>,
+    /// Clips waiting to go back when the feed's channel was full.
+    returning: Vec<(usize, Arc<[f32]>)>,
 }
 
 impl Mixer {
-    /// Prepares a mixer positioned at frame 0.
+    /// Prepares a mixer positioned at frame 0, with every clip at hand.
     pub fn new(timeline: &Timeline, clips: &Clips) -> Result<Mixer, MixError> {
         if timeline.rate != clips.rate {
             return Err(MixError::RateMismatch {
@@ -119,22 +160,57 @@ impl Mixer {
                 clips: clips.rate,
             });
         }
+        let held = slots(timeline)
+            .iter()
+            .map(|cue| {
+                clips
+                    .by_cue
+                    .get(cue)
+                    .cloned()
+                    .map(Some)
+                    .ok_or_else(|| MixError::MissingClip(cue.clone()))
+            })
+            .collect::<Result<Vec<_>, MixError>>()?;
+        let lens: Vec<u64> = held.iter().flatten().map(|c| c.len() as u64).collect();
+        Ok(Mixer::build(timeline, held, |slot, _| lens[slot], None))
+    }
+
+    /// A mixer positioned at frame 0 whose clips arrive through `feed` while it plays, each as
+    /// long as the timeline says.
+    pub fn fed(timeline: &Timeline, feed: Feed) -> Mixer {
+        let n = slots(timeline).len();
+        Mixer::build(timeline, vec![None; n], |_, duration| duration, Some(feed))
+    }
+
+    fn build(
+        timeline: &Timeline,
+        clips: Vec<Option<Arc<[f32]>>>,
+        len: impl Fn(usize, u64) -> u64,
+        feed: Option<Feed>,
+    ) -> Mixer {
+        let order = slots(timeline);
+        let index: HashMap<&str, usize> = order
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.as_str(), i))
+            .collect();
         let schedule: Vec<Scheduled> = timeline
             .events
             .iter()
             .map(|e| {
-                let clip = clips
-                    .by_cue
-                    .get(&e.cue)
-                    .cloned()
-                    .ok_or_else(|| MixError::MissingClip(e.cue.clone()))?;
-                Ok(Scheduled {
+                let slot = index[e.cue.as_str()];
+                Scheduled {
                     frame: e.frame,
-                    clip,
+                    slot,
+                    len: len(slot, e.duration),
                     gain: e.gain,
-                })
+                }
             })
-            .collect::<Result<_, MixError>>()?;
+            .collect();
+        let mut uses = vec![Vec::new(); order.len()];
+        for s in &schedule {
+            uses[s.slot].push((s.frame, s.frame + s.len));
+        }
         let most_at_once = max_overlap(&schedule);
         let mut mixer = Mixer {
             schedule: schedule.into(),
@@ -143,15 +219,19 @@ impl Mixer {
             frame: 0,
             end: timeline.duration,
             bed: None,
+            clips,
+            returning: Vec::with_capacity(2 * uses.len()),
+            uses,
+            feed,
         };
         mixer.seek(0);
-        Ok(mixer)
+        mixer
     }
 
     /// Adds an ambience bed (mono, at the timeline's rate) at linear `gain`, looped under the
     /// session and ducked under the timeline's voice events.
     pub fn with_bed(mut self, samples: Arc<[f32]>, gain: f32, timeline: &Timeline) -> Mixer {
-        let frames = |s: f64| (s * f64::from(timeline.rate)) as u64;
+        let frames = |s: f64| crate::timeline::frames(s, timeline.rate);
         let voices: Vec<(u64, u64)> = timeline
             .events
             .iter()
@@ -194,33 +274,75 @@ impl Mixer {
         self.active.clear();
         self.next = self.schedule.partition_point(|s| s.frame < frame);
         for s in &self.schedule[..self.next] {
-            let pos = (frame - s.frame) as usize;
-            if pos < s.clip.len() {
+            let pos = frame - s.frame;
+            if pos < s.len {
                 self.active.push(Voice {
-                    clip: s.clip.clone(),
-                    pos,
+                    slot: s.slot,
+                    pos: pos as usize,
+                    len: s.len as usize,
                     gain: s.gain,
                 });
             }
+        }
+        self.publish();
+    }
+
+    /// Whether every clip sounding in the next `frames` frames is at hand (always, without a
+    /// feed). Takes in the clips that have arrived.
+    pub fn ready(&mut self, frames: u64) -> bool {
+        self.receive();
+        let until = self.frame.saturating_add(frames);
+        self.active.iter().all(|v| self.clips[v.slot].is_some())
+            && self.schedule[self.next..]
+                .iter()
+                .take_while(|s| s.frame < until)
+                .all(|s| self.clips[s.slot].is_some())
+    }
+
+    /// Whether anything sounds at the current frame (a clip under way, or the bed).
+    pub fn sounding(&self) -> bool {
+        !self.active.is_empty() || self.bed.is_some()
+    }
+
+    /// Whether every clip sounding in `frames` frames from `frame` is at hand.
+    pub fn ready_at(&mut self, frame: u64, frames: u64) -> bool {
+        self.receive();
+        let until = frame.saturating_add(frames);
+        let due = self.schedule.partition_point(|s| s.frame < until);
+        self.schedule[..due]
+            .iter()
+            .all(|s| s.frame + s.len <= frame || self.clips[s.slot].is_some())
+    }
+
+    /// Blocks until [`Mixer::ready`] for `frames`, or the feed has nothing more to give.
+    pub fn wait_ready(&mut self, frames: u64) {
+        while !self.ready(frames) {
+            let Some(Ok((slot, clip))) = self.feed.as_ref().map(|f| f.incoming.recv()) else {
+                return;
+            };
+            self.take(slot, clip);
         }
     }
 
     /// Writes the next mono frames into `out`; returns how many were written (fewer than
     /// `out.len()` only at the end of the session).
     pub fn fill(&mut self, out: &mut [f32]) -> usize {
+        self.receive();
         let n = (self.end - self.frame).min(out.len() as u64) as usize;
         let out = &mut out[..n];
         out.fill(0.0);
         let mut done = 0;
         while done < n {
             // Start every event due at this frame.
-            while let Some(s) = self.schedule.get(self.next) {
+            while let Some(&s) = self.schedule.get(self.next) {
                 if s.frame > self.frame {
                     break;
                 }
+                self.arrive(s.slot);
                 self.active.push(Voice {
-                    clip: s.clip.clone(),
+                    slot: s.slot,
                     pos: (self.frame - s.frame) as usize,
+                    len: s.len as usize,
                     gain: s.gain,
                 });
                 self.next += 1;
@@ -233,14 +355,16 @@ impl Mixer {
             let span = until_next.min((n - done) as u64) as usize;
             let segment = &mut out[done..done + span];
             for voice in &mut self.active {
-                let rest = &voice.clip[voice.pos.min(voice.clip.len())..];
-                let take = rest.len().min(span);
-                for (o, &s) in segment.iter_mut().zip(&rest[..take]) {
-                    *o += s * voice.gain;
+                if let Some(clip) = &self.clips[voice.slot] {
+                    let rest = &clip[voice.pos.min(clip.len())..];
+                    let take = rest.len().min(span);
+                    for (o, &s) in segment.iter_mut().zip(&rest[..take]) {
+                        *o += s * voice.gain;
+                    }
                 }
                 voice.pos += span;
             }
-            self.active.retain(|v| v.pos < v.clip.len());
+            self.active.retain(|v| v.pos < v.len);
             done += span;
             self.frame += span as u64;
         }
@@ -252,7 +376,88 @@ impl Mixer {
                 *o += bed.samples[(f % len) as usize] * bed.gain_at(f, self.end);
             }
         }
+        self.release();
+        self.publish();
         n
+    }
+
+    /// Takes in every clip that has arrived, without waiting.
+    fn receive(&mut self) {
+        while let Some(Ok((slot, clip))) = self.feed.as_ref().map(|f| f.incoming.try_recv()) {
+            self.take(slot, clip);
+        }
+    }
+
+    /// Holds `clip` in `slot`; a clip it replaces goes back.
+    fn take(&mut self, slot: usize, clip: Arc<[f32]>) {
+        if let Some(old) = self.clips.get_mut(slot).and_then(|c| c.replace(clip)) {
+            self.give_back(slot, old);
+        }
+    }
+
+    /// With a feed that waits: blocks until the clip of `slot` is here (or the feed is gone).
+    fn arrive(&mut self, slot: usize) {
+        while self.clips[slot].is_none() {
+            let Some(Ok((s, clip))) = self
+                .feed
+                .as_ref()
+                .filter(|f| f.wait)
+                .map(|f| f.incoming.recv())
+            else {
+                return;
+            };
+            self.take(s, clip);
+        }
+    }
+
+    /// Hands back every held clip that is not sounding and not needed within the feed's `keep`.
+    fn release(&mut self) {
+        let Some(keep) = self.feed.as_ref().map(|f| f.keep) else {
+            return;
+        };
+        while let Some(clip) = self.returning.pop() {
+            if let Some(Err(TrySendError::Full(clip))) =
+                self.feed.as_ref().map(|f| f.returned.try_send(clip))
+            {
+                self.returning.push(clip);
+                break;
+            }
+        }
+        for slot in 0..self.clips.len() {
+            if self.clips[slot].is_none() || self.active.iter().any(|v| v.slot == slot) {
+                continue;
+            }
+            let uses = &self.uses[slot];
+            let i = uses.partition_point(|&(_, end)| end <= self.frame);
+            let near = uses
+                .get(i)
+                .is_some_and(|&(start, _)| start <= self.frame.saturating_add(keep));
+            if !near && let Some(clip) = self.clips[slot].take() {
+                self.give_back(slot, clip);
+            }
+        }
+    }
+
+    /// Sends a clip back to be freed off this thread; if the channel is full it waits in
+    /// `returning` (reserved for every slot twice over, so it never grows) for the next block.
+    fn give_back(&mut self, slot: usize, clip: Arc<[f32]>) {
+        if let Some(feed) = &self.feed {
+            match feed.returned.try_send((slot, clip)) {
+                Ok(()) => {}
+                Err(TrySendError::Full(clip) | TrySendError::Disconnected(clip)) => {
+                    if self.returning.len() < self.returning.capacity() {
+                        self.returning.push(clip);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Tells the feed where the mixer is.
+    fn publish(&self) {
+        if let Some(feed) = &self.feed {
+            feed.position.store(self.frame, Ordering::Relaxed);
+        }
     }
 }
 
@@ -260,7 +465,7 @@ impl Mixer {
 fn max_overlap(schedule: &[Scheduled]) -> usize {
     let mut edges: Vec<(u64, i32)> = schedule
         .iter()
-        .flat_map(|s| [(s.frame, 1), (s.frame + s.clip.len() as u64, -1)])
+        .flat_map(|s| [(s.frame, 1), (s.frame + s.len, -1)])
         .collect();
     edges.sort_unstable();
     let mut now = 0i32;
@@ -272,344 +477,14 @@ fn max_overlap(schedule: &[Scheduled]) -> usize {
     most.max(1) as usize
 }
 
-/// No seek pending.
-const NO_SEEK: u64 = u64::MAX;
-
-/// Shared between the audio thread and the rest of the program: requests go in, the position
-/// comes out. Read at block boundaries; no locks.
-#[derive(Debug)]
-pub struct Controls {
-    /// The timeline frame being played (where a paused session will resume).
-    frame: AtomicU64,
-    /// Set by the source once it has produced its last sample.
-    finished: AtomicBool,
-    /// Blocks produced so far, paused or not: proof the device is taking samples.
-    blocks: AtomicU64,
-    stop: AtomicBool,
-    paused: AtomicBool,
-    seek: AtomicU64,
-    /// Master volume, the bits of an `f32` linear gain.
-    volume: AtomicU32,
-}
-
-impl Default for Controls {
-    fn default() -> Self {
-        Controls {
-            frame: AtomicU64::new(0),
-            finished: AtomicBool::new(false),
-            blocks: AtomicU64::new(0),
-            stop: AtomicBool::new(false),
-            paused: AtomicBool::new(false),
-            seek: AtomicU64::new(NO_SEEK),
-            volume: AtomicU32::new(1.0f32.to_bits()),
-        }
-    }
-}
-
-impl Controls {
-    /// The timeline frame being played.
-    pub fn frame(&self) -> u64 {
-        self.frame.load(Ordering::Relaxed)
-    }
-
-    /// Whether the source has played its last sample.
-    pub fn finished(&self) -> bool {
-        self.finished.load(Ordering::Acquire)
-    }
-
-    /// Blocks produced so far; it stops growing when the device stops taking samples.
-    pub fn blocks(&self) -> u64 {
-        self.blocks.load(Ordering::Relaxed)
-    }
-
-    /// Whether the end was asked for.
-    pub fn stopping(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
-    }
-
-    /// Asks for a fade-out and the end.
-    pub fn stop(&self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-
-    /// Asks to pause (fade out, then silence) or to resume (fade in where it paused).
-    pub fn set_paused(&self, paused: bool) {
-        self.paused.store(paused, Ordering::Relaxed);
-    }
-
-    /// Whether a pause is asked for.
-    pub fn paused(&self) -> bool {
-        self.paused.load(Ordering::Relaxed)
-    }
-
-    /// Asks to continue from `frame` (a short fade out and in around the jump).
-    pub fn seek(&self, frame: u64) {
-        self.seek.store(frame, Ordering::Relaxed);
-    }
-
-    /// Sets the master volume (linear gain); changes are smoothed.
-    pub fn set_volume(&self, gain: f32) {
-        self.volume.store(gain.to_bits(), Ordering::Relaxed);
-    }
-
-    /// The master volume asked for.
-    pub fn volume(&self) -> f32 {
-        f32::from_bits(self.volume.load(Ordering::Relaxed))
-    }
-}
-
-/// Frames mixed per block; controls are read between blocks (10 ms at 48 kHz).
-const BLOCK: usize = 480;
-
-/// Fade lengths in seconds.
-const PAUSE_FADE: f64 = 0.15;
-const SEEK_FADE: f64 = 0.05;
-/// Volume changes glide over this long.
-const VOLUME_GLIDE: f64 = 0.05;
-
-/// What the source does when its fade reaches silence.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Pending {
-    Nothing,
-    /// Stop there.
-    Stop,
-    /// Pause, to resume at this frame.
-    Pause(u64),
-    /// Continue from this frame.
-    Seek(u64),
-}
-
-/// The mixer as a rodio `Source`: mono frames copied to every output channel, with fades for
-/// pause, resume, seek and stop, a smoothed master volume, and short tones that mark a pause and a
-/// resume (played over the session, outside its timeline).
-pub struct MixSource {
-    mixer: Mixer,
-    controls: Arc<Controls>,
-    channels: u16,
-    rate: u32,
-    block: [f32; BLOCK],
-    len: usize,
-    pos: usize,
-    channel: u16,
-    /// Transition gain, ramping linearly from `ramp_from` to `target` over `ramp_len` frames.
-    gain: f32,
-    target: f32,
-    ramp_from: f32,
-    ramp_len: u32,
-    ramp_pos: u32,
-    volume: f32,
-    pending: Pending,
-    /// Paused at this frame; the mixer does not advance.
-    paused_at: Option<u64>,
-    stop_fade: f64,
-    pause_tone: Arc<[f32]>,
-    resume_tone: Arc<[f32]>,
-    /// A tone being played over the session, and the next sample of it.
-    tone: Option<(Arc<[f32]>, usize)>,
-    ended: bool,
-}
-
-impl MixSource {
-    /// Wraps a mixer for a device with `channels` channels; stopping fades out over
-    /// `stop_fade` seconds. The source starts where the mixer is, paused if the controls say so.
-    pub fn new(
-        mixer: Mixer,
-        controls: Arc<Controls>,
-        channels: u16,
-        rate: u32,
-        stop_fade: f64,
-        tones: (Arc<[f32]>, Arc<[f32]>),
-    ) -> Self {
-        let paused_at = controls.paused().then(|| mixer.position());
-        let volume = controls.volume();
-        MixSource {
-            mixer,
-            controls,
-            channels: channels.max(1),
-            rate,
-            block: [0.0; BLOCK],
-            len: 0,
-            pos: 0,
-            channel: 0,
-            gain: if paused_at.is_some() { 0.0 } else { 1.0 },
-            target: 1.0,
-            ramp_from: 1.0,
-            ramp_len: 0,
-            ramp_pos: 0,
-            volume,
-            pending: Pending::Nothing,
-            paused_at,
-            stop_fade,
-            pause_tone: tones.0,
-            resume_tone: tones.1,
-            tone: None,
-            ended: false,
-        }
-    }
-
-    fn fade_to(&mut self, target: f32, seconds: f64, pending: Pending) {
-        self.ramp_from = self.gain;
-        self.target = target;
-        self.ramp_len = (seconds * f64::from(self.rate)).max(1.0) as u32;
-        self.ramp_pos = 0;
-        self.pending = pending;
-    }
-
-    /// The transition gain for the next frame.
-    fn next_gain(&mut self) -> f32 {
-        if self.ramp_pos < self.ramp_len {
-            self.ramp_pos += 1;
-            let done = self.ramp_pos as f32 / self.ramp_len as f32;
-            self.gain = self.ramp_from + (self.target - self.ramp_from) * done;
-        } else {
-            self.gain = self.target;
-        }
-        self.gain
-    }
-
-    /// Turns requests into fades, at a block boundary.
-    fn read_controls(&mut self) {
-        let c = &self.controls;
-        let seek = c.seek.swap(NO_SEEK, Ordering::Relaxed);
-        if c.stop.load(Ordering::Relaxed) {
-            if self.pending != Pending::Stop {
-                let fade = if self.paused_at.is_some() {
-                    SEEK_FADE
-                } else {
-                    self.stop_fade
-                };
-                self.fade_to(0.0, fade, Pending::Stop);
-            }
-            return;
-        }
-        if let Some(at) = self.paused_at.as_mut() {
-            if seek != NO_SEEK {
-                *at = seek;
-            }
-            if !c.paused() {
-                let at = *at;
-                self.paused_at = None;
-                self.mixer.seek(at);
-                self.tone = Some((self.resume_tone.clone(), 0));
-                self.fade_to(1.0, PAUSE_FADE, Pending::Nothing);
-            }
-            return;
-        }
-        if seek != NO_SEEK {
-            self.fade_to(0.0, SEEK_FADE, Pending::Seek(seek));
-        } else if c.paused() && !matches!(self.pending, Pending::Pause(_)) {
-            let at = match self.pending {
-                Pending::Seek(to) => to,
-                _ => self.mixer.position(),
-            };
-            self.tone = Some((self.pause_tone.clone(), 0));
-            self.fade_to(0.0, PAUSE_FADE, Pending::Pause(at));
-        }
-    }
-
-    /// Mixes the next block; false at the end.
-    fn refill(&mut self) -> bool {
-        if self.ended {
-            return false;
-        }
-        self.read_controls();
-        let wanted_volume = self.controls.volume();
-        let glide = (1.0 / (VOLUME_GLIDE * f64::from(self.rate))) as f32;
-        self.len = if self.paused_at.is_some() {
-            self.block.fill(0.0);
-            BLOCK
-        } else {
-            self.mixer.fill(&mut self.block)
-        };
-        let mut cut = None;
-        for i in 0..self.len {
-            let gain = self.next_gain();
-            self.volume += (wanted_volume - self.volume).clamp(-glide, glide);
-            self.block[i] *= gain * self.volume;
-            if self.gain == 0.0 && self.pending != Pending::Nothing && self.paused_at.is_none() {
-                cut = Some(i + 1);
-                break;
-            }
-        }
-        if let Some(n) = cut {
-            self.len = n;
-            match std::mem::replace(&mut self.pending, Pending::Nothing) {
-                Pending::Stop => self.ended = true,
-                Pending::Pause(at) => self.paused_at = Some(at),
-                Pending::Seek(to) => {
-                    self.mixer.seek(to);
-                    self.fade_to(1.0, SEEK_FADE, Pending::Nothing);
-                }
-                Pending::Nothing => {}
-            }
-        } else if self.pending == Pending::Stop && self.paused_at.is_some() && self.gain == 0.0 {
-            self.ended = true;
-        }
-        if let Some((tone, at)) = self.tone.as_mut() {
-            if self.len == 0 {
-                self.block.fill(0.0);
-                self.len = BLOCK;
-            }
-            let take = (tone.len() - *at).min(self.len);
-            for (o, t) in self.block[..take].iter_mut().zip(&tone[*at..*at + take]) {
-                *o += t * self.volume;
-            }
-            *at += take;
-            if *at >= tone.len() {
-                self.tone = None;
-            }
-        }
-        self.pos = 0;
-        let frame = self.paused_at.unwrap_or(self.mixer.position());
-        self.controls.frame.store(frame, Ordering::Relaxed);
-        self.controls.blocks.fetch_add(1, Ordering::Relaxed);
-        self.len > 0
-    }
-}
-
-impl Iterator for MixSource {
-    type Item = f32;
-
-    fn next(&mut self) -> Option<f32> {
-        if self.pos == self.len && !self.refill() {
-            self.controls.finished.store(true, Ordering::Release);
-            return None;
-        }
-        let sample = self.block[self.pos];
-        self.channel += 1;
-        if self.channel == self.channels {
-            self.channel = 0;
-            self.pos += 1;
-        }
-        Some(sample)
-    }
-}
-
-impl Source for MixSource {
-    fn current_span_len(&self) -> Option<usize> {
-        None
-    }
-
-    fn channels(&self) -> rodio::ChannelCount {
-        rodio::ChannelCount::new(self.channels).unwrap_or(rodio::ChannelCount::MIN)
-    }
-
-    fn sample_rate(&self) -> rodio::SampleRate {
-        rodio::SampleRate::new(self.rate).unwrap_or(rodio::SampleRate::MIN)
-    }
-
-    fn total_duration(&self) -> Option<std::time::Duration> {
-        None
-    }
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::timeline::Event;
     use std::collections::HashMap;
 
-    fn timeline(events: Vec<(u64, &str)>, clips: &Clips) -> Timeline {
+    /// A timeline of voice events at their frames, each as long as its clip.
+    pub(crate) fn timeline(events: Vec<(u64, &str)>, clips: &Clips) -> Timeline {
         let events: Vec<Event> = events
             .into_iter()
             .map(|(frame, cue)| Event {
@@ -635,7 +510,8 @@ mod tests {
         }
     }
 
-    fn clips() -> Clips {
+    /// Clip "a" (ten 1.0 samples) and "b" (four 0.5 samples) at 100 Hz.
+    pub(crate) fn clips() -> Clips {
         let mut by_cue: HashMap<String, Arc<[f32]>> = HashMap::new();
         by_cue.insert("a".into(), vec![1.0; 10].into());
         by_cue.insert("b".into(), vec![0.5; 4].into());
@@ -682,111 +558,6 @@ mod tests {
             m.fill(&mut rest);
             assert_eq!(rest, whole[start as usize..], "seek {start}");
         }
-    }
-
-    fn tones() -> (Arc<[f32]>, Arc<[f32]>) {
-        (vec![0.25; 3].into(), vec![0.5; 2].into())
-    }
-
-    #[test]
-    fn source_duplicates_channels_and_fades_on_stop() {
-        let c = clips();
-        let t = timeline(vec![(0, "a")], &c);
-        let controls = Arc::new(Controls::default());
-        let src = MixSource::new(
-            Mixer::new(&t, &c).unwrap(),
-            controls.clone(),
-            2,
-            100,
-            0.05,
-            tones(),
-        );
-        let all: Vec<f32> = src.collect();
-        assert_eq!(all.len(), 20);
-        assert!(all.iter().all(|&s| s == 1.0));
-        assert!(controls.finished());
-
-        let controls = Arc::new(Controls::default());
-        controls.stop();
-        let src = MixSource::new(Mixer::new(&t, &c).unwrap(), controls, 1, 100, 0.05, tones());
-        let faded: Vec<f32> = src.collect();
-        let want = [0.8, 0.6, 0.4, 0.2, 0.0];
-        assert_eq!(faded.len(), want.len());
-        assert!(
-            faded.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-6),
-            "{faded:?}"
-        );
-    }
-
-    /// A long steady clip, so every sample shows the gain applied to it.
-    fn steady() -> (Timeline, Clips) {
-        let mut by_cue: HashMap<String, Arc<[f32]>> = HashMap::new();
-        by_cue.insert(
-            "long".into(),
-            (0..2000)
-                .map(|i| i as f32 / 2000.0)
-                .collect::<Vec<_>>()
-                .into(),
-        );
-        let c = Clips { rate: 1000, by_cue };
-        (timeline(vec![(0, "long")], &c), c)
-    }
-
-    /// A mono source at 1000 Hz over [`steady`], and its controls.
-    fn steady_source() -> (MixSource, Arc<Controls>) {
-        let (t, c) = steady();
-        let controls = Arc::new(Controls::default());
-        let mixer = Mixer::new(&t, &c).unwrap();
-        let src = MixSource::new(mixer, controls.clone(), 1, 1000, 0.4, tones());
-        (src, controls)
-    }
-
-    #[test]
-    fn pause_fades_out_plays_a_tone_and_resumes_exactly_where_it_paused() {
-        let (mut src, controls) = steady_source();
-        let played: Vec<f32> = src.by_ref().take(480).collect();
-        assert_eq!(played[479], 479.0 / 2000.0);
-        controls.set_paused(true);
-        let fade: Vec<f32> = src.by_ref().take(150).collect();
-        // The pause tone sounds over the first samples of the fade.
-        assert!((fade[0] - (480.0 / 2000.0 * (149.0 / 150.0) + 0.25)).abs() < 1e-5);
-        // The fade reaches silence after 0.15 s, and silence follows.
-        assert!(fade[149].abs() < 1e-6, "{}", fade[149]);
-        let quiet: Vec<f32> = src.by_ref().take(2000).collect();
-        assert!(quiet.iter().all(|&s| s == 0.0));
-        assert_eq!(controls.frame(), 480);
-        controls.set_paused(false);
-        // Within one block the resume tone starts, and the session fades in from frame 480.
-        let resumed: Vec<f32> = src.by_ref().take(1000).collect();
-        let at = resumed.iter().position(|&s| s != 0.0).unwrap();
-        assert!(at < BLOCK, "{at}");
-        assert!((resumed[at] - (0.5 + 480.0 / 2000.0 / 150.0)).abs() < 1e-5);
-        let faded_in = at + 149;
-        assert!(
-            (resumed[faded_in] - 629.0 / 2000.0).abs() < 1e-6,
-            "{}",
-            resumed[faded_in]
-        );
-        assert!((resumed[at + 400] - 880.0 / 2000.0).abs() < 1e-6);
-    }
-
-    #[test]
-    fn seek_jumps_with_a_short_fade_and_volume_glides() {
-        let (mut src, controls) = steady_source();
-        let _ = src.by_ref().take(480).count();
-        controls.seek(1000);
-        let around: Vec<f32> = src.by_ref().take(480 + 50).collect();
-        // 50 frames of fade out, then 50 of fade in from frame 1000.
-        assert!(around[49].abs() < 1e-6);
-        assert!(
-            (around[99] - 1049.0 / 2000.0).abs() < 1e-6,
-            "{}",
-            around[99]
-        );
-        controls.set_volume(0.5);
-        let rest: Vec<f32> = src.collect();
-        let last = *rest.last().unwrap();
-        assert!((last - 0.5 * 1999.0 / 2000.0).abs() < 1e-6, "{last}");
     }
 
     #[test]

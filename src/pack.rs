@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chime::Chime;
 use crate::loudness::{self, AMBIENCE_TARGET_LUFS, CHIME_TARGET_LUFS, Level, VOICE_TARGET_LUFS};
+use crate::probe::{self, Shape};
 use crate::resample::{resample_aligned, resampler_delay};
 use crate::script::{Script, line_column};
 use crate::timeline::ClipLengths;
@@ -116,6 +117,9 @@ pub enum PackError {
         /// Its size in bytes.
         bytes: u64,
     },
+    /// The thread that prepares clips during a session could not start.
+    #[error("cannot start preparing clips: {0}")]
+    Worker(String),
     /// A clip decoded to no sound at all.
     #[error("{path}: clip for cue {cue:?} is empty")]
     Empty {
@@ -460,36 +464,123 @@ fn contained(
     Ok(())
 }
 
-/// A loaded pack: its manifest and every clip the script needs, decoded.
+/// Where one clip lives: a pack and a file in it.
 #[derive(Debug, Clone)]
-pub struct Pack {
+pub struct ClipFile {
+    /// The pack holding it.
+    pub location: Location,
+    /// Its file name in the pack.
+    pub file: String,
+}
+
+impl ClipFile {
+    /// The clip's bytes (compressed, as stored).
+    pub fn read(&self) -> Result<Vec<u8>, PackError> {
+        self.location.read(&self.file)
+    }
+
+    /// How the file reads in messages.
+    pub fn describe(&self) -> String {
+        self.location.describe(&self.file)
+    }
+
+    /// The clip's own rate and frame count, from its headers, else the lengths cache, else by
+    /// decoding it once (and remembering the answer). Errors are those decoding would give.
+    pub fn shape(&self, cue: &str) -> Result<Shape, PackError> {
+        let bytes = self.read()?;
+        let fail = |message: String| PackError::Decode {
+            path: self.describe(),
+            cue: cue.to_owned(),
+            message,
+        };
+        if let Some((claimed, held)) = wav_shortfall(&bytes) {
+            return Err(fail(shortfall_message(claimed, held)));
+        }
+        let shape = match probe::from_headers(&bytes).or_else(|| probe::cached(&bytes)) {
+            Some(shape) => shape,
+            None => {
+                let clip = decode(bytes.clone()).map_err(fail)?;
+                let shape = Shape {
+                    rate: clip.rate,
+                    frames: clip.samples.len() as u64,
+                };
+                probe::remember(&bytes, shape);
+                shape
+            }
+        };
+        if shape.frames > u64::from(MAX_CLIP_SECONDS) * u64::from(shape.rate) {
+            return Err(fail(too_long_message()));
+        }
+        if shape.frames == 0 {
+            return Err(PackError::Empty {
+                path: self.describe(),
+                cue: cue.to_owned(),
+            });
+        }
+        Ok(shape)
+    }
+
+    /// Decodes the clip, matches it to the loudness target of `cue` (voice, chime or ambience)
+    /// and resamples it to `rate`. `delays` keeps resampler delays measured per rate pair.
+    pub fn prepare(
+        &self,
+        cue: &str,
+        rate: u32,
+        delays: &mut HashMap<u32, usize>,
+    ) -> Result<Arc<[f32]>, PackError> {
+        Ok(load_clip(&self.location, cue, &self.file)?.prepared(target_for(cue), rate, delays))
+    }
+}
+
+/// The loudness target of a cue: chimes, ambience beds and voice each have their own.
+fn target_for(cue: &str) -> f64 {
+    if cue.starts_with("chime-") {
+        CHIME_TARGET_LUFS
+    } else if cue.starts_with("ambience ") {
+        AMBIENCE_TARGET_LUFS
+    } else {
+        VOICE_TARGET_LUFS
+    }
+}
+
+/// A pack resolved for a script, nothing decoded: which file speaks each cue.
+#[derive(Debug, Clone)]
+pub struct PackFiles {
     /// Where it came from.
     pub location: Location,
     /// Its `pack.toml`.
     pub manifest: Manifest,
-    /// Decoded clips by cue id, chime clips under their `chime-…` cue ids.
-    pub clips: HashMap<String, Clip>,
+    /// The clip file of every cue the script speaks, and of the pack's own chimes (under their
+    /// `chime-…` cue ids).
+    pub files: HashMap<String, ClipFile>,
     /// Cues this pack lacks that the fallback pack speaks instead, in script order.
     pub borrowed: Vec<String>,
 }
 
-impl Pack {
-    /// Reads the manifest and decodes every clip the script speaks (and any pack chimes). A cue
-    /// with no clip (no entry, or no such file) comes from `fallback` when given, else is an error.
-    pub fn load(
+impl PackFiles {
+    /// Reads the manifest and finds the clip of every cue the script speaks (and any pack
+    /// chimes). A cue with no clip (no entry, or no such file) comes from `fallback` when given,
+    /// else is an error.
+    pub fn open(
         location: Location,
         script: &Script,
         fallback: Option<&Location>,
-    ) -> Result<Pack, PackError> {
+    ) -> Result<PackFiles, PackError> {
         let manifest = Manifest::load(&location)?;
-        let mut clips = HashMap::new();
+        let mut files = HashMap::new();
         let mut borrowed = Vec::new();
         let mut fallback_manifest = None;
         for line in script.lines() {
             let cue = &line.cue;
             match manifest.clips.get(cue).filter(|f| location.has(f)) {
                 Some(file) => {
-                    clips.insert(cue.clone(), load_clip(&location, cue, file)?);
+                    files.insert(
+                        cue.clone(),
+                        ClipFile {
+                            location: location.clone(),
+                            file: file.clone(),
+                        },
+                    );
                 }
                 None => {
                     let missing = || PackError::MissingCue {
@@ -509,35 +600,54 @@ impl Pack {
                         None => fallback_manifest.insert(Manifest::load(other)?),
                     };
                     let file = other_manifest.clips.get(cue).ok_or_else(missing)?;
-                    clips.insert(cue.clone(), load_clip(other, cue, file)?);
+                    files.insert(
+                        cue.clone(),
+                        ClipFile {
+                            location: other.clone(),
+                            file: file.clone(),
+                        },
+                    );
                     borrowed.push(cue.clone());
                 }
             }
         }
         for chime in Chime::ALL {
             if let Some(file) = manifest.chimes.get(chime.key()) {
-                clips.insert(
+                files.insert(
                     chime.cue().to_owned(),
-                    load_clip(&location, chime.cue(), file)?,
+                    ClipFile {
+                        location: location.clone(),
+                        file: file.clone(),
+                    },
                 );
             }
         }
-        Ok(Pack {
+        Ok(PackFiles {
             location,
             manifest,
-            clips,
+            files,
             borrowed,
         })
     }
 
-    /// Loads the ambience bed `name` from this pack, or else from `fallback`, matched to the
-    /// ambience loudness target and resampled to `rate`.
-    pub fn ambience(
-        &self,
-        name: &str,
-        fallback: Option<&Location>,
-        rate: u32,
-    ) -> Result<Arc<[f32]>, PackError> {
+    /// Every cue's length in frames at `rate` once prepared, chimes included (synthesized ones
+    /// where the pack has none), read from headers or the lengths cache: nothing is decoded
+    /// unless neither knows the clip.
+    pub fn lengths(&self, rate: u32) -> Result<ClipLengths, PackError> {
+        let mut lengths = ClipLengths::new();
+        for (cue, file) in &self.files {
+            lengths.insert(cue.clone(), probe::prepared_frames(file.shape(cue)?, rate));
+        }
+        for chime in Chime::ALL {
+            lengths
+                .entry(chime.cue().to_owned())
+                .or_insert_with(|| chime.frames(rate));
+        }
+        Ok(lengths)
+    }
+
+    /// The ambience bed `name` of this pack, or else of `fallback` (its cue is `ambience NAME`).
+    pub fn ambience(&self, name: &str, fallback: Option<&Location>) -> Result<ClipFile, PackError> {
         let mut available: Vec<String> = self.manifest.ambience.keys().cloned().collect();
         let mut found = self
             .manifest
@@ -566,9 +676,55 @@ impl Pack {
                 },
             });
         };
-        let clip = load_clip(&location, &format!("ambience {name}"), &file)?;
-        Ok(clip.prepared(AMBIENCE_TARGET_LUFS, rate, &mut HashMap::new()))
+        Ok(ClipFile { location, file })
     }
+}
+
+/// A loaded pack: its manifest and every clip the script needs, decoded (for pack tools and
+/// tests; sessions decode clips only as they need them, through [`PackFiles`]).
+#[derive(Debug, Clone)]
+pub struct Pack {
+    /// Where it came from.
+    pub location: Location,
+    /// Its `pack.toml`.
+    pub manifest: Manifest,
+    /// Decoded clips by cue id, chime clips under their `chime-…` cue ids.
+    pub clips: HashMap<String, Clip>,
+    /// Cues this pack lacks that the fallback pack speaks instead, in script order.
+    pub borrowed: Vec<String>,
+}
+
+impl Pack {
+    /// Reads the manifest and decodes every clip the script speaks (and any pack chimes). A cue
+    /// with no clip (no entry, or no such file) comes from `fallback` when given, else is an error.
+    pub fn load(
+        location: Location,
+        script: &Script,
+        fallback: Option<&Location>,
+    ) -> Result<Pack, PackError> {
+        let files = PackFiles::open(location, script, fallback)?;
+        let mut clips = HashMap::with_capacity(files.files.len());
+        for (cue, f) in &files.files {
+            clips.insert(cue.clone(), load_clip(&f.location, cue, &f.file)?);
+        }
+        Ok(Pack {
+            location: files.location,
+            manifest: files.manifest,
+            clips,
+            borrowed: files.borrowed,
+        })
+    }
+}
+
+fn shortfall_message(claimed: u32, held: usize) -> String {
+    format!("the WAV header claims {claimed} bytes of audio but the file holds {held} (truncated?)")
+}
+
+fn too_long_message() -> String {
+    format!(
+        "longer than the {}-minute limit for a clip",
+        MAX_CLIP_SECONDS / 60
+    )
 }
 
 /// Reads, decodes and measures one clip; an empty clip is an error.
@@ -738,9 +894,7 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
 /// decoding: decoding stops there) are refused; a decoder panic is an error, not a crash.
 pub fn decode(bytes: Vec<u8>) -> Result<Clip, String> {
     if let Some((claimed, held)) = wav_shortfall(&bytes) {
-        return Err(format!(
-            "the WAV header claims {claimed} bytes of audio but the file holds {held} (truncated?)"
-        ));
+        return Err(shortfall_message(claimed, held));
     }
     check_wav_header(&bytes)?;
     check_flac_header(&bytes)?;
@@ -765,10 +919,7 @@ pub fn decode(bytes: Vec<u8>) -> Result<Clip, String> {
             n += 1;
             if n == channels {
                 if samples.len() == limit {
-                    return Err(format!(
-                        "longer than the {}-minute limit for a clip",
-                        MAX_CLIP_SECONDS / 60
-                    ));
+                    return Err(too_long_message());
                 }
                 samples.push(sum / channels as f32);
                 (sum, n) = (0.0, 0);
@@ -819,12 +970,10 @@ impl Clips {
         let mut delays = HashMap::new();
         let mut by_cue: HashMap<String, Arc<[f32]>> = HashMap::with_capacity(pack.clips.len());
         for (cue, clip) in &pack.clips {
-            let target = if cue.starts_with("chime-") {
-                CHIME_TARGET_LUFS
-            } else {
-                VOICE_TARGET_LUFS
-            };
-            by_cue.insert(cue.clone(), clip.prepared(target, rate, &mut delays));
+            by_cue.insert(
+                cue.clone(),
+                clip.prepared(target_for(cue), rate, &mut delays),
+            );
         }
         for chime in Chime::ALL {
             by_cue

@@ -47,7 +47,8 @@ impl Keys {
         let stop = done.clone();
         let reader = std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
-                if !event::poll(Duration::from_millis(50)).unwrap_or(false) {
+                // Blocks on the terminal for input; wakes only to see whether to stop.
+                if !event::poll(Duration::from_millis(150)).unwrap_or(false) {
                     continue;
                 }
                 if let Ok(Event::Key(key)) = event::read()

@@ -224,6 +224,12 @@ const HOLD_LINE_GAP: f64 = 0.3;
 /// No interval bell this close before the end-of-hold chime, so the two never sound together.
 const BELL_CLEARANCE: f64 = 5.0;
 
+/// Seconds to frames at `rate`, rounded to the nearest frame: the one conversion every part of
+/// the program uses (negative or not-a-number seconds give 0).
+pub fn frames(seconds: f64, rate: u32) -> u64 {
+    (seconds * f64::from(rate)).round() as u64
+}
+
 /// Sequences a session. Pure: the same inputs always give the same timeline.
 pub fn build(
     script: &Script,
@@ -260,7 +266,7 @@ pub fn build(
             TimelineError::BadOptions(format!("no guidance level {:?}", options.guidance))
         })?;
     // Every duration that becomes frames is at least one frame (0 lead-in: none).
-    let frames = |x: f64| (x * f64::from(rate)).round();
+    let frames = |x: f64| frames(x, rate) as f64;
     let least = 1.0 / f64::from(rate);
     for (name, value) in [
         ("hold", options.hold),
@@ -349,7 +355,7 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn frames(&self, seconds: f64) -> u64 {
-        (seconds * f64::from(self.rate)).round() as u64
+        frames(seconds, self.rate)
     }
 
     fn length(&self, cue: &str) -> Result<u64, TimelineError> {

@@ -4,14 +4,15 @@
 //! The device is opened first so clips can be prepared at its own rate and channel count; rodio
 //! then plays our samples without converting them, and every event lands on its exact frame.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::Receiver;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use rodio::{DeviceSinkBuilder, MixerDeviceSink};
 
-use crate::mix::{Controls, MixSource, Mixer};
+use crate::mix::Mixer;
+use crate::output::source::{Controls, MixSource};
 use crate::timeline::Timeline;
 
 /// Why live playback could not start or go on.
@@ -74,30 +75,65 @@ pub struct Status {
     pub reconnecting: bool,
 }
 
-/// What the device's error callback has reported.
+/// What the device's error callback has reported. The callback may run on the audio thread, so
+/// it only stores the error's kind in an atomic: no lock, no message built there.
 #[derive(Debug, Default)]
 struct Faults {
-    /// The latest message, and whether it means the stream cannot go on.
-    latest: Mutex<Option<(String, bool)>>,
+    /// The latest error's kind (an index into [`KINDS`] plus one; 0 for none, taken).
+    latest: AtomicU8,
     /// Errors reported so far.
     count: AtomicU64,
 }
 
+/// The error kinds cpal reports, told apart by their index.
+const KINDS: [rodio::cpal::ErrorKind; 14] = {
+    use rodio::cpal::ErrorKind as K;
+    [
+        K::DeviceBusy,
+        K::DeviceChanged,
+        K::DeviceNotAvailable,
+        K::HostUnavailable,
+        K::InvalidInput,
+        K::PermissionDenied,
+        K::RealtimeDenied,
+        K::ResourceExhausted,
+        K::StreamInvalidated,
+        K::UnsupportedConfig,
+        K::UnsupportedOperation,
+        K::Xrun,
+        K::BackendError,
+        K::Other,
+    ]
+};
+
 impl Faults {
     fn report(&self, error: &rodio::cpal::Error) {
-        use rodio::cpal::ErrorKind as K;
-        let fatal = matches!(
-            error.kind(),
-            K::DeviceNotAvailable | K::HostUnavailable | K::StreamInvalidated | K::PermissionDenied
-        );
+        let kind = error.kind();
+        let index = KINDS
+            .iter()
+            .position(|&k| k == kind)
+            .unwrap_or(KINDS.len() - 1);
         self.count.fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut latest) = self.latest.lock() {
-            *latest = Some((error.to_string(), fatal));
-        }
+        self.latest.store(index as u8 + 1, Ordering::Relaxed);
     }
 
+    /// The latest error, as words, and whether it means the stream cannot go on.
     fn take(&self) -> Option<(String, bool)> {
-        self.latest.lock().ok().and_then(|mut l| l.take())
+        use rodio::cpal::ErrorKind as K;
+        let kind =
+            *KINDS.get(usize::from(self.latest.swap(0, Ordering::Relaxed)).checked_sub(1)?)?;
+        let fatal = matches!(
+            kind,
+            K::DeviceNotAvailable | K::HostUnavailable | K::StreamInvalidated | K::PermissionDenied
+        );
+        let words: String = format!("{kind:?}")
+            .chars()
+            .flat_map(|c| {
+                let space = c.is_uppercase().then_some(' ');
+                space.into_iter().chain(c.to_lowercase())
+            })
+            .collect();
+        Some((words.trim().to_owned(), fatal))
     }
 }
 
@@ -110,6 +146,8 @@ const STALL_WITH_ERRORS: Duration = Duration::from_millis(500);
 const REOPEN_FOR: Duration = Duration::from_secs(5);
 /// How far back to resume after reopening, to replay what was lost in the old device's buffer.
 const REWIND_SECS: f64 = 0.3;
+/// How often the play loop looks at the device and shows progress, when no key wakes it.
+const TICK: Duration = Duration::from_millis(100);
 /// The fade applied when a session is stopped early.
 pub const FADE_SECS: f64 = 0.4;
 /// Volume steps and limits, dB.
@@ -180,11 +218,15 @@ impl Player {
         false
     }
 
-    /// Plays a session to its end, a signal or a quit request. `requests` come from the keys;
-    /// `tones` mark a pause and a resume; `progress` is called about ten times a second.
+    /// Plays a session to its end, a signal or a quit request. `mixer` makes the session's
+    /// mixer positioned at a frame (again after the device is reopened); `failed` says a clip
+    /// could not be prepared, which stops the session. `requests` come from the keys; `tones` mark
+    /// a pause and a resume; `progress` is called about ten times a second.
+    #[allow(clippy::too_many_arguments)] // each is a distinct input of the loop; a struct adds nothing
     pub fn play(
         &mut self,
-        mixer: Mixer,
+        mut mixer: impl FnMut(u64) -> Mixer,
+        failed: impl Fn() -> bool,
         timeline: &Timeline,
         tones: (Arc<[f32]>, Arc<[f32]>),
         signals: &Signals,
@@ -192,7 +234,7 @@ impl Player {
         mut progress: impl FnMut(&Status),
     ) -> Result<Ending, LiveError> {
         let controls = Arc::new(Controls::default());
-        self.start(mixer.clone(), &controls, &tones);
+        self.start(mixer(0), &controls, &tones);
         let mut ending = Ending::Finished;
         let mut volume_db = 0.0;
         let (mut blocks, mut moved) = (0, Instant::now());
@@ -228,9 +270,8 @@ impl Player {
                 if !self.reopen() {
                     return Err(LiveError::Lost(why));
                 }
-                let rewind = (REWIND_SECS * f64::from(self.rate)) as u64;
-                let mut resumed = mixer.clone();
-                resumed.seek(controls.frame().saturating_sub(rewind));
+                let rewind = crate::timeline::frames(REWIND_SECS, self.rate);
+                let resumed = mixer(controls.frame().saturating_sub(rewind));
                 self.start(resumed, &controls, &tones);
                 (blocks, moved) = (controls.blocks(), Instant::now());
                 errors_then = self.faults.count.load(Ordering::Relaxed);
@@ -242,7 +283,26 @@ impl Player {
                 ending = e;
                 controls.stop();
             }
-            while let Some(request) = requests.and_then(|r| r.try_recv().ok()) {
+            if failed() {
+                controls.stop();
+            }
+            // Sleep until a key is pressed or it is time to show progress again.
+            let first = match requests {
+                Some(r) => match r.recv_timeout(TICK) {
+                    Ok(request) => Some(request),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => {
+                        std::thread::sleep(TICK);
+                        None
+                    }
+                },
+                None => {
+                    std::thread::sleep(TICK);
+                    None
+                }
+            };
+            let more = std::iter::from_fn(|| requests.and_then(|r| r.try_recv().ok()));
+            for request in first.into_iter().chain(more) {
                 // A jump lands at the next block; until then, repeated presses count from it.
                 let frame = match jumped {
                     Some((to, at)) if at.elapsed() < Duration::from_millis(500) => to,
@@ -282,7 +342,6 @@ impl Player {
                 volume_db,
                 reconnecting: false,
             });
-            std::thread::sleep(Duration::from_millis(50));
         }
         // Let the device play out what it has buffered (its buffer is ~50 ms).
         std::thread::sleep(Duration::from_millis(150));

@@ -182,7 +182,12 @@ pub fn encoder<'a, W: Write + 'a>(
 
 /// Converts a mixed sample to 16-bit PCM, clamping rather than wrapping.
 pub fn to_i16(sample: f32) -> i16 {
-    (sample.clamp(-1.0, 1.0) * f32::from(i16::MAX)).round() as i16
+    // `f32::round` is a libm call on baseline x86-64: round half away from zero by hand, from
+    // the truncating cast (exact here: |v| < 2^15, so `v - i` is exact).
+    let v = sample.clamp(-1.0, 1.0) * f32::from(i16::MAX);
+    let i = v as i32;
+    let frac = v - i as f32;
+    (i + i32::from(frac >= 0.5) - i32::from(frac <= -0.5)) as i16
 }
 
 /// `YYYY-MM-DD` (UTC) of a moment, for the DATE tag.

@@ -1,0 +1,239 @@
+//! Clips prepared while the session plays: a worker thread decodes, loudness-matches and
+//! resamples each clip in order of first use, a little ahead of the play head, hands it to the
+//! mixer through a [`Feed`], and frees what the mixer hands back. Only the clips near the play
+//! head are held, and the pack stays compressed until a clip is needed.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::chime::Chime;
+use crate::mix::{Feed, Mixer, slots};
+use crate::pack::{ClipFile, PackError, PackFiles};
+use crate::timeline::{Timeline, frames};
+
+/// How far ahead of the play head clips are prepared, in seconds.
+const AHEAD_SECS: f64 = 20.0;
+/// A clip not needed within this many seconds is handed back (more than [`AHEAD_SECS`], so a
+/// clip just prepared is never handed straight back).
+const KEEP_SECS: f64 = 30.0;
+/// How often an idle worker looks at the play head again. It sleeps rather than waiting on the
+/// mixer's channel, so the audio thread never has a waiting thread to wake (which takes a lock).
+const IDLE: Duration = Duration::from_millis(100);
+/// The same for a render, whose play head runs hundreds of times faster than real time.
+const IDLE_RENDER: Duration = Duration::from_millis(1);
+
+/// Prepares the clips of a session as it plays; one worker per mixer.
+#[derive(Debug, Clone)]
+pub struct Supply {
+    files: Arc<HashMap<String, ClipFile>>,
+    rate: u32,
+    wait: bool,
+    error: Arc<Mutex<Option<PackError>>>,
+    failed: Arc<AtomicBool>,
+    /// Test hook, an artificially slow decoder: sleep this long before preparing each clip.
+    pub slow: Duration,
+}
+
+impl Supply {
+    /// Clips of `files` at `rate`. A mixer for a render (`wait`) blocks until a due clip is
+    /// ready; a live one plays on and its source holds the session until the clip is there.
+    pub fn new(files: &PackFiles, rate: u32, wait: bool) -> Supply {
+        Supply {
+            files: Arc::new(files.files.clone()),
+            rate,
+            wait,
+            error: Arc::default(),
+            failed: Arc::default(),
+            slow: Duration::ZERO,
+        }
+    }
+
+    /// A mixer for `timeline` positioned at `from`, and its worker, started.
+    pub fn mixer(&self, timeline: &Timeline, from: u64) -> Mixer {
+        let order = slots(timeline);
+        let n = order.len();
+        let mut uses = vec![Vec::new(); n];
+        let index: HashMap<&str, usize> = order
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.as_str(), i))
+            .collect();
+        for e in &timeline.events {
+            uses[index[e.cue.as_str()]].push((e.frame, e.end()));
+        }
+        let (to_mixer, incoming) = sync_channel(n + 1);
+        let (returned, from_mixer) = sync_channel(2 * n + 2);
+        let position = Arc::new(AtomicU64::new(from));
+        // Renders prepare on two threads (the machine's cores); live playback on one.
+        let shared = Arc::new(Mutex::new(Shared {
+            held: vec![false; n],
+            busy: vec![false; n],
+            synthesized: HashMap::new(),
+            from_mixer,
+        }));
+        let order: Arc<[String]> = order.into();
+        let uses: Arc<[Vec<(u64, u64)>]> = uses.into();
+        for _ in 0..if self.wait { 2 } else { 1 } {
+            let worker = Worker {
+                supply: self.clone(),
+                order: order.clone(),
+                uses: uses.clone(),
+                position: position.clone(),
+                to_mixer: to_mixer.clone(),
+                shared: shared.clone(),
+                ahead: frames(AHEAD_SECS, self.rate),
+                idle: if self.wait { IDLE_RENDER } else { IDLE },
+            };
+            if let Err(e) = std::thread::Builder::new()
+                .name("balasana-prepare".into())
+                .spawn(move || worker.run())
+            {
+                self.fail(PackError::Worker(e.to_string()));
+            }
+        }
+        drop(to_mixer);
+        let mut mixer = Mixer::fed(
+            timeline,
+            Feed {
+                incoming,
+                returned,
+                position,
+                wait: self.wait,
+                keep: frames(KEEP_SECS, self.rate),
+            },
+        );
+        mixer.seek(from);
+        mixer
+    }
+
+    /// Whether a clip could not be prepared ([`Supply::error`] says which).
+    pub fn failed(&self) -> bool {
+        self.failed.load(Ordering::Relaxed)
+    }
+
+    /// The first clip that could not be prepared.
+    pub fn error(&self) -> Option<PackError> {
+        self.error.lock().ok().and_then(|mut e| e.take())
+    }
+
+    fn fail(&self, error: PackError) {
+        if let Ok(mut e) = self.error.lock() {
+            e.get_or_insert(error);
+        }
+        self.failed.store(true, Ordering::Relaxed);
+    }
+
+    /// The clip of `cue`, prepared now on this thread (the pause and resume tones).
+    pub fn clip(&self, cue: &str) -> Result<Arc<[f32]>, PackError> {
+        self.prepare(cue, &mut HashMap::new())
+    }
+
+    /// Prepares the clip of `cue`: the pack's, or a synthesized chime.
+    fn prepare(
+        &self,
+        cue: &str,
+        delays: &mut HashMap<u32, usize>,
+    ) -> Result<Arc<[f32]>, PackError> {
+        if !self.slow.is_zero() {
+            std::thread::sleep(self.slow);
+        }
+        match self.files.get(cue) {
+            Some(file) => file.prepare(cue, self.rate, delays),
+            None => Ok(Chime::ALL
+                .iter()
+                .find(|c| c.cue() == cue)
+                .map_or_else(Vec::new, |c| c.synthesize(self.rate))
+                .into()),
+        }
+    }
+}
+
+/// What the workers of one mixer share.
+struct Shared {
+    /// Slots the mixer holds (or that are on their way to it).
+    held: Vec<bool>,
+    /// Slots a worker is preparing.
+    busy: Vec<bool>,
+    /// Synthesized chimes come back again and again (breath pacing): made once, kept here.
+    synthesized: HashMap<usize, Arc<[f32]>>,
+    /// Clips the mixer hands back, freed here.
+    from_mixer: Receiver<(usize, Arc<[f32]>)>,
+}
+
+struct Worker {
+    supply: Supply,
+    order: Arc<[String]>,
+    uses: Arc<[Vec<(u64, u64)>]>,
+    position: Arc<AtomicU64>,
+    to_mixer: SyncSender<(usize, Arc<[f32]>)>,
+    shared: Arc<Mutex<Shared>>,
+    ahead: u64,
+    idle: Duration,
+}
+
+impl Worker {
+    /// Prepares the next needed clip, again and again, until the mixer is gone or a clip fails.
+    fn run(self) {
+        let mut delays = HashMap::new();
+        while !self.supply.failed() {
+            let Ok(mut shared) = self.shared.lock() else {
+                return;
+            };
+            loop {
+                match shared.from_mixer.try_recv() {
+                    Ok((slot, clip)) => {
+                        shared.held[slot] = false;
+                        drop(clip);
+                    }
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => return,
+                }
+            }
+            let at = self.position.load(Ordering::Relaxed);
+            let next = (0..self.order.len())
+                .filter(|&slot| !shared.held[slot] && !shared.busy[slot])
+                .filter_map(|slot| {
+                    let uses = &self.uses[slot];
+                    let i = uses.partition_point(|&(_, end)| end <= at);
+                    uses.get(i).map(|&(start, _)| (start, slot))
+                })
+                .filter(|&(start, _)| start <= at.saturating_add(self.ahead))
+                .min();
+            let Some((_, slot)) = next else {
+                drop(shared);
+                std::thread::sleep(self.idle);
+                continue;
+            };
+            shared.busy[slot] = true;
+            let kept = shared.synthesized.get(&slot).cloned();
+            drop(shared);
+            let cue = &self.order[slot];
+            let made = match kept {
+                Some(clip) => Ok(clip),
+                None => self.supply.prepare(cue, &mut delays),
+            };
+            let Ok(mut shared) = self.shared.lock() else {
+                return;
+            };
+            shared.busy[slot] = false;
+            match made {
+                Ok(clip) => {
+                    if !self.supply.files.contains_key(cue) {
+                        shared.synthesized.insert(slot, clip.clone());
+                    }
+                    if self.to_mixer.try_send((slot, clip)).is_err() {
+                        return;
+                    }
+                    shared.held[slot] = true;
+                }
+                Err(e) => {
+                    self.supply.fail(e);
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Clip lengths without decoding: read from the container's headers (Ogg Vorbis, FLAC, WAV), or
+//! else from a small cache of lengths learned by decoding once, keyed by the file's content.
+//!
+//! The length a clip will have once prepared (decoded, loudness-matched, resampled with
+//! [`crate::resample::resample_aligned`]) follows from its own rate and frame count alone:
+//! [`prepared_frames`]. That is all `--plan` and the timeline need.
+
+use std::hash::Hasher;
+use std::path::PathBuf;
+
+/// A clip's own rate and length in frames (samples per channel), as decoding would give them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Samples per second.
+    pub rate: u32,
+    /// Frames the decoder yields.
+    pub frames: u64,
+}
+
+/// Frames a clip of `shape` has once resampled to `rate`: the aligned resampler yields exactly
+/// `ceil(frames × rate / shape.rate)`, and the same frames when the rates agree.
+pub fn prepared_frames(shape: Shape, rate: u32) -> u64 {
+    if shape.rate == rate {
+        shape.frames
+    } else {
+        (u128::from(shape.frames) * u128::from(rate)).div_ceil(u128::from(shape.rate)) as u64
+    }
+}
+
+/// The shape from the headers, for the containers whose headers state it exactly; `None` for
+/// anything else (MP3, a FLAC stream of unknown length, a malformed header).
+pub fn from_headers(bytes: &[u8]) -> Option<Shape> {
+    let shape = if bytes.starts_with(b"OggS") {
+        ogg_vorbis(bytes)
+    } else if bytes.starts_with(b"fLaC") {
+        flac(bytes)
+    } else if bytes.starts_with(b"RIFF") {
+        wav(bytes)
+    } else {
+        None
+    }?;
+    (shape.rate > 0).then_some(shape)
+}
+
+fn u32_le(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn u16_le(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+/// Ogg Vorbis: symphonia's own Ogg reader (the one rodio decodes with) reads the identification
+/// and setup headers and the first and last pages, no audio. rodio's decoder reads the stream
+/// unseekable and trims neither end: it yields the stated frames plus the start delay and the end
+/// padding the granule positions imply.
+fn ogg_vorbis(b: &[u8]) -> Option<Shape> {
+    use symphonia::core::formats::{FormatOptions, FormatReader};
+    use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
+    let source = MediaSourceStream::new(
+        Box::new(std::io::Cursor::new(b.to_vec())),
+        MediaSourceStreamOptions::default(),
+    );
+    let options = FormatOptions {
+        enable_gapless: true,
+        ..FormatOptions::default()
+    };
+    let reader = symphonia::default::formats::OggReader::try_new(source, &options).ok()?;
+    let [track] = reader.tracks() else {
+        return None;
+    };
+    let p = &track.codec_params;
+    if p.codec != symphonia::core::codecs::CODEC_TYPE_VORBIS || p.start_ts != 0 {
+        return None;
+    }
+    let trimmed = u64::from(p.delay.unwrap_or(0)) + u64::from(p.padding.unwrap_or(0));
+    Some(Shape {
+        rate: p.sample_rate?,
+        frames: p.n_frames? + trimmed,
+    })
+}
+
+/// FLAC: STREAMINFO's sample rate and total samples (0 means unknown: `None`).
+fn flac(b: &[u8]) -> Option<Shape> {
+    // "fLaC", then the first metadata block, which must be STREAMINFO (type 0, 34 bytes).
+    if *b.get(4)? & 0x7f != 0 {
+        return None;
+    }
+    let info = b.get(8..8 + 34)?;
+    let rate =
+        (u32::from(info[10]) << 12) | (u32::from(info[11]) << 4) | (u32::from(info[12]) >> 4);
+    let total = (u64::from(info[13] & 0x0f) << 32)
+        | u64::from(u32::from_be_bytes(info[14..18].try_into().ok()?));
+    (total > 0).then_some(Shape {
+        rate,
+        frames: total,
+    })
+}
+
+/// WAV: the `fmt ` chunk's rate and block size, the `data` chunk's size. Only plain PCM and
+/// float (format 1 or 3) with a `data` size that is stated and held in full.
+fn wav(b: &[u8]) -> Option<Shape> {
+    if b.get(8..12)? != b"WAVE" {
+        return None;
+    }
+    let mut at = 12;
+    let mut fmt = None;
+    while at + 8 <= b.len() {
+        let id = &b[at..at + 4];
+        let size = u32_le(b, at + 4)? as usize;
+        let body = at + 8;
+        if id == b"fmt " {
+            let format = u16_le(b, body)?;
+            let rate = u32_le(b, body + 4)?;
+            let align = u16_le(b, body + 12)?;
+            if !matches!(format, 1 | 3) || align == 0 {
+                return None;
+            }
+            fmt = Some((rate, u64::from(align)));
+        } else if id == b"data" {
+            let (rate, align) = fmt?;
+            let held = b.len() - body;
+            if size == u32::MAX as usize || size > held {
+                return None;
+            }
+            return Some(Shape {
+                rate,
+                frames: size as u64 / align,
+            });
+        }
+        at = body.checked_add(size)?.checked_add(size & 1)?;
+    }
+    None
+}
+
+/// The cache of lengths learned by decoding: `<user cache dir>/balasana-audio/lengths/`, one tiny
+/// file per clip content (`rate frames`). Missing or unwritable, it is simply not used.
+fn cache_file(bytes: &[u8]) -> Option<PathBuf> {
+    // FNV-1a over the content and its length: stable across builds and platforms.
+    struct Fnv(u64);
+    impl Hasher for Fnv {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, data: &[u8]) {
+            for &b in data {
+                self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+            }
+        }
+    }
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    h.write(bytes);
+    let key = format!("{:016x}-{}", h.finish(), bytes.len());
+    Some(
+        dirs::cache_dir()?
+            .join("balasana-audio")
+            .join("lengths")
+            .join(key),
+    )
+}
+
+/// The cached shape of a clip with this content, if one was stored.
+pub fn cached(bytes: &[u8]) -> Option<Shape> {
+    let text = std::fs::read_to_string(cache_file(bytes)?).ok()?;
+    let mut parts = text.split_whitespace().map(str::parse::<u64>);
+    let rate = u32::try_from(parts.next()?.ok()?).ok()?;
+    let frames = parts.next()?.ok()?;
+    (rate > 0 && parts.next().is_none()).then_some(Shape { rate, frames })
+}
+
+/// Stores the decoded shape of a clip with this content; failures are ignored (the cache only
+/// saves time). Written to a temporary name and renamed, so a reader never sees half a line.
+pub fn remember(bytes: &[u8], shape: Shape) {
+    let Some(path) = cache_file(bytes) else {
+        return;
+    };
+    let Some(dir) = path.parent() else { return };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let temp = path.with_extension(format!("tmp{}", std::process::id()));
+    if std::fs::write(&temp, format!("{} {}\n", shape.rate, shape.frames)).is_ok()
+        && std::fs::rename(&temp, &path).is_err()
+    {
+        let _ = std::fs::remove_file(&temp);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prepared_length_rounds_up_and_keeps_same_rate() {
+        let s = |rate, frames| Shape { rate, frames };
+        assert_eq!(prepared_frames(s(48_000, 1234), 48_000), 1234);
+        assert_eq!(prepared_frames(s(22_050, 22_050), 48_000), 48_000);
+        assert_eq!(prepared_frames(s(22_050, 1), 48_000), 3);
+        assert_eq!(prepared_frames(s(44_100, 441), 48_000), 480);
+    }
+
+    #[test]
+    fn malformed_headers_are_not_trusted() {
+        assert_eq!(from_headers(b""), None);
+        assert_eq!(from_headers(b"OggS\0\0"), None);
+        assert_eq!(from_headers(b"fLaC\0\0\0\x22"), None);
+        assert_eq!(from_headers(b"RIFF\0\0\0\0WAVEdata"), None);
+        assert_eq!(from_headers(b"ID3\x04"), None);
+    }
+}
