@@ -380,7 +380,9 @@ fn session(settings: &Settings, base: &Path) -> Result<Ending, Error> {
         });
     }
     let mut progress = Progress::new(cli.quiet, &timeline);
+    // Whole seconds: the log is for people.
     let started = jiff::ZonedDateTime::now();
+    let started = started.round(jiff::Unit::Second).unwrap_or(started);
     // Time listened: wall time between progress reports, pauses left out.
     let mut listened = std::time::Duration::ZERO;
     let mut last_report = std::time::Instant::now();

@@ -416,7 +416,7 @@ fn bad_options() {
             .expect(2, "\"4;6\" is not IN:OUT or IN:HOLD:OUT:HOLD seconds"),
         case("breath pattern unknown", &["--breath", "4", "--plan"], none).expect(
             2,
-            "--breath 4: no such pattern (patterns: 4-7-8, box, calm, slow;",
+            "--breath 4: no such pattern (patterns: 4-7-8, box, slow;",
         ),
         case("breath not a number", &["--breath", "4:x", "--plan"], none)
             .expect(2, "\"x\" in \"4:x\" is not a positive number of seconds"),

@@ -228,7 +228,7 @@ fn bad_daily_options_name_what_is_allowed() {
     for (args, message) in [
         (
             vec!["--breath", "4-7-9"],
-            "--breath 4-7-9: no such pattern (patterns: 4-7-8, box, calm, slow;",
+            "--breath 4-7-9: no such pattern (patterns: 4-7-8, box, slow;",
         ),
         (
             vec!["--breath", "4:20:6:0"],
