@@ -6,6 +6,8 @@
 //! (keys and progress), [`pipeline`] (the one clip pipeline), [`commands`] (one file per command),
 //! [`app`] and [`cli`] (the command line).
 
+#![warn(missing_docs)]
+
 pub mod app;
 pub mod chime;
 pub mod cli;
