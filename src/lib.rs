@@ -13,6 +13,7 @@ pub mod chime;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod cue;
 pub mod exit;
 pub mod library;
 pub mod loudness;

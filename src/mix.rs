@@ -127,7 +127,7 @@ impl Mixer {
                     .by_cue
                     .get(&e.cue)
                     .cloned()
-                    .ok_or_else(|| MixError::MissingClip(e.cue.clone()))?;
+                    .ok_or_else(|| MixError::MissingClip(e.cue.to_string()))?;
                 Ok(Scheduled {
                     frame: e.frame,
                     clip,
@@ -636,7 +636,7 @@ mod tests {
     }
 
     fn clips() -> Clips {
-        let mut by_cue: HashMap<String, Arc<[f32]>> = HashMap::new();
+        let mut by_cue: HashMap<crate::cue::Cue, Arc<[f32]>> = HashMap::new();
         by_cue.insert("a".into(), vec![1.0; 10].into());
         by_cue.insert("b".into(), vec![0.5; 4].into());
         Clips { rate: 100, by_cue }
@@ -720,7 +720,7 @@ mod tests {
 
     /// A long steady clip, so every sample shows the gain applied to it.
     fn steady() -> (Timeline, Clips) {
-        let mut by_cue: HashMap<String, Arc<[f32]>> = HashMap::new();
+        let mut by_cue: HashMap<crate::cue::Cue, Arc<[f32]>> = HashMap::new();
         by_cue.insert(
             "long".into(),
             (0..2000)

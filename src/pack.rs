@@ -15,6 +15,7 @@ use include_dir::{Dir, include_dir};
 use serde::{Deserialize, Serialize};
 
 use crate::chime::Chime;
+use crate::cue::Cue;
 use crate::loudness::{self, AMBIENCE_TARGET_LUFS, CHIME_TARGET_LUFS, Level, VOICE_TARGET_LUFS};
 use crate::resample::{resample_aligned, resampler_delay};
 use crate::script::{Script, line_column};
@@ -460,7 +461,7 @@ pub struct Pack {
     /// Its `pack.toml`.
     pub manifest: Manifest,
     /// Decoded clips by cue id, chime clips under their `chime-…` cue ids.
-    pub clips: HashMap<String, Clip>,
+    pub clips: HashMap<Cue, Clip>,
     /// Cues this pack lacks that the fallback pack speaks instead, in script order.
     pub borrowed: Vec<String>,
 }
@@ -479,15 +480,15 @@ impl Pack {
         let mut fallback_manifest = None;
         for line in script.lines() {
             let cue = &line.cue;
-            match manifest.clips.get(cue).filter(|f| location.has(f)) {
+            match manifest.clips.get(cue.as_str()).filter(|f| location.has(f)) {
                 Some(file) => {
                     clips.insert(cue.clone(), load_clip(&location, cue, file)?);
                 }
                 None => {
                     let missing = || PackError::MissingCue {
                         pack: manifest.name.clone(),
-                        cue: cue.clone(),
-                        expected: match manifest.clips.get(cue) {
+                        cue: cue.to_string(),
+                        expected: match manifest.clips.get(cue.as_str()) {
                             Some(file) => location.describe(file),
                             None => format!(
                                 "an entry {cue} = \"{cue}.wav\" in {}",
@@ -500,18 +501,15 @@ impl Pack {
                         Some(m) => m,
                         None => fallback_manifest.insert(Manifest::load(other)?),
                     };
-                    let file = other_manifest.clips.get(cue).ok_or_else(missing)?;
+                    let file = other_manifest.clips.get(cue.as_str()).ok_or_else(missing)?;
                     clips.insert(cue.clone(), load_clip(other, cue, file)?);
-                    borrowed.push(cue.clone());
+                    borrowed.push(cue.to_string());
                 }
             }
         }
         for chime in Chime::ALL {
             if let Some(file) = manifest.chimes.get(chime.key()) {
-                clips.insert(
-                    chime.cue().to_owned(),
-                    load_clip(&location, chime.cue(), file)?,
-                );
+                clips.insert(Cue::from(chime), load_clip(&location, chime.cue(), file)?);
             }
         }
         Ok(Pack {
@@ -642,7 +640,7 @@ pub struct Clips {
     /// Samples per second.
     pub rate: u32,
     /// Samples by cue id, chimes included.
-    pub by_cue: HashMap<String, Arc<[f32]>>,
+    pub by_cue: HashMap<Cue, Arc<[f32]>>,
 }
 
 impl Clips {
@@ -650,9 +648,9 @@ impl Clips {
     /// adds synthesized chimes where the pack has none.
     pub fn prepare(pack: &Pack, rate: u32) -> Clips {
         let mut delays = HashMap::new();
-        let mut by_cue: HashMap<String, Arc<[f32]>> = HashMap::with_capacity(pack.clips.len());
+        let mut by_cue: HashMap<Cue, Arc<[f32]>> = HashMap::with_capacity(pack.clips.len());
         for (cue, clip) in &pack.clips {
-            let target = if cue.starts_with("chime-") {
+            let target = if cue.is_chime() {
                 CHIME_TARGET_LUFS
             } else {
                 VOICE_TARGET_LUFS
@@ -661,7 +659,7 @@ impl Clips {
         }
         for chime in Chime::ALL {
             by_cue
-                .entry(chime.cue().to_owned())
+                .entry(Cue::from(chime))
                 .or_insert_with(|| chime.synthesize(rate).into());
         }
         Clips { rate, by_cue }

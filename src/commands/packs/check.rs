@@ -4,6 +4,7 @@
 use std::fmt;
 
 use super::{PacksError, plural, shorten};
+use crate::cue::Cue;
 use crate::loudness::VOICE_TARGET_LUFS;
 use crate::pack::{Clip, Location, Manifest, decode};
 use crate::pipeline;
@@ -84,7 +85,7 @@ pub enum Found {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     /// The cue id (`chime-…` for chimes).
-    pub cue: String,
+    pub cue: Cue,
     /// What was found for it.
     pub found: Found,
 }
@@ -165,7 +166,7 @@ impl Report {
                             }
                         }
                     }
-                    if !row.cue.starts_with("chime-") {
+                    if !row.cue.is_chime() {
                         levels.extend(m.lufs);
                     }
                 }
@@ -334,15 +335,15 @@ impl fmt::Display for Report {
 /// holds.
 pub fn check(location: &Location, script: &Lines) -> Result<Report, PacksError> {
     let manifest = Manifest::load(location)?;
-    let mut entries: Vec<(String, Option<String>)> = script
+    let mut entries: Vec<(Cue, Option<String>)> = script
         .lines()
-        .map(|l| (l.cue.clone(), manifest.clips.get(&l.cue).cloned()))
+        .map(|l| (l.cue.clone(), manifest.clips.get(l.cue.as_str()).cloned()))
         .collect();
     entries.extend(
         manifest
             .chimes
             .iter()
-            .map(|(k, f)| (format!("chime-{k}"), Some(f.clone()))),
+            .map(|(k, f)| (Cue::chime_key(k), Some(f.clone()))),
     );
     let read = |file: &str| {
         location
@@ -398,7 +399,7 @@ pub fn check(location: &Location, script: &Lines) -> Result<Report, PacksError> 
     extras.unknown_cues = manifest
         .clips
         .keys()
-        .filter(|k| !script.lines().any(|l| &l.cue == *k))
+        .filter(|k| !script.lines().any(|l| l.cue == **k))
         .cloned()
         .collect();
     Ok(Report::new(
@@ -432,7 +433,7 @@ mod tests {
 
     fn row(cue: &str, found: Found) -> Row {
         Row {
-            cue: cue.into(),
+            cue: Cue::from(cue),
             found,
         }
     }

@@ -39,7 +39,7 @@ pub fn list(script: &Lines, base: &Path, out: &mut String) -> Result<(), PacksEr
                 let speech: f64 = m
                     .clips
                     .iter()
-                    .filter(|(cue, _)| script.lines().any(|l| &l.cue == *cue))
+                    .filter(|(cue, _)| script.lines().any(|l| l.cue == **cue))
                     .filter_map(|(_, file)| location.read(file).ok().and_then(|b| decode(b).ok()))
                     .map(|c| c.seconds())
                     .sum();

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::{PacksError, minutes};
 use crate::cli::PackInfo;
+use crate::cue::Cue;
 use crate::pack::{Clip, Location, Manifest};
 use crate::pipeline;
 use crate::script::{Lines, is_cue_id};
@@ -51,7 +52,7 @@ pub(super) fn scratch_dir() -> Result<tempfile::TempDir, PacksError> {
 pub(super) fn make_pack(
     name: &str,
     dir: &Path,
-    raw: Vec<(String, Clip)>,
+    raw: Vec<(Cue, Clip)>,
     info: &PackInfo,
     defaults: Defaults,
     script: &Lines,
@@ -85,7 +86,7 @@ pub(super) fn make_pack(
             rates.push(clip.rate);
         }
         let file = format!("{cue}.ogg");
-        clips.insert(cue, file.clone());
+        clips.insert(cue.to_string(), file.clone());
         files.push((file, done.ogg));
     }
     // Ambience beds and chimes are not made from the script: keep those of the pack replaced.
@@ -222,6 +223,6 @@ pub(super) fn write_folder(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), Pa
 pub(super) fn texts(script: &Lines) -> BTreeMap<String, String> {
     script
         .lines()
-        .map(|l| (l.cue.clone(), l.text.clone()))
+        .map(|l| (l.cue.to_string(), l.text.clone()))
         .collect()
 }

@@ -52,7 +52,7 @@ pub fn new(name: &str, script: &Lines, base: &Path, out: &mut String) -> Result<
         synthesis: None,
         clips: script
             .lines()
-            .map(|l| (l.cue.clone(), format!("{}.wav", l.cue)))
+            .map(|l| (l.cue.to_string(), format!("{}.wav", l.cue)))
             .collect(),
         ambience: BTreeMap::new(),
         chimes: BTreeMap::new(),
