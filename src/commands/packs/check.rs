@@ -99,7 +99,7 @@ pub struct Report {
     /// Where it is (`built in` or its `pack.toml`).
     pub place: String,
     /// Language, voice and licence, for the heading.
-    pub about: [String; 3],
+    pub about: About,
     /// Each cue with its clip, script lines first, then chimes.
     pub rows: Vec<Row>,
     /// What stops the pack from playing the script.
@@ -112,6 +112,17 @@ pub struct Report {
     pub lines: usize,
     /// Lines with a clip.
     pub voiced: usize,
+}
+
+/// What the heading says of a pack besides its name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct About {
+    /// Language tag (`en-US`).
+    pub language: String,
+    /// Who speaks.
+    pub voice: String,
+    /// The licence.
+    pub licence: String,
 }
 
 /// What a pack holds besides the clips, found problems and warnings in.
@@ -131,7 +142,7 @@ impl Report {
     pub fn new(
         pack: String,
         place: String,
-        about: [String; 3],
+        about: About,
         rows: Vec<Row>,
         lines: usize,
         extras: Extras,
@@ -257,7 +268,11 @@ fn notes(m: &Measure) -> String {
 
 impl fmt::Display for Report {
     fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let [language, voice, licence] = &self.about;
+        let About {
+            language,
+            voice,
+            licence,
+        } = &self.about;
         writeln!(
             out,
             "voice pack {:?} at {}\n  {language} · {voice} · licence: {licence}\n",
@@ -405,7 +420,11 @@ pub fn check(location: &Location, script: &Lines) -> Result<Report, PacksError> 
     Ok(Report::new(
         manifest.name,
         location.describe(""),
-        [manifest.language, manifest.voice, manifest.licence],
+        About {
+            language: manifest.language,
+            voice: manifest.voice,
+            licence: manifest.licence,
+        },
         rows,
         script.lines().count(),
         extras,
@@ -439,7 +458,11 @@ mod tests {
     }
 
     fn report(rows: Vec<Row>, lines: usize, extras: Extras) -> Report {
-        let about = ["en-US".into(), "Ana".into(), "CC0".into()];
+        let about = About {
+            language: "en-US".into(),
+            voice: "Ana".into(),
+            licence: "CC0".into(),
+        };
         Report::new(
             "mine".into(),
             "./audio/mine".into(),
