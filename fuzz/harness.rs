@@ -78,7 +78,7 @@ pub fn script_timeline(data: &[u8]) {
     let mut clips: ClipLengths = script
         .lines()
         .map(|line| line.cue.clone())
-        .chain(Chime::ALL.iter().map(|c| c.cue().to_owned()))
+        .chain(Chime::ALL.iter().map(|&c| c.into()))
         .enumerate()
         .map(|(i, cue)| {
             let k = (usize::from(knobs[7] & 0x7f) + i * 37) % 256;

@@ -21,7 +21,7 @@ use crate::plan;
 use crate::script::{BreathPhases, Fit, Lines, Range3, Script, ScriptError};
 use crate::terminal::{Keys, Progress};
 use crate::timeline::{self, Options, Timeline, TimelineError};
-use crate::{practice, transcript};
+use crate::{commands, practice, transcript};
 
 /// Sample rate of renders and of `--plan`.
 pub const RENDER_RATE: u32 = 48_000;
@@ -54,7 +54,7 @@ pub enum Error {
     Render(#[from] RenderError),
     /// A `packs` command found a problem or could not finish.
     #[error(transparent)]
-    Packs(#[from] crate::packs::PacksError),
+    Packs(#[from] crate::commands::packs::PacksError),
     /// Signal handlers could not be installed.
     #[error("cannot install signal handlers: {0}")]
     Signals(std::io::Error),
@@ -131,35 +131,22 @@ fn run_command(settings: &Settings, base: &Path) -> Result<Ending, Error> {
                 PacksCommand::Check { script, .. } => script.as_deref(),
                 _ => None,
             };
-            crate::packs::run(command, &pack_lines(spec, base)?, base)?;
+            commands::packs::run(command, &pack_lines(spec, base)?, base)?;
         }
-        Some(Command::Scripts(ScriptsCommand::List)) => print(&scripts_list(base)?)?,
+        Some(Command::Scripts(ScriptsCommand::List)) => print(&commands::scripts::list(base)?)?,
         Some(Command::Config(command)) => {
             let script = load_script(&cli.session, base)?;
-            print(&crate::config::run(command, settings, &script)?)?;
+            print(&commands::config::run(command, settings, &script)?)?;
         }
         Some(Command::Completions { shell }) => {
-            let mut out = Vec::new();
-            clap_complete::generate(
-                *shell,
-                &mut crate::cli::command(),
-                "balasana-audio",
-                &mut out,
-            );
-            write_stdout(&out)?;
+            write_stdout(&commands::completions::completions(*shell))?
         }
         Some(Command::Log {
             json,
             streak,
             recent,
-        }) => print(&show_log(*json, *streak, *recent)?)?,
-        Some(Command::Man) => {
-            let mut out = Vec::new();
-            clap_mangen::Man::new(crate::cli::command())
-                .render(&mut out)
-                .map_err(Error::Stdout)?;
-            write_stdout(&out)?;
-        }
+        }) => print(&commands::log::show(*json, *streak, *recent)?)?,
+        Some(Command::Man) => write_stdout(&commands::man::man().map_err(Error::Stdout)?)?,
         None => return session(settings, base),
     }
     Ok(Ending::Finished)
@@ -178,40 +165,6 @@ fn pack_lines(spec: Option<&str>, base: &Path) -> Result<Lines, Error> {
     };
     let refs: Vec<&Script> = scripts.iter().collect();
     Lines::of(&refs).map_err(Error::Usage)
-}
-
-/// `scripts list`: each session with its title, where it lives, and its length at its default
-/// settings with the default voice.
-fn scripts_list(base: &Path) -> Result<String, Error> {
-    let default_pack = Location::find(None, base)?;
-    let mut rows = Vec::new();
-    for entry in library::all(base) {
-        let (title, length) = match library::load(Some(&entry.name), base) {
-            Ok(script) => {
-                let options = Options::defaults(&script);
-                let pack = PackFiles::open(default_pack.clone(), &script, None)?;
-                let lengths = pack.lengths(RENDER_RATE)?;
-                let timeline = timeline::build(&script, &options, &lengths, RENDER_RATE)?;
-                let length = plan::clock(timeline.seconds(timeline.duration));
-                (
-                    script.title,
-                    length.split('.').next().unwrap_or_default().to_owned(),
-                )
-            }
-            Err(e) => (format!("invalid: {e}"), "-".to_owned()),
-        };
-        let place = match &entry.origin {
-            library::Origin::BuiltIn => "built in".to_owned(),
-            library::Origin::File(path) => path.display().to_string(),
-        };
-        rows.push((entry.name, length, title, place));
-    }
-    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(4).max(4);
-    let mut out = format!("{:width$}  {:>6}  title (where)\n", "name", "length");
-    for (name, length, title, place) in rows {
-        out.push_str(&format!("{name:width$}  {length:>6}  {title} ({place})\n"));
-    }
-    Ok(out)
 }
 
 /// Writes `text` to standard output as is; a closed pipe ends quietly.
@@ -469,28 +422,6 @@ fn logged_options(
     }
     m.insert("voice".into(), pack.manifest.name.clone().into());
     m
-}
-
-/// `log`: the summary, the JSON array, or the streaks; unreadable lines are noted and kept.
-fn show_log(json: bool, streak: bool, recent: usize) -> Result<String, Error> {
-    let path = practice::path().ok_or(practice::LogError::NoFolder)?;
-    let log = practice::read(&path)?;
-    for (line, why) in &log.unreadable {
-        eprintln!(
-            "note: {}:{line}: unreadable entry, kept as it is ({why})",
-            path.display()
-        );
-    }
-    let today = jiff::ZonedDateTime::now().date();
-    Ok(if json {
-        let mut text = serde_json::to_string_pretty(&log.entries).unwrap_or_default();
-        text.push('\n');
-        text
-    } else if streak {
-        practice::streak_text(&log.entries, today)
-    } else {
-        practice::summary(&log, today, recent)
-    })
 }
 
 /// How much of the session must be prepared before live playback starts, in seconds.

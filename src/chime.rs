@@ -65,7 +65,7 @@ impl Chime {
 
     /// The short name a pack's `[chimes]` table uses (`start`, `step`, …).
     pub fn key(self) -> &'static str {
-        &self.cue()["chime-".len()..]
+        &self.cue()[crate::cue::CHIME_PREFIX.len()..]
     }
 
     /// (seconds after the chime starts, fundamental in Hz, amplitude) of each strike, and the

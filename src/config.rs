@@ -15,7 +15,7 @@ use clap::{ArgMatches, FromArgMatches};
 use std::collections::BTreeMap;
 use toml::Spanned;
 
-use crate::cli::{Cli, ConfigCommand};
+use crate::cli::Cli;
 use crate::pack::DEFAULT_PACK;
 use crate::script::Script;
 use crate::script::line_column;
@@ -557,38 +557,6 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
-}
-
-/// Runs a `config` command; `script` is the session the settings select, for defaults.
-pub fn run(
-    command: &ConfigCommand,
-    settings: &Settings,
-    script: &Script,
-) -> Result<String, ConfigError> {
-    match command {
-        ConfigCommand::Show => Ok(show(settings, script)),
-        ConfigCommand::Path => settings
-            .file
-            .as_ref()
-            .map(|p| format!("{}\n", p.display()))
-            .ok_or(ConfigError::NoFolder),
-        ConfigCommand::Init { force } => {
-            let path = settings.file.as_ref().ok_or(ConfigError::NoFolder)?;
-            let shown = path.display().to_string();
-            if path.exists() && !force {
-                return Err(ConfigError::Exists { path: shown });
-            }
-            let write = |source| ConfigError::Write {
-                path: shown.clone(),
-                source,
-            };
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(write)?;
-            }
-            std::fs::write(path, template(script)).map_err(write)?;
-            Ok(format!("wrote {shown}\n"))
-        }
-    }
 }
 
 #[cfg(test)]

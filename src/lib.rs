@@ -3,19 +3,24 @@
 //! The core is pure and testable: [`script`] (parse + validate) → [`timeline`] (events at exact
 //! frames) → [`mix`] (samples for any frame range). The edges touch the world: [`pack`] (clip
 //! files), [`output::live`] (the audio device), [`output::render`] (WAV files), [`terminal`]
-//! (keys and progress), [`packs`] (pack tools), [`app`] and [`cli`] (the command line).
+//! (keys and progress), [`pipeline`] (the one clip pipeline), [`commands`] (one file per command),
+//! [`app`] and [`cli`] (the command line).
+
+#![warn(missing_docs)]
 
 pub mod app;
 pub mod chime;
 pub mod cli;
+pub mod commands;
 pub mod config;
+pub mod cue;
 pub mod exit;
 pub mod library;
 pub mod loudness;
 pub mod mix;
 pub mod output;
 pub mod pack;
-pub mod packs;
+pub mod pipeline;
 pub mod plan;
 pub mod practice;
 pub mod probe;

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 
+use crate::cue::Cue;
 use crate::pack::Clips;
 use crate::timeline::{Layer, Timeline};
 
@@ -65,7 +66,7 @@ pub struct Feed {
 }
 
 /// The cues of a timeline in order of first use: slot `i` of a mixer holds clip `slots()[i]`.
-pub fn slots(timeline: &Timeline) -> Vec<String> {
+pub fn slots(timeline: &Timeline) -> Vec<Cue> {
     let mut seen = HashMap::new();
     let mut order = Vec::new();
     for e in &timeline.events {
@@ -168,7 +169,7 @@ impl Mixer {
                     .get(cue)
                     .cloned()
                     .map(Some)
-                    .ok_or_else(|| MixError::MissingClip(cue.clone()))
+                    .ok_or_else(|| MixError::MissingClip(cue.to_string()))
             })
             .collect::<Result<Vec<_>, MixError>>()?;
         let lens: Vec<u64> = held.iter().flatten().map(|c| c.len() as u64).collect();
@@ -510,9 +511,8 @@ pub(crate) mod tests {
         }
     }
 
-    /// Clip "a" (ten 1.0 samples) and "b" (four 0.5 samples) at 100 Hz.
     pub(crate) fn clips() -> Clips {
-        let mut by_cue: HashMap<String, Arc<[f32]>> = HashMap::new();
+        let mut by_cue: HashMap<crate::cue::Cue, Arc<[f32]>> = HashMap::new();
         by_cue.insert("a".into(), vec![1.0; 10].into());
         by_cue.insert("b".into(), vec![0.5; 4].into());
         Clips { rate: 100, by_cue }

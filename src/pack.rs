@@ -15,6 +15,7 @@ use include_dir::{Dir, include_dir};
 use serde::{Deserialize, Serialize};
 
 use crate::chime::Chime;
+use crate::cue::Cue;
 use crate::loudness::{self, AMBIENCE_TARGET_LUFS, CHIME_TARGET_LUFS, Level, VOICE_TARGET_LUFS};
 use crate::probe::{self, Shape};
 use crate::resample::{resample_aligned, resampler_delay};
@@ -534,7 +535,7 @@ impl ClipFile {
 
 /// The loudness target of a cue: chimes, ambience beds and voice each have their own.
 fn target_for(cue: &str) -> f64 {
-    if cue.starts_with("chime-") {
+    if cue.starts_with(crate::cue::CHIME_PREFIX) {
         CHIME_TARGET_LUFS
     } else if cue.starts_with("ambience ") {
         AMBIENCE_TARGET_LUFS
@@ -552,7 +553,7 @@ pub struct PackFiles {
     pub manifest: Manifest,
     /// The clip file of every cue the script speaks, and of the pack's own chimes (under their
     /// `chime-…` cue ids).
-    pub files: HashMap<String, ClipFile>,
+    pub files: HashMap<Cue, ClipFile>,
     /// Cues this pack lacks that the fallback pack speaks instead, in script order.
     pub borrowed: Vec<String>,
 }
@@ -572,7 +573,7 @@ impl PackFiles {
         let mut fallback_manifest = None;
         for line in script.lines() {
             let cue = &line.cue;
-            match manifest.clips.get(cue).filter(|f| location.has(f)) {
+            match manifest.clips.get(cue.as_str()).filter(|f| location.has(f)) {
                 Some(file) => {
                     files.insert(
                         cue.clone(),
@@ -585,8 +586,8 @@ impl PackFiles {
                 None => {
                     let missing = || PackError::MissingCue {
                         pack: manifest.name.clone(),
-                        cue: cue.clone(),
-                        expected: match manifest.clips.get(cue) {
+                        cue: cue.to_string(),
+                        expected: match manifest.clips.get(cue.as_str()) {
                             Some(file) => location.describe(file),
                             None => format!(
                                 "an entry {cue} = \"{cue}.wav\" in {}",
@@ -599,7 +600,7 @@ impl PackFiles {
                         Some(m) => m,
                         None => fallback_manifest.insert(Manifest::load(other)?),
                     };
-                    let file = other_manifest.clips.get(cue).ok_or_else(missing)?;
+                    let file = other_manifest.clips.get(cue.as_str()).ok_or_else(missing)?;
                     files.insert(
                         cue.clone(),
                         ClipFile {
@@ -607,14 +608,14 @@ impl PackFiles {
                             file: file.clone(),
                         },
                     );
-                    borrowed.push(cue.clone());
+                    borrowed.push(cue.to_string());
                 }
             }
         }
         for chime in Chime::ALL {
             if let Some(file) = manifest.chimes.get(chime.key()) {
                 files.insert(
-                    chime.cue().to_owned(),
+                    Cue::from(chime),
                     ClipFile {
                         location: location.clone(),
                         file: file.clone(),
@@ -640,7 +641,7 @@ impl PackFiles {
         }
         for chime in Chime::ALL {
             lengths
-                .entry(chime.cue().to_owned())
+                .entry(Cue::from(chime))
                 .or_insert_with(|| chime.frames(rate));
         }
         Ok(lengths)
@@ -689,7 +690,7 @@ pub struct Pack {
     /// Its `pack.toml`.
     pub manifest: Manifest,
     /// Decoded clips by cue id, chime clips under their `chime-…` cue ids.
-    pub clips: HashMap<String, Clip>,
+    pub clips: HashMap<Cue, Clip>,
     /// Cues this pack lacks that the fallback pack speaks instead, in script order.
     pub borrowed: Vec<String>,
 }
@@ -960,7 +961,7 @@ pub struct Clips {
     /// Samples per second.
     pub rate: u32,
     /// Samples by cue id, chimes included.
-    pub by_cue: HashMap<String, Arc<[f32]>>,
+    pub by_cue: HashMap<Cue, Arc<[f32]>>,
 }
 
 impl Clips {
@@ -968,7 +969,7 @@ impl Clips {
     /// adds synthesized chimes where the pack has none.
     pub fn prepare(pack: &Pack, rate: u32) -> Clips {
         let mut delays = HashMap::new();
-        let mut by_cue: HashMap<String, Arc<[f32]>> = HashMap::with_capacity(pack.clips.len());
+        let mut by_cue: HashMap<Cue, Arc<[f32]>> = HashMap::with_capacity(pack.clips.len());
         for (cue, clip) in &pack.clips {
             by_cue.insert(
                 cue.clone(),
@@ -977,7 +978,7 @@ impl Clips {
         }
         for chime in Chime::ALL {
             by_cue
-                .entry(chime.cue().to_owned())
+                .entry(Cue::from(chime))
                 .or_insert_with(|| chime.synthesize(rate).into());
         }
         Clips { rate, by_cue }

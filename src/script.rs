@@ -10,6 +10,9 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::cue::Cue;
+pub use crate::cue::is_cue_id;
+
 /// The script compiled into the binary, used when no `script/` folder or `--script` is given.
 pub const EMBEDDED: &str = include_str!("../script/balasana.toml");
 
@@ -323,7 +326,7 @@ pub enum Pause {
 #[derive(Debug, Clone)]
 pub struct Line {
     /// Cue id; a voice pack maps it to a clip.
-    pub cue: String,
+    pub cue: Cue,
     /// The words, verbatim: transcript and synthesis input.
     pub text: String,
     /// Silence after the line.
@@ -897,14 +900,6 @@ fn is_duration(t: f64) -> bool {
 
 const CUE_ID_RULE: &str = "ids use only a-z, 0-9 and '-' (they name clip files)";
 
-/// Whether `id` is a valid cue or step id: non-empty, lowercase ASCII letters, digits and dashes.
-pub fn is_cue_id(id: &str) -> bool {
-    !id.is_empty()
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
 /// What a line's `guidance` and `only` may name.
 struct LineContext<'a> {
     levels: Vec<String>,
@@ -919,17 +914,10 @@ impl RawLine {
         context: &LineContext,
     ) -> Result<Line, ScriptError> {
         let span = self.cue.span();
-        let cue = self.cue.into_inner();
-        if !is_cue_id(&cue) {
-            return Err(at.error(Some(span), format!("cue id {cue:?}: {CUE_ID_RULE}")));
-        }
-        if cue.starts_with("chime-") {
-            return Err(at.error(
-                Some(span),
-                format!("cue id {cue:?}: ids starting with 'chime-' are kept for chimes"),
-            ));
-        }
-        if !seen.insert(cue.clone()) {
+        let id = self.cue.into_inner();
+        let cue = Cue::line(id.clone())
+            .map_err(|why| at.error(Some(span.clone()), format!("cue id {id:?}: {why}")))?;
+        if !seen.insert(id) {
             return Err(at.error(Some(span), format!("cue id {cue:?} is used twice")));
         }
         let text_span = self.text.span();

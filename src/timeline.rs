@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use crate::chime::Chime;
+use crate::cue::Cue;
 use crate::script::{BreathPhases, GuidanceLevel, Line, Pause, Phase, Script, Step};
 
 /// The session options a listener chooses.
@@ -89,7 +90,7 @@ impl Options {
 }
 
 /// Length in frames of every clip the timeline may use, by cue id (chimes included).
-pub type ClipLengths = HashMap<String, u64>;
+pub type ClipLengths = HashMap<Cue, u64>;
 
 /// What kind of sound an event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -109,7 +110,7 @@ pub struct Event {
     /// Voice or chime.
     pub layer: Layer,
     /// The clip's cue id.
-    pub cue: String,
+    pub cue: Cue,
     /// The words, for voice events.
     pub text: Option<String>,
     /// Length in frames.
@@ -391,7 +392,7 @@ impl Builder<'_> {
         self.events.push(Event {
             frame,
             layer,
-            cue: cue.to_owned(),
+            cue: Cue::from(cue),
             text: text.map(str::to_owned),
             duration,
             set: self.set,

@@ -180,7 +180,7 @@ fn render_fixture_pack(fixture: &str) -> (Vec<i64>, Vec<i64>) {
             folder.join(&file),
         )
         .unwrap();
-        manifest.clips.insert(line.cue.clone(), file);
+        manifest.clips.insert(line.cue.to_string(), file);
     }
     write_manifest(&folder, &manifest);
     let args = [

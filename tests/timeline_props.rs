@@ -1,6 +1,7 @@
 //! Properties of `timeline::build` over random options and random clip lengths.
 
 use balasana_audio::chime::Chime;
+use balasana_audio::cue::Cue;
 use balasana_audio::script::{BreathPhases, EMBEDDED, EMBEDDED_NAME, Script};
 use balasana_audio::timeline::{ClipLengths, Layer, Options, Pacing, build};
 use proptest::prelude::*;
@@ -61,10 +62,10 @@ fn options() -> impl Strategy<Value = Options> {
 
 /// Every cue a clip of 0.2–9 s: packs differ wildly in pace.
 fn lengths() -> impl Strategy<Value = ClipLengths> {
-    let cues: Vec<String> = script()
+    let cues: Vec<Cue> = script()
         .lines()
         .map(|l| l.cue.clone())
-        .chain(Chime::ALL.iter().map(|c| c.cue().to_owned()))
+        .chain(Chime::ALL.iter().map(|c| Cue::from(*c)))
         .collect();
     proptest::collection::vec(u64::from(RATE) / 5..u64::from(RATE) * 9, cues.len())
         .prop_map(move |lens| cues.iter().cloned().zip(lens).collect())
@@ -204,7 +205,7 @@ fn remaining_cues_fit_the_hold() {
         .chain(
             Chime::ALL
                 .iter()
-                .map(|c| (c.cue().to_owned(), 2 * u64::from(RATE))),
+                .map(|c| (Cue::from(*c), 2 * u64::from(RATE))),
         )
         .collect();
     let cues_for = |hold: f64| -> Vec<String> {
@@ -228,7 +229,7 @@ fn remaining_cues_fit_the_hold() {
                     .at;
                 assert_eq!(e.frame, h.end - (at * f64::from(RATE)) as u64, "{}", e.cue);
             })
-            .map(|e| e.cue.clone())
+            .map(|e| e.cue.to_string())
             .collect()
     };
     assert_eq!(cues_for(20.0), Vec::<String>::new());

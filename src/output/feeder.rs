@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::chime::Chime;
+use crate::cue::Cue;
 use crate::mix::{Feed, Mixer, slots};
 use crate::pack::{ClipFile, PackError, PackFiles};
 use crate::timeline::{Timeline, frames};
@@ -28,7 +29,7 @@ const IDLE_RENDER: Duration = Duration::from_millis(1);
 /// Prepares the clips of a session as it plays; one worker per mixer.
 #[derive(Debug, Clone)]
 pub struct Supply {
-    files: Arc<HashMap<String, ClipFile>>,
+    files: Arc<HashMap<Cue, ClipFile>>,
     rate: u32,
     wait: bool,
     error: Arc<Mutex<Option<PackError>>>,
@@ -74,7 +75,7 @@ impl Supply {
             synthesized: HashMap::new(),
             from_mixer,
         }));
-        let order: Arc<[String]> = order.into();
+        let order: Arc<[Cue]> = order.into();
         let uses: Arc<[Vec<(u64, u64)>]> = uses.into();
         for _ in 0..if self.wait { 2 } else { 1 } {
             let worker = Worker {
@@ -165,7 +166,7 @@ struct Shared {
 
 struct Worker {
     supply: Supply,
-    order: Arc<[String]>,
+    order: Arc<[Cue]>,
     uses: Arc<[Vec<(u64, u64)>]>,
     position: Arc<AtomicU64>,
     to_mixer: SyncSender<(usize, Arc<[f32]>)>,

@@ -419,7 +419,7 @@ mod tests {
 
     /// A long steady clip, so every sample shows the gain applied to it.
     fn steady() -> (Timeline, Clips) {
-        let mut by_cue: HashMap<String, Arc<[f32]>> = HashMap::new();
+        let mut by_cue: HashMap<crate::cue::Cue, Arc<[f32]>> = HashMap::new();
         by_cue.insert(
             "long".into(),
             (0..2000)

@@ -130,7 +130,7 @@ fn make_pack_of(
             .collect();
         let file = format!("{}.wav", line.cue);
         write_wav(&folder.join(&file), rate, channels, &interleaved);
-        manifest.clips.insert(line.cue.clone(), file);
+        manifest.clips.insert(line.cue.to_string(), file);
     }
     write_manifest(&folder, &manifest);
     folder

@@ -39,7 +39,8 @@ fn codec(e: vorbis_rs::VorbisError) -> EncodeError {
 
 impl<W: Write> VorbisStream<W> {
     /// Starts a stream of `channels` channels at `rate` Hz in `sink`, with `tags` as Vorbis
-    /// comments (`("TITLE", "…")`), at `quality` on oggenc's scale −1…10 (clamped).
+    /// comments (`("TITLE", "…")`), at `quality` on oggenc's scale −1…10 (clamped), under a
+    /// random stream serial.
     pub fn new(
         sink: W,
         rate: u32,
@@ -47,10 +48,32 @@ impl<W: Write> VorbisStream<W> {
         quality: f32,
         tags: &[(String, String)],
     ) -> Result<Self, EncodeError> {
-        let rate = NonZeroU32::new(rate).ok_or_else(|| codec_msg("a rate of 0 Hz"))?;
-        let channels =
-            NonZeroU8::new(channels).ok_or_else(|| codec_msg("a stream with no channels"))?;
-        let mut builder = VorbisEncoderBuilder::new(rate, channels, sink).map_err(codec)?;
+        let (rate, channels) = shape(rate, channels)?;
+        let builder = VorbisEncoderBuilder::new(rate, channels, sink).map_err(codec)?;
+        Self::start(builder, quality, tags)
+    }
+
+    /// [`VorbisStream::new`] under the stream serial `serial`, so the same input gives the same
+    /// bytes (voice-pack clips: see [`crate::pipeline::serial_for`]).
+    pub fn with_serial(
+        sink: W,
+        rate: u32,
+        channels: u8,
+        quality: f32,
+        tags: &[(String, String)],
+        serial: i32,
+    ) -> Result<Self, EncodeError> {
+        let (rate, channels) = shape(rate, channels)?;
+        let builder = VorbisEncoderBuilder::new_with_serial(rate, channels, sink, serial);
+        Self::start(builder, quality, tags)
+    }
+
+    /// Sets the quality and tags and writes the headers.
+    fn start(
+        mut builder: VorbisEncoderBuilder<W>,
+        quality: f32,
+        tags: &[(String, String)],
+    ) -> Result<Self, EncodeError> {
         builder.bitrate_management_strategy(VorbisBitrateManagementStrategy::QualityVbr {
             target_quality: quality.clamp(QUALITY_MIN, QUALITY_MAX) / 10.0,
         });
@@ -80,6 +103,14 @@ impl<W: Write> VorbisStream<W> {
     pub fn finish(self) -> Result<W, EncodeError> {
         self.encoder.finish().map_err(codec)
     }
+}
+
+/// A rate and channel count libvorbis accepts.
+fn shape(rate: u32, channels: u8) -> Result<(NonZeroU32, NonZeroU8), EncodeError> {
+    let rate = NonZeroU32::new(rate).ok_or_else(|| codec_msg("a rate of 0 Hz"))?;
+    let channels =
+        NonZeroU8::new(channels).ok_or_else(|| codec_msg("a stream with no channels"))?;
+    Ok((rate, channels))
 }
 
 fn codec_msg(what: &str) -> EncodeError {

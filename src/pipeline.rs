@@ -8,6 +8,8 @@
 use std::collections::VecDeque;
 
 use crate::loudness::{self, SILENCE_DBFS, VOICE_TARGET_LUFS};
+use crate::output::encode::EncodeError;
+use crate::output::encode::ogg::VorbisStream;
 use crate::resample::resample;
 
 /// Sound starts and ends where the 5 ms RMS rises above this many dB under the clip's peak.
@@ -284,24 +286,16 @@ fn boxcar(x: &[f32], h: usize) -> Vec<f32> {
     out
 }
 
-/// Encodes mono samples as Ogg Vorbis at [`VORBIS_QUALITY`] with the stream serial `serial`
-/// (`vorbis_rs`, which builds libvorbis/aoTuV from source; BSD licence). The one place a pack
-/// clip is encoded.
+/// Encodes mono samples as Ogg Vorbis at [`VORBIS_QUALITY`] with the stream serial `serial`,
+/// through the same encoder as Ogg renders ([`VorbisStream`]), with no tags.
 pub fn encode_vorbis(samples: &[f32], rate: u32, serial: i32) -> Result<Vec<u8>, FinishError> {
-    use std::num::{NonZeroU8, NonZeroU32};
-    use vorbis_rs::{VorbisBitrateManagementStrategy, VorbisEncoderBuilder};
-    let fail = |e: vorbis_rs::VorbisError| FinishError::Encode(e.to_string());
-    let rate = NonZeroU32::new(rate).ok_or(FinishError::Encode("sample rate 0".into()))?;
-    let mut builder =
-        VorbisEncoderBuilder::new_with_serial(rate, NonZeroU8::MIN, Vec::new(), serial);
-    builder.bitrate_management_strategy(VorbisBitrateManagementStrategy::QualityVbr {
-        target_quality: VORBIS_QUALITY,
-    });
-    let mut encoder = builder.build().map_err(fail)?;
-    for block in samples.chunks(4096) {
-        encoder.encode_audio_block([block]).map_err(fail)?;
-    }
-    encoder.finish().map_err(fail)
+    let fail = |e: EncodeError| FinishError::Encode(e.to_string());
+    // VorbisStream takes oggenc's scale (−1…10); 0.5 × 10 / 10 is exactly 0.5 again.
+    let mut stream =
+        VorbisStream::with_serial(Vec::new(), rate, 1, VORBIS_QUALITY * 10.0, &[], serial)
+            .map_err(fail)?;
+    stream.write_planar(&[samples]).map_err(fail)?;
+    stream.finish().map_err(fail)
 }
 
 /// A stream serial number from a cue id (FNV-1a), so each clip's bytes are reproducible.

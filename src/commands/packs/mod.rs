@@ -1,0 +1,154 @@
+//! The `packs` commands, one file each: [`list`] the packs there are, [`check`] one against the
+//! script, start a pack to record ([`new`]), make a whole pack from synthesized or raw speech
+//! ([`synth`], [`import`], both through [`make`] and the one clip pipeline in
+//! [`crate::pipeline`]), and print the lines to voice ([`cues`]).
+
+pub mod check;
+pub mod cues;
+pub mod import;
+pub mod list;
+mod make;
+pub mod new;
+pub mod synth;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::cli::PacksCommand;
+use crate::exit::Exit;
+use crate::pack::{Location, PackError};
+use crate::script::Lines;
+
+/// Why a `packs` command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PacksError {
+    /// The pack could not be found or read.
+    #[error(transparent)]
+    Pack(#[from] PackError),
+    /// `packs check` found problems that stop the pack from playing the script.
+    #[error("voice pack {pack:?} cannot play the script: {summary}")]
+    Unplayable {
+        /// Pack name.
+        pack: String,
+        /// The problems, counted.
+        summary: String,
+    },
+    /// A pack name that cannot be a folder and cue-like id.
+    #[error("pack name {0:?}: use only a-z, 0-9 and '-'")]
+    BadName(String),
+    /// The target folder exists.
+    #[error("{0} already exists (choose another name, or pass --force to replace it)")]
+    Exists(PathBuf),
+    /// The speech engine is not installed.
+    #[error("{engine} is not installed or not on PATH ({hint})")]
+    EngineMissing {
+        /// The engine's program.
+        engine: &'static str,
+        /// How to get it.
+        hint: &'static str,
+    },
+    /// The speech engine failed on a line.
+    #[error("{engine} failed on cue {cue:?}: {message}")]
+    EngineFailed {
+        /// The engine's program.
+        engine: &'static str,
+        /// The cue it was speaking.
+        cue: String,
+        /// What it said.
+        message: String,
+    },
+    /// A command line that cannot work (a needed option missing).
+    #[error("{0}")]
+    Usage(String),
+    /// A raw clip to import is missing, unreadable or silent.
+    #[error("{path}: {message}")]
+    Raw {
+        /// The raw clip file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A file could not be written.
+    #[error("cannot write {path}: {message}")]
+    Write {
+        /// The file or folder.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl PacksError {
+    /// How the process ends: usage, pack problems, cannot write, engine missing or failed.
+    pub fn exit_code(&self) -> Exit {
+        match self {
+            PacksError::BadName(_) | PacksError::Exists(_) | PacksError::Usage(_) => Exit::Usage,
+            PacksError::Pack(_) | PacksError::Unplayable { .. } | PacksError::Raw { .. } => {
+                Exit::Pack
+            }
+            PacksError::Write { .. } => Exit::Write,
+            PacksError::EngineMissing { .. } | PacksError::EngineFailed { .. } => Exit::Engine,
+        }
+    }
+}
+
+/// Runs a `packs` command, printing its report to stdout.
+pub fn run(command: &PacksCommand, script: &Lines, base: &Path) -> Result<(), PacksError> {
+    let mut out = String::new();
+    let result = match command {
+        PacksCommand::List => list::list(script, base, &mut out),
+        PacksCommand::Check { pack, .. } => {
+            let location = Location::find(Some(pack), base)?;
+            let report = check::check(&location, script)?;
+            let _ = write!(out, "{report}");
+            report.verdict()
+        }
+        PacksCommand::New { name } => new::new(name, script, base, &mut out),
+        PacksCommand::Synth {
+            name,
+            engine,
+            voice,
+            command,
+            force,
+            info,
+        } => {
+            let speaker = synth::Speaker::new(*engine, voice.as_deref(), command.as_deref())?;
+            synth::synth(name, &speaker, *force, info, script, base, &mut out)
+        }
+        PacksCommand::Import {
+            name,
+            from,
+            force,
+            info,
+        } => import::import(name, from, *force, info, script, base, &mut out),
+        PacksCommand::Cues => {
+            out.push_str(&cues::cues(script));
+            Ok(())
+        }
+    };
+    {
+        use std::io::Write as _;
+        let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    }
+    result
+}
+
+/// `s` cut to `width` characters, with `…` when it was longer.
+fn shorten(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_owned()
+    } else {
+        let cut: String = s.chars().take(width - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+/// Seconds as `m:ss.s`.
+fn minutes(seconds: f64) -> String {
+    format!("{}:{:04.1}", (seconds / 60.0) as u64, seconds % 60.0)
+}
+
+/// The plural ending for `n` things.
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
