@@ -323,6 +323,11 @@ fn after_help() -> String {
     balasana-audio --render session.wav        write the session to a WAV file\n  \
     balasana-audio --render session.ogg        a small Ogg Vorbis with chapters, for a phone\n  \
     balasana-audio --pack slt                  the session in another voice\n  \
+    balasana-audio --guidance brief --breath 4-7-8  less talk, 4-7-8 breathing\n  \
+    balasana-audio --variation wide-knee --arms back  knees wide, arms back\n  \
+    balasana-audio --script bedtime --ambience ocean  the evening session\n  \
+    balasana-audio config show                 your settings and where each comes from\n  \
+    balasana-audio log                         your recent practice\n  \
     balasana-audio packs list                  every voice pack there is\n\n{}",
         Exit::help()
     )
