@@ -622,13 +622,28 @@ impl Builder<'_> {
             }
         }
 
+        self.breaths(pacing_start, end, latest_voice_end, &mut busy)?;
+
+        self.chime(Chime::HoldEnd, end)?;
+        self.voice_end = end;
+        self.cursor = end + self.frames(self.script.pacing.chime_lead);
+        Ok(())
+    }
+    /// Breath pacing in a hold: whole breaths from `pacing_start` that end by `end`, each phase
+    /// with its chime, and on the first breaths (or as an occasional reminder) a spoken line where
+    /// it fits its phase, ends by `latest_voice_end` and keeps clear of the `busy` voice spans.
+    fn breaths(
+        &mut self,
+        pacing_start: u64,
+        end: u64,
+        latest_voice_end: u64,
+        busy: &mut Vec<(u64, u64)>,
+    ) -> Result<(), TimelineError> {
+        let gap = self.frames(HOLD_LINE_GAP);
         // Breath pacing: whole breaths from the end of the opening lines. Phase starts are
         // cumulative seconds turned into frames once, and breath k starts exactly k periods in,
         // so pacing never drifts.
         if self.options.pacing == Pacing::Silent {
-            self.chime(Chime::HoldEnd, end)?;
-            self.voice_end = end;
-            self.cursor = end + self.frames(self.script.pacing.chime_lead);
             return Ok(());
         }
         let b = self.options.breath;
@@ -702,10 +717,6 @@ impl Builder<'_> {
             }
             breath += 1;
         }
-
-        self.chime(Chime::HoldEnd, end)?;
-        self.voice_end = end;
-        self.cursor = end + self.frames(self.script.pacing.chime_lead);
         Ok(())
     }
 }
