@@ -525,17 +525,14 @@ fn write_transcript(
         path: path.display().to_string(),
         source,
     };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut temp = tempfile::Builder::new()
-        .prefix(".balasana-transcript-")
-        .tempfile_in(dir)
-        .map_err(fail)?;
-    temp.write_all(text.as_bytes()).map_err(fail)?;
-    temp.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
+    // Written like a render: a file atomically (through a symlink, keeping its mode), a pipe or
+    // device in place.
+    let target = crate::output::target::Target::open(path).map_err(fail)?;
+    let mut writer = target.writer();
+    writer.write_all(text.as_bytes()).map_err(fail)?;
+    writer.flush().map_err(fail)?;
+    drop(writer);
+    target.commit().map_err(fail)
 }
 
 /// The session options from the command line and the script's defaults, checked against the

@@ -423,6 +423,31 @@ fn transcript_with_an_unknown_extension_is_refused_before_any_work() {
 }
 
 #[test]
+fn transcript_is_written_like_a_render_through_a_symlink() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("kept/real.srt");
+    std::fs::create_dir_all(real.parent().unwrap()).unwrap();
+    std::fs::write(&real, "old").unwrap();
+    std::os::unix::fs::symlink(&real, dir.path().join("link.srt")).unwrap();
+    bin(dir.path())
+        .args(["--plan", "--transcript", "link.srt"])
+        .assert()
+        .success();
+    let link = dir.path().join("link.srt");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::read_to_string(&real)
+            .unwrap()
+            .starts_with("1\n00:00:")
+    );
+}
+
+#[test]
 fn transcript_alongside_a_render() {
     let dir = tempfile::tempdir().unwrap();
     bin(dir.path())
