@@ -17,6 +17,15 @@ pub fn clock(seconds: f64) -> String {
     }
 }
 
+/// `HH:MM:SS` + `sep` + `mmm` of `frame` at `rate`, rounded to the nearest millisecond: chapter
+/// marks (`.`) and subtitle cues (`,` in SubRip, `.` in WebVTT).
+pub fn timestamp(frame: u64, rate: u32, sep: char) -> String {
+    let ms = (u128::from(frame) * 1000 + u128::from(rate) / 2) / u128::from(rate);
+    let ms = ms as u64;
+    let (h, m, s, ms) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    format!("{h:02}:{m:02}:{s:02}{sep}{ms:03}")
+}
+
 /// The timeline as a table: a heading per step, then time, layer, cue and text per event.
 pub fn table(timeline: &Timeline, heading: &str) -> String {
     let mut out = String::new();
@@ -133,7 +142,14 @@ pub fn json(timeline: &Timeline) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::clock;
+    use super::{clock, timestamp};
+
+    #[test]
+    fn timestamps_round_to_the_millisecond() {
+        assert_eq!(timestamp(0, 48_000, '.'), "00:00:00.000");
+        assert_eq!(timestamp(48_000 * 3661 + 24, 48_000, '.'), "01:01:01.001");
+        assert_eq!(timestamp(23, 48_000, ','), "00:00:00,000");
+    }
 
     #[test]
     fn clock_formats() {

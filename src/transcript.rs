@@ -33,11 +33,9 @@ impl Format {
     }
 }
 
-/// `hh:mm:ss` + `sep` + `mmm` of a frame, rounded to the millisecond.
+/// `hh:mm:ss` + `sep` + `mmm` of a frame of `timeline`.
 fn stamp(timeline: &Timeline, frame: u64, sep: char) -> String {
-    let ms = (timeline.seconds(frame) * 1000.0).round() as u64;
-    let (h, m, s, ms) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
-    format!("{h:02}:{m:02}:{s:02}{sep}{ms:03}")
+    crate::plan::timestamp(frame, timeline.rate, sep)
 }
 
 /// The transcript of `timeline` in `format`; `title` heads the plain-text one.

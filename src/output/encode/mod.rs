@@ -95,24 +95,14 @@ impl Metadata {
         .collect();
         for (i, c) in self.chapters.iter().enumerate() {
             let n = i + 1;
-            tags.push((format!("CHAPTER{n:03}"), chapter_time(c.frame, rate)));
+            tags.push((
+                format!("CHAPTER{n:03}"),
+                crate::plan::timestamp(c.frame, rate, '.'),
+            ));
             tags.push((format!("CHAPTER{n:03}NAME"), c.title.clone()));
         }
         tags
     }
-}
-
-/// `HH:MM:SS.mmm` of a frame, rounded to the nearest millisecond.
-pub fn chapter_time(frame: u64, rate: u32) -> String {
-    let ms = (u128::from(frame) * 1000 + u128::from(rate) / 2) / u128::from(rate);
-    let ms = ms as u64;
-    format!(
-        "{:02}:{:02}:{:02}.{:03}",
-        ms / 3_600_000,
-        ms / 60_000 % 60,
-        ms / 1000 % 60,
-        ms % 1000
-    )
 }
 
 /// Why encoding stopped.
@@ -211,13 +201,6 @@ pub fn date_utc(at: std::time::SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn chapter_times_round_to_the_millisecond() {
-        assert_eq!(chapter_time(0, 48_000), "00:00:00.000");
-        assert_eq!(chapter_time(48_000 * 3661 + 24, 48_000), "01:01:01.001");
-        assert_eq!(chapter_time(23, 48_000), "00:00:00.000");
-    }
 
     #[test]
     fn dates_are_civil_utc() {
