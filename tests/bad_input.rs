@@ -357,9 +357,9 @@ fn bad_packs() {
         .expect(4, "voice pack \"p\": clip for cue \"welcome\" is \"welcome.wav\", a link to /"),
         case("chime path outside", PLAN_P, pack_with(|f: &Path| {
             let toml = std::fs::read_to_string(f.join("pack.toml")).unwrap();
-            std::fs::write(f.join("pack.toml"), format!("{toml}[chimes]\nstart = \"/dev/zero\"\n")).unwrap();
+            std::fs::write(f.join("pack.toml"), format!("{toml}[chimes]\nstart = \"/nonexistent-balasana-test/start.wav\"\n")).unwrap();
         }))
-        .expect(4, "voice pack \"p\": chime \"start\" is \"/dev/zero\", outside the pack folder (chime paths are relative, without ..)"),
+        .expect(4, "voice pack \"p\": chime \"start\" is \"/nonexistent-balasana-test/start.wav\", outside the pack folder (chime paths are relative, without ..)"),
         case("ambience path outside", &["--pack", "p", "--plan", "--ambience", "sea"], pack_with(|f: &Path| {
             let toml = std::fs::read_to_string(f.join("pack.toml")).unwrap();
             std::fs::write(f.join("pack.toml"), format!("{toml}[ambience]\nsea = \"../../sea.ogg\"\n")).unwrap();

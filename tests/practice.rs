@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{bin, plan_json, read_wav};
+use common::{bin, plan_json, render_left};
 use serde_json::Value;
 
 const RATE: u64 = 48_000;
@@ -388,19 +388,7 @@ fn the_bedtime_session_renders_slow_soft_and_ends_in_a_fade() {
         .unwrap();
     assert_eq!(frames - last_sound, 30 * RATE);
 
-    let wav = dir.path().join("bed.wav");
-    bin(dir.path())
-        .args(args)
-        .arg("--render")
-        .arg(&wav)
-        .arg("-q")
-        .assert()
-        .success();
-    let (spec, samples) = read_wav(&wav);
-    let left: Vec<i16> = samples
-        .chunks_exact(usize::from(spec.channels))
-        .map(|f| f[0])
-        .collect();
+    let left = render_left(dir.path(), &args);
     assert_eq!(left.len() as u64, frames);
     // The ocean fades out over the tail: loud at its start, near silence at its very end.
     let rms =

@@ -62,8 +62,9 @@ pub fn burst(freq: f64, rate: u32, seconds: f64) -> Vec<f32> {
         .collect()
 }
 
-/// Makes a pack folder `dir/audio/<name>` with one WAV burst per cue of the built-in script
-/// (`seconds` long, at `rate` Hz and `channels` channels); `skip` cues get no entry.
+/// Makes a pack folder `dir/audio/<name>` with one WAV burst per cue of every built-in session
+/// ([`pack_lines`]; `seconds` long, at `rate` Hz and `channels` channels); `skip` cues get no
+/// entry.
 pub fn make_pack(
     dir: &Path,
     name: &str,
@@ -202,9 +203,8 @@ pub fn onsets(x: &[i16], threshold: u16, quiet: usize) -> Vec<usize> {
     found
 }
 
-/// Plans and renders the same session in `dir`: (planned event frames, rendered left channel).
-pub fn plan_and_render(dir: &Path, args: &[&str]) -> (Vec<usize>, Vec<i16>) {
-    let plan = plan_json(dir, args);
+/// Renders the session of `args` in `dir` to `session.wav` and returns its left channel.
+pub fn render_left(dir: &Path, args: &[&str]) -> Vec<i16> {
     let wav = dir.join("session.wav");
     bin(dir)
         .args(args)
@@ -213,8 +213,17 @@ pub fn plan_and_render(dir: &Path, args: &[&str]) -> (Vec<usize>, Vec<i16>) {
         .arg("-q")
         .assert()
         .success();
-    let (_, samples) = read_wav(&wav);
-    let left = samples.chunks_exact(2).map(|f| f[0]).collect();
+    let (spec, samples) = read_wav(&wav);
+    samples
+        .chunks_exact(usize::from(spec.channels))
+        .map(|f| f[0])
+        .collect()
+}
+
+/// Plans and renders the same session in `dir`: (planned event frames, rendered left channel).
+pub fn plan_and_render(dir: &Path, args: &[&str]) -> (Vec<usize>, Vec<i16>) {
+    let plan = plan_json(dir, args);
+    let left = render_left(dir, args);
     let planned = plan["events"]
         .as_array()
         .unwrap()
