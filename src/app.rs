@@ -101,29 +101,6 @@ impl Error {
 
 /// Runs one command line; `base` is the folder where `script/` and `audio/` are looked for.
 pub fn run(settings: &Settings, base: &Path) -> Result<Ending, Error> {
-    run_command(settings, base).map_err(|e| match e {
-        Error::Usage(message) => Error::Usage(with_source(message, settings)),
-        other => other,
-    })
-}
-
-/// A refused option's message, with where the value came from when that was not the command
-/// line (`--hold 1000 s is outside … (set by BALASANA_HOLD)`).
-fn with_source(message: String, settings: &Settings) -> String {
-    let from = settings.settings.iter().find(|s| {
-        let option = format!("--{}", s.key);
-        message.starts_with(&option)
-            && message[option.len()..].starts_with([' ', ':'])
-            && !matches!(s.source, Source::CommandLine | Source::Default)
-    });
-    match from {
-        Some(s) => format!("{message} (set by {})", s.source),
-        None => message,
-    }
-}
-
-/// [`run`], before refused options are traced to where they were set.
-fn run_command(settings: &Settings, base: &Path) -> Result<Ending, Error> {
     let cli = &settings.cli;
     match &cli.command {
         Some(Command::Packs(command)) => {
@@ -545,14 +522,23 @@ fn options(
     let mut o = Options::defaults(script);
     // A choice this session does not have: an error when typed, a note when it came from the
     // config file or the environment (the session's default is used instead).
+    let source = |key: &str| layered.iter().find(|(k, _)| *k == key).map(|(_, s)| s);
     let refuse = |key: &str, message: String| -> Result<(), Error> {
-        match layered.iter().find(|(k, _)| *k == key) {
-            Some((_, source)) => {
+        match source(key) {
+            Some(source) => {
                 eprintln!("note: {message} (set by {source}); using the session's default");
                 Ok(())
             }
             None => Err(Error::Usage(message)),
         }
+    };
+    // A value out of range names where it was set when that was not the command line
+    // (`--hold 1000 s is outside … (set by BALASANA_HOLD)`).
+    let usage = |key: &str, message: String| {
+        Error::Usage(match source(key) {
+            Some(source) => format!("{message} (set by {source})"),
+            None => message,
+        })
     };
     let l = &script.limits;
     o.hold = cli.hold.unwrap_or(o.hold);
@@ -587,11 +573,14 @@ fn options(
     }
     o.lead_in = cli.lead_in.unwrap_or(o.lead_in);
     if o.lead_in > 0.0 && o.lead_in < crate::script::MIN_DURATION {
-        return Err(Error::Usage(format!(
-            "--lead-in {} s is under a frame: use 0 for none, or at least {} s",
-            o.lead_in,
-            crate::script::MIN_DURATION
-        )));
+        return Err(usage(
+            "lead-in",
+            format!(
+                "--lead-in {} s is under a frame: use 0 for none, or at least {} s",
+                o.lead_in,
+                crate::script::MIN_DURATION
+            ),
+        ));
     }
     o.chimes = !cli.no_chimes;
     o.voice_gain = cli.voice_volume.unwrap_or(1.0);
@@ -643,16 +632,18 @@ fn options(
         o.bell = (bell != 0.0).then_some(bell);
     }
     let b = o.breath;
-    let mut checks: Vec<(&str, f64, &Range3, &str)> = vec![
-        ("--hold", o.hold, &l.hold, " s"),
-        ("--sets", f64::from(o.sets), &l.sets, ""),
-        ("--rest", o.rest, &l.rest, " s"),
-        ("--breath inhale", b.inhale, &l.inhale, " s"),
-        ("--breath exhale", b.exhale, &l.exhale, " s"),
-        ("--lead-in", o.lead_in, &l.lead_in, " s"),
+    // (config key, how the message names it, value, range, unit)
+    let mut checks: Vec<(&str, &str, f64, &Range3, &str)> = vec![
+        ("hold", "--hold", o.hold, &l.hold, " s"),
+        ("sets", "--sets", f64::from(o.sets), &l.sets, ""),
+        ("rest", "--rest", o.rest, &l.rest, " s"),
+        ("breath", "--breath inhale", b.inhale, &l.inhale, " s"),
+        ("breath", "--breath exhale", b.exhale, &l.exhale, " s"),
+        ("lead-in", "--lead-in", o.lead_in, &l.lead_in, " s"),
     ];
     if b.hold > 0.0 {
         checks.push((
+            "breath",
             "--breath hold (after the inhale)",
             b.hold,
             &l.breath_hold,
@@ -661,6 +652,7 @@ fn options(
     }
     if b.rest > 0.0 {
         checks.push((
+            "breath",
             "--breath hold (after the exhale)",
             b.rest,
             &l.breath_hold,
@@ -668,17 +660,20 @@ fn options(
         ));
     }
     if let Some(bell) = o.bell {
-        checks.push(("--bell", bell, &l.bell, " s"));
+        checks.push(("bell", "--bell", bell, &l.bell, " s"));
     }
-    for (name, value, range, unit) in checks {
+    for (key, name, value, range, unit) in checks {
         let [lo, hi] = range.allowed;
         let [rlo, rhi] = range.recommended;
         match range.fit(value) {
             Fit::Refused => {
-                return Err(Error::Usage(format!(
-                    "{name} {value}{unit} is outside the allowed range {lo}–{hi}{unit} (limits in {})",
-                    script.origin
-                )));
+                return Err(usage(
+                    key,
+                    format!(
+                        "{name} {value}{unit} is outside the allowed range {lo}–{hi}{unit} (limits in {})",
+                        script.origin
+                    ),
+                ));
             }
             Fit::Allowed => eprintln!(
                 "note: {name} {value}{unit} is outside the recommended {rlo}–{rhi}{unit}; playing anyway"
