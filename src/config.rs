@@ -19,6 +19,7 @@ use crate::cli::Cli;
 use crate::pack::DEFAULT_PACK;
 use crate::script::Script;
 use crate::script::line_column;
+use crate::timeline::Options;
 
 /// Environment variable naming another config file (like ripgrep's `RIPGREP_CONFIG_PATH`).
 pub const CONFIG_ENV: &str = "BALASANA_CONFIG";
@@ -447,29 +448,22 @@ fn read_file(
 /// A setting's default: from the session script's `[limits]` for the timed options, else the
 /// program's own (`false` for a flag, no ambience, the default pack and session, 0 dB).
 pub fn default_value(key: &str, script: &Script) -> String {
-    let l = &script.limits;
+    // The session's own defaults, as the player derives them.
+    let o = Options::defaults(script);
     match key {
-        "hold" => l.hold.default.to_string(),
-        "sets" => l.sets.default.to_string(),
-        "rest" => l.rest.default.to_string(),
-        "lead-in" => l.lead_in.default.to_string(),
-        "breath" => format!("{}:{}", l.inhale.default, l.exhale.default),
+        "hold" => o.hold.to_string(),
+        "sets" => o.sets.to_string(),
+        "rest" => o.rest.to_string(),
+        "lead-in" => o.lead_in.to_string(),
+        "breath" => format!("{}:{}", o.breath.inhale, o.breath.exhale),
+        "guidance" => o.guidance,
+        "variation" | "arms" => o.choices.get(key).cloned().unwrap_or_else(|| "none".into()),
+        "tips" => o.tips.to_string(),
+        "pacing" => format!("{:?}", o.pacing).to_lowercase(),
+        "bell" => o.bell.map_or_else(|| "0".to_owned(), |b| b.to_string()),
         "pack" => DEFAULT_PACK.to_owned(),
         "script" => crate::script::DEFAULT_SESSION.to_owned(),
         "ambience" => "none".to_owned(),
-        "guidance" => script
-            .guidance
-            .first()
-            .map(|g| g.name.clone())
-            .unwrap_or_default(),
-        "variation" | "arms" => script
-            .choices
-            .get(key)
-            .map_or_else(|| "none".to_owned(), |c| c.default.clone()),
-        "pacing" => "guided".to_owned(),
-        "bell" if l.bell.default > 0.0 => l.bell.default.to_string(),
-        "bell" => "0".to_owned(),
-        "tips" => script.guidance.first().is_some_and(|g| g.tips).to_string(),
         k if k.ends_with("volume") => "0dB".to_owned(),
         _ => "false".to_owned(),
     }
