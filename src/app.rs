@@ -390,10 +390,7 @@ fn logged_options(
         m.insert(name.clone(), value.clone().into());
     }
     m.insert("tips".into(), o.tips.into());
-    m.insert(
-        "pacing".into(),
-        format!("{:?}", o.pacing).to_lowercase().into(),
-    );
+    m.insert("pacing".into(), o.pacing.name().into());
     if let Some(bell) = o.bell {
         m.insert("bell".into(), bell.into());
     }
@@ -720,7 +717,7 @@ fn heading(script: &Script, o: &Options, pack: &PackFiles, t: &Timeline) -> Stri
         }
     }
     if o.pacing != defaults.pacing {
-        extras.push_str(&format!(" · {:?} pacing", o.pacing).to_lowercase());
+        extras.push_str(&format!(" · {} pacing", o.pacing.name()));
     }
     if let Some(bell) = o.bell {
         extras.push_str(&format!(" · bell every {bell} s"));

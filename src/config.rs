@@ -459,7 +459,7 @@ pub fn default_value(key: &str, script: &Script) -> String {
         "guidance" => o.guidance,
         "variation" | "arms" => o.choices.get(key).cloned().unwrap_or_else(|| "none".into()),
         "tips" => o.tips.to_string(),
-        "pacing" => format!("{:?}", o.pacing).to_lowercase(),
+        "pacing" => o.pacing.name().to_owned(),
         "bell" => o.bell.map_or_else(|| "0".to_owned(), |b| b.to_string()),
         "pack" => DEFAULT_PACK.to_owned(),
         "script" => crate::script::DEFAULT_SESSION.to_owned(),

@@ -57,6 +57,17 @@ pub enum Pacing {
     Silent,
 }
 
+impl Pacing {
+    /// How it is written on the command line, in the config file and the practice log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pacing::Guided => "guided",
+            Pacing::Chimes => "chimes",
+            Pacing::Silent => "silent",
+        }
+    }
+}
+
 impl Options {
     /// The script's defaults.
     pub fn defaults(script: &Script) -> Options {
