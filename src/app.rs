@@ -318,7 +318,7 @@ fn session(settings: &Settings, base: &Path) -> Result<Ending, Error> {
     let mut last_report = std::time::Instant::now();
     let ending = player.play(
         make,
-        || supply.failed(),
+        &supply,
         &timeline,
         tones,
         &signals,

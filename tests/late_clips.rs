@@ -33,10 +33,11 @@ fn session() -> (Script, Timeline, PackFiles) {
 fn play(mut src: MixSource, controls: &Controls) -> (Vec<f32>, Vec<u64>) {
     let (mut out, mut frames) = (Vec::new(), Vec::new());
     loop {
-        let block: Vec<f32> = src.by_ref().take(480).collect();
-        out.extend_from_slice(&block);
+        let mut block = [0.0f32; 480];
+        let n = src.fill(&mut block);
+        out.extend_from_slice(&block[..n]);
         frames.push(controls.frame());
-        if block.len() < 480 {
+        if n < 480 {
             return (out, frames);
         }
         std::thread::sleep(Duration::from_millis(1));

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::sync::{Arc, Mutex};
+use std::thread::Thread;
 use std::time::Duration;
 
 use crate::chime::Chime;
@@ -16,14 +17,17 @@ use crate::pack::{ClipFile, PackError, PackFiles};
 use crate::timeline::{Timeline, frames};
 
 /// How far ahead of the play head clips are prepared, in seconds.
-const AHEAD_SECS: f64 = 20.0;
+const AHEAD_SECS: f64 = 10.0;
 /// A clip not needed within this many seconds is handed back (more than [`AHEAD_SECS`], so a
 /// clip just prepared is never handed straight back).
-const KEEP_SECS: f64 = 30.0;
-/// How often an idle worker looks at the play head again. It sleeps rather than waiting on the
-/// mixer's channel, so the audio thread never has a waiting thread to wake (which takes a lock).
-const IDLE: Duration = Duration::from_millis(100);
-/// The same for a render, whose play head runs hundreds of times faster than real time.
+const KEEP_SECS: f64 = 15.0;
+/// The longest an idle worker sleeps before it looks at the play head again. It sleeps until the
+/// next clip comes within [`AHEAD_SECS`] (the play head moves in real time), or until a jump
+/// wakes it ([`Supply::jumped`]), rather than waiting on the mixer's channel, so the audio thread
+/// never has a waiting thread to wake (which takes a lock).
+const IDLE: Duration = Duration::from_secs(1);
+/// How often a render's idle worker looks again: its play head runs hundreds of times faster
+/// than real time.
 const IDLE_RENDER: Duration = Duration::from_millis(1);
 
 /// Prepares the clips of a session as it plays; one worker per mixer.
@@ -34,6 +38,8 @@ pub struct Supply {
     wait: bool,
     error: Arc<Mutex<Option<PackError>>>,
     failed: Arc<AtomicBool>,
+    /// The newest mixer's workers, to wake at a jump.
+    newest: Arc<Mutex<Option<Workers>>>,
     /// Test hook, an artificially slow decoder: sleep this long before preparing each clip.
     pub slow: Duration,
 }
@@ -48,6 +54,7 @@ impl Supply {
             wait,
             error: Arc::default(),
             failed: Arc::default(),
+            newest: Arc::default(),
             slow: Duration::ZERO,
         }
     }
@@ -77,6 +84,7 @@ impl Supply {
         }));
         let order: Arc<[Cue]> = order.into();
         let uses: Arc<[Vec<(u64, u64)>]> = uses.into();
+        let mut threads = Vec::new();
         for _ in 0..if self.wait { 2 } else { 1 } {
             let worker = Worker {
                 supply: self.clone(),
@@ -86,16 +94,22 @@ impl Supply {
                 to_mixer: to_mixer.clone(),
                 shared: shared.clone(),
                 ahead: frames(AHEAD_SECS, self.rate),
-                idle: if self.wait { IDLE_RENDER } else { IDLE },
             };
-            if let Err(e) = std::thread::Builder::new()
+            match std::thread::Builder::new()
                 .name("balasana-prepare".into())
                 .spawn(move || worker.run())
             {
-                self.fail(PackError::Worker(e.to_string()));
+                Ok(handle) => threads.push(handle.thread().clone()),
+                Err(e) => self.fail(PackError::Worker(e.to_string())),
             }
         }
         drop(to_mixer);
+        if let Ok(mut newest) = self.newest.lock() {
+            *newest = Some(Workers {
+                position: position.clone(),
+                threads,
+            });
+        }
         let mut mixer = Mixer::fed(
             timeline,
             Feed {
@@ -108,6 +122,17 @@ impl Supply {
         );
         mixer.seek(from);
         mixer
+    }
+
+    /// Tells the newest mixer's workers that the play head jumps to `to`, so they prepare the
+    /// clips there now instead of when they next wake.
+    pub fn jumped(&self, to: u64) {
+        if let Ok(newest) = self.newest.lock()
+            && let Some(workers) = newest.as_ref()
+        {
+            workers.position.store(to, Ordering::Relaxed);
+            workers.threads.iter().for_each(Thread::unpark);
+        }
     }
 
     /// Whether a clip could not be prepared ([`Supply::error`] says which).
@@ -152,6 +177,13 @@ impl Supply {
     }
 }
 
+/// The workers of one mixer and the play head they read.
+#[derive(Debug)]
+struct Workers {
+    position: Arc<AtomicU64>,
+    threads: Vec<Thread>,
+}
+
 /// What the workers of one mixer share.
 struct Shared {
     /// Slots the mixer holds (or that are on their way to it).
@@ -172,10 +204,20 @@ struct Worker {
     to_mixer: SyncSender<(usize, Arc<[f32]>)>,
     shared: Arc<Mutex<Shared>>,
     ahead: u64,
-    idle: Duration,
 }
 
 impl Worker {
+    /// How long to sleep when the next clip is needed `frames` frames of play from now (never,
+    /// for `None`).
+    fn idle(&self, frames: Option<u64>) -> Duration {
+        if self.supply.wait {
+            return IDLE_RENDER;
+        }
+        frames.map_or(IDLE, |f| {
+            Duration::from_secs_f64(f as f64 / f64::from(self.supply.rate)).min(IDLE)
+        })
+    }
+
     /// Prepares the next needed clip, again and again, until the mixer is gone or a clip fails.
     fn run(self) {
         let mut delays = HashMap::new();
@@ -194,19 +236,22 @@ impl Worker {
                 }
             }
             let at = self.position.load(Ordering::Relaxed);
-            let next = (0..self.order.len())
+            let soonest = (0..self.order.len())
                 .filter(|&slot| !shared.held[slot] && !shared.busy[slot])
                 .filter_map(|slot| {
                     let uses = &self.uses[slot];
                     let i = uses.partition_point(|&(_, end)| end <= at);
                     uses.get(i).map(|&(start, _)| (start, slot))
                 })
-                .filter(|&(start, _)| start <= at.saturating_add(self.ahead))
                 .min();
-            let Some((_, slot)) = next else {
-                drop(shared);
-                std::thread::sleep(self.idle);
-                continue;
+            let horizon = at.saturating_add(self.ahead);
+            let slot = match soonest {
+                Some((start, slot)) if start <= horizon => slot,
+                _ => {
+                    drop(shared);
+                    std::thread::park_timeout(self.idle(soonest.map(|(start, _)| start - horizon)));
+                    continue;
+                }
             };
             shared.busy[slot] = true;
             let kept = shared.synthesized.get(&slot).cloned();

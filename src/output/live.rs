@@ -1,17 +1,22 @@
-//! Live playback: the mixer as one rodio source on the default output device, with keys,
-//! signals, and recovery when the device goes away.
+//! Live playback: the mixer as the one source of the default output device's stream, with
+//! keys, signals, and recovery when the device goes away.
 //!
-//! The device is opened first so clips can be prepared at its own rate and channel count; rodio
-//! then plays our samples without converting them, and every event lands on its exact frame.
+//! The device is opened first so clips can be prepared at its own rate and channel count; its
+//! stream then takes our samples without converting them, and every event lands on its exact
+//! frame. The stream is cpal's (the device layer rodio plays through), fed a whole device buffer
+//! at a time by [`MixSource::fill`]: rodio's own mixer pulls every sample through a chain of
+//! iterators and, with its 43 ms buffer, cost several times what `aplay` does (docs/performance.md).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 
-use rodio::{DeviceSinkBuilder, MixerDeviceSink};
+use rodio::cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+use rodio::cpal::{self, BufferSize, FromSample, SampleFormat, SizedSample, SupportedBufferSize};
 
 use crate::mix::Mixer;
+use crate::output::feeder::Supply;
 use crate::output::source::{Controls, MixSource};
 use crate::timeline::Timeline;
 
@@ -146,8 +151,14 @@ const STALL_WITH_ERRORS: Duration = Duration::from_millis(500);
 const REOPEN_FOR: Duration = Duration::from_secs(5);
 /// How far back to resume after reopening, to replay what was lost in the old device's buffer.
 const REWIND_SECS: f64 = 0.3;
-/// How often the play loop looks at the device and shows progress, when no key wakes it.
-const TICK: Duration = Duration::from_millis(100);
+/// How often the play loop looks at the device, the signals and the clock, and redraws the
+/// progress line, when no key wakes it. Every wake-up costs CPU; four a second keep the clock
+/// shown within a quarter second and answer Ctrl-C as fast as the device does.
+const TICK: Duration = Duration::from_millis(250);
+/// The device's period: the stream wakes to take this much audio at a time, and holds two.
+/// An eighth of a second, as `aplay` uses: the CPU cost of playback is mostly per wake-up (in the
+/// sound server's client library), and controls still answer within a quarter second.
+const PERIOD_SECS: f64 = 0.125;
 /// The fade applied when a session is stopped early.
 pub const FADE_SECS: f64 = 0.4;
 /// Volume steps and limits, dB.
@@ -157,23 +168,31 @@ const VOLUME_MAX_DB: f64 = 6.0;
 
 /// The output device, reopened with the same rate and channels if it goes away.
 pub struct Player {
-    sink: Option<MixerDeviceSink>,
+    device: Option<Device>,
     faults: Arc<Faults>,
     rate: u32,
     channels: u16,
+}
+
+/// An open stream, waiting for its source or playing it.
+struct Device {
+    stream: cpal::Stream,
+    /// Hands the source to the stream's callback (once).
+    source: SyncSender<MixSource>,
+    /// Frames the device holds: how long it plays on after the last sample is handed over.
+    buffered: u32,
 }
 
 impl Player {
     /// Opens the default output device at its default configuration.
     pub fn open() -> Result<Player, LiveError> {
         let faults = Arc::new(Faults::default());
-        let sink = open_sink(&faults, None)?;
-        let config = sink.config();
+        let (device, rate, channels) = open_device(&faults, None)?;
         Ok(Player {
-            rate: config.sample_rate().get(),
-            channels: config.channel_count().get(),
-            sink: Some(sink),
+            device: Some(device),
             faults,
+            rate,
+            channels,
         })
     }
 
@@ -187,30 +206,49 @@ impl Player {
         self.channels
     }
 
-    fn start(&self, mixer: Mixer, controls: &Arc<Controls>, tones: &(Arc<[f32]>, Arc<[f32]>)) {
-        if let Some(sink) = &self.sink {
-            let source = MixSource::new(
-                mixer,
-                controls.clone(),
-                self.channels,
-                self.rate,
-                FADE_SECS,
-                tones.clone(),
-            );
-            sink.mixer().add(source);
-        }
+    /// Hands the session to the open stream and starts it: its first callback plays the first
+    /// frames, with no silence queued ahead of them.
+    fn start(
+        &self,
+        mixer: Mixer,
+        controls: &Arc<Controls>,
+        tones: &(Arc<[f32]>, Arc<[f32]>),
+    ) -> Result<(), LiveError> {
+        let Some(device) = &self.device else {
+            return Ok(());
+        };
+        let source = MixSource::new(
+            mixer,
+            controls.clone(),
+            self.channels,
+            self.rate,
+            FADE_SECS,
+            tones.clone(),
+        );
+        // The stream is new and takes exactly one source: the slot is free.
+        let _ = device.source.try_send(source);
+        device
+            .stream
+            .play()
+            .map_err(|e| LiveError::NoDevice(e.to_string()))
+    }
+
+    /// How long the device plays on after the last sample is handed to it.
+    fn drain_time(&self) -> Duration {
+        let frames = self.device.as_ref().map_or(0, |d| d.buffered);
+        Duration::from_secs_f64(f64::from(frames) / f64::from(self.rate))
     }
 
     /// Drops the lost stream (which ends cpal's error loop) and tries to reopen the default
     /// device with the same configuration, every half second for [`REOPEN_FOR`].
     fn reopen(&mut self) -> bool {
-        self.sink = None;
+        self.device = None;
         let config = Some((self.rate, self.channels));
         let started = Instant::now();
         while started.elapsed() < REOPEN_FOR {
             std::thread::sleep(Duration::from_millis(500));
-            if let Ok(sink) = open_sink(&self.faults, config) {
-                self.sink = Some(sink);
+            if let Ok((device, _, _)) = open_device(&self.faults, config) {
+                self.device = Some(device);
                 self.faults.take();
                 return true;
             }
@@ -219,14 +257,15 @@ impl Player {
     }
 
     /// Plays a session to its end, a signal or a quit request. `mixer` makes the session's
-    /// mixer positioned at a frame (again after the device is reopened); `failed` says a clip
-    /// could not be prepared, which stops the session. `requests` come from the keys; `tones` mark
-    /// a pause and a resume; `progress` is called about ten times a second.
+    /// mixer positioned at a frame (again after the device is reopened); `supply` prepares its
+    /// clips (told of every jump; a clip it could not prepare stops the session). `requests` come
+    /// from the keys; `tones` mark a pause and a resume; `progress` is called about four times a
+    /// second.
     #[allow(clippy::too_many_arguments)] // each is a distinct input of the loop; a struct adds nothing
     pub fn play(
         &mut self,
         mut mixer: impl FnMut(u64) -> Mixer,
-        failed: impl Fn() -> bool,
+        supply: &Supply,
         timeline: &Timeline,
         tones: (Arc<[f32]>, Arc<[f32]>),
         signals: &Signals,
@@ -234,7 +273,7 @@ impl Player {
         mut progress: impl FnMut(&Status),
     ) -> Result<Ending, LiveError> {
         let controls = Arc::new(Controls::default());
-        self.start(mixer(0), &controls, &tones);
+        self.start(mixer(0), &controls, &tones)?;
         let mut ending = Ending::Finished;
         let mut volume_db = 0.0;
         let (mut blocks, mut moved) = (0, Instant::now());
@@ -272,7 +311,9 @@ impl Player {
                 }
                 let rewind = crate::timeline::frames(REWIND_SECS, self.rate);
                 let resumed = mixer(controls.frame().saturating_sub(rewind));
-                self.start(resumed, &controls, &tones);
+                if let Err(e) = self.start(resumed, &controls, &tones) {
+                    return Err(LiveError::Lost(e.to_string()));
+                }
                 (blocks, moved) = (controls.blocks(), Instant::now());
                 errors_then = self.faults.count.load(Ordering::Relaxed);
                 continue;
@@ -283,7 +324,7 @@ impl Player {
                 ending = e;
                 controls.stop();
             }
-            if failed() {
+            if supply.failed() {
                 controls.stop();
             }
             // Sleep until a key is pressed or it is time to show progress again.
@@ -310,6 +351,7 @@ impl Player {
                 };
                 let mut jump = |to: u64| {
                     controls.seek(to);
+                    supply.jumped(to);
                     jumped = Some((to, Instant::now()));
                 };
                 match request {
@@ -343,8 +385,8 @@ impl Player {
                 reconnecting: false,
             });
         }
-        // Let the device play out what it has buffered (its buffer is ~50 ms).
-        std::thread::sleep(Duration::from_millis(150));
+        // Let the device play out what it holds, and a little more.
+        std::thread::sleep(self.drain_time() + Duration::from_millis(50));
         Ok(ending)
     }
 }
@@ -372,29 +414,83 @@ fn restart_step(timeline: &Timeline, frame: u64) -> u64 {
     }
 }
 
-/// Opens the default device, at `config` (rate, channels) when given. ALSA's own complaints on
-/// stderr are silenced while probing, so a machine without sound gets one clear line.
-fn open_sink(
+/// Opens the default device, at `config` (rate, channels) when given, else at its default, with
+/// a stream of [`PERIOD_SECS`] periods that waits for its source. ALSA's own complaints on stderr
+/// are silenced while probing, so a machine without sound gets one clear line. Returns the device
+/// with its rate and channel count.
+fn open_device(
     faults: &Arc<Faults>,
     config: Option<(u32, u16)>,
-) -> Result<MixerDeviceSink, LiveError> {
-    let seen = faults.clone();
-    let mut sink = quiet_stderr(|| {
-        DeviceSinkBuilder::from_default_device()
-            .map(|b| {
-                match config.and_then(|(r, c)| {
-                    Some((rodio::SampleRate::new(r)?, rodio::ChannelCount::new(c)?))
-                }) {
-                    Some((rate, channels)) => b.with_sample_rate(rate).with_channels(channels),
-                    None => b,
-                }
-            })
-            .map(|b| b.with_error_callback(move |e: rodio::cpal::Error| seen.report(&e)))
-            .and_then(|b| b.open_stream())
+) -> Result<(Device, u32, u16), LiveError> {
+    let no_device = |e: &dyn std::fmt::Display| LiveError::NoDevice(e.to_string());
+    quiet_stderr(|| {
+        let device = cpal::default_host()
+            .default_output_device()
+            .ok_or_else(|| no_device(&"no default output device"))?;
+        let default = device.default_output_config().map_err(|e| no_device(&e))?;
+        let (rate, channels) = config.unwrap_or((default.sample_rate(), default.channels()));
+        let period = crate::timeline::frames(PERIOD_SECS, rate) as u32;
+        let period = match default.buffer_size() {
+            SupportedBufferSize::Range { min, max } => period.clamp(*min, (*max).max(*min)),
+            SupportedBufferSize::Unknown => period,
+        };
+        let stream_config = cpal::StreamConfig {
+            channels,
+            sample_rate: rate,
+            buffer_size: BufferSize::Fixed(period),
+        };
+        let (source, slot) = sync_channel(1);
+        let stream = match default.sample_format() {
+            SampleFormat::F32 => stream::<f32>(&device, &stream_config, slot, faults),
+            SampleFormat::F64 => stream::<f64>(&device, &stream_config, slot, faults),
+            SampleFormat::I8 => stream::<i8>(&device, &stream_config, slot, faults),
+            SampleFormat::I16 => stream::<i16>(&device, &stream_config, slot, faults),
+            SampleFormat::I24 => stream::<cpal::I24>(&device, &stream_config, slot, faults),
+            SampleFormat::I32 => stream::<i32>(&device, &stream_config, slot, faults),
+            SampleFormat::I64 => stream::<i64>(&device, &stream_config, slot, faults),
+            SampleFormat::U8 => stream::<u8>(&device, &stream_config, slot, faults),
+            SampleFormat::U16 => stream::<u16>(&device, &stream_config, slot, faults),
+            SampleFormat::U24 => stream::<cpal::U24>(&device, &stream_config, slot, faults),
+            SampleFormat::U32 => stream::<u32>(&device, &stream_config, slot, faults),
+            SampleFormat::U64 => stream::<u64>(&device, &stream_config, slot, faults),
+            other => return Err(no_device(&format!("unsupported sample format {other}"))),
+        }
+        .map_err(|e| no_device(&e))?;
+        let device = Device {
+            stream,
+            source,
+            buffered: 2 * period,
+        };
+        Ok((device, rate, channels))
     })
-    .map_err(|e| LiveError::NoDevice(e.to_string()))?;
-    sink.log_on_drop(false);
-    Ok(sink)
+}
+
+/// A paused output stream of samples of type `T` whose callback plays the source it is handed
+/// through `slot`, silence until then, and reports errors to `faults` (atomics only).
+fn stream<T: SizedSample + FromSample<f32> + Send + 'static>(
+    device: &cpal::Device,
+    config: &cpal::StreamConfig,
+    slot: Receiver<MixSource>,
+    faults: &Arc<Faults>,
+) -> Result<cpal::Stream, cpal::Error> {
+    let seen = faults.clone();
+    let mut playing: Option<MixSource> = None;
+    device.build_output_stream::<T, _, _>(
+        *config,
+        move |out: &mut [T], _| {
+            if playing.is_none() {
+                playing = slot.try_recv().ok();
+            }
+            match playing.as_mut() {
+                Some(source) => {
+                    source.fill(out);
+                }
+                None => out.fill(T::EQUILIBRIUM),
+            }
+        },
+        move |e: cpal::Error| seen.report(&e),
+        None,
+    )
 }
 
 /// SIGINT and SIGTERM, caught as flags so a session can fade out and exit cleanly.

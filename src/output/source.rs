@@ -1,11 +1,11 @@
-//! The mixer as a rodio `Source` for the live device, and the controls the rest of the program
-//! moves it with. The audio thread runs only [`MixSource::next`]: it mixes, and allocates nothing,
+//! The mixer as the live device's source of samples, and the controls the rest of the program
+//! moves it with. The audio thread runs only [`MixSource::fill`]: it mixes, and allocates nothing,
 //! frees nothing, takes no lock and does no I/O (tests/no_alloc.rs counts).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
-use rodio::Source;
+use rodio::cpal::{FromSample, Sample};
 
 use crate::mix::Mixer;
 
@@ -116,7 +116,7 @@ enum Pending {
     Seek(u64),
 }
 
-/// The mixer as a rodio `Source`: mono frames copied to every output channel, with fades for
+/// The mixer as the device's source: mono frames copied to every output channel, with fades for
 /// pause, resume, seek and stop, a smoothed master volume, and short tones that mark a pause and a
 /// resume (played over the session, outside its timeline).
 pub struct MixSource {
@@ -127,7 +127,6 @@ pub struct MixSource {
     block: [f32; BLOCK],
     len: usize,
     pos: usize,
-    channel: u16,
     /// Transition gain, ramping linearly from `ramp_from` to `target` over `ramp_len` frames.
     gain: f32,
     target: f32,
@@ -175,7 +174,6 @@ impl MixSource {
             block: [0.0; BLOCK],
             len: 0,
             pos: 0,
-            channel: 0,
             gain: if paused_at.is_some() { 0.0 } else { 1.0 },
             target: 1.0,
             ramp_from: 1.0,
@@ -288,13 +286,26 @@ impl MixSource {
             self.mixer.fill(&mut self.block)
         };
         let mut cut = None;
-        for i in 0..self.len {
-            let gain = self.next_gain();
-            self.volume += (wanted_volume - self.volume).clamp(-glide, glide);
-            self.block[i] *= gain * self.volume;
-            if self.gain == 0.0 && self.pending != Pending::Nothing && self.paused_at.is_none() {
-                cut = Some(i + 1);
-                break;
+        let steady = self.pending == Pending::Nothing
+            && self.ramp_pos >= self.ramp_len
+            && self.volume == wanted_volume;
+        if steady {
+            // Nothing is changing (almost always): one gain for the whole block.
+            self.gain = self.target;
+            let gain = self.gain * self.volume;
+            if gain != 1.0 {
+                self.block[..self.len].iter_mut().for_each(|s| *s *= gain);
+            }
+        } else {
+            for i in 0..self.len {
+                let gain = self.next_gain();
+                self.volume += (wanted_volume - self.volume).clamp(-glide, glide);
+                self.block[i] *= gain * self.volume;
+                if self.gain == 0.0 && self.pending != Pending::Nothing && self.paused_at.is_none()
+                {
+                    cut = Some(i + 1);
+                    break;
+                }
             }
         }
         if let Some(n) = cut {
@@ -339,39 +350,24 @@ impl MixSource {
     }
 }
 
-impl Iterator for MixSource {
-    type Item = f32;
-
-    fn next(&mut self) -> Option<f32> {
-        if self.pos == self.len && !self.refill() {
-            self.controls.finished.store(true, Ordering::Release);
-            return None;
-        }
-        let sample = self.block[self.pos];
-        self.channel += 1;
-        if self.channel == self.channels {
-            self.channel = 0;
+impl MixSource {
+    /// Fills a device buffer of interleaved samples (`channels` a frame) with the next frames;
+    /// returns how many samples came from the session. After its last frame the rest is silence
+    /// and the controls say finished.
+    pub fn fill<T: Sample + FromSample<f32>>(&mut self, out: &mut [T]) -> usize {
+        let channels = usize::from(self.channels);
+        let mut written = 0;
+        for frame in out.chunks_exact_mut(channels) {
+            if self.pos == self.len && !self.refill() {
+                self.controls.finished.store(true, Ordering::Release);
+                break;
+            }
+            frame.fill(T::from_sample_(self.block[self.pos]));
             self.pos += 1;
+            written += channels;
         }
-        Some(sample)
-    }
-}
-
-impl Source for MixSource {
-    fn current_span_len(&self) -> Option<usize> {
-        None
-    }
-
-    fn channels(&self) -> rodio::ChannelCount {
-        rodio::ChannelCount::new(self.channels).unwrap_or(rodio::ChannelCount::MIN)
-    }
-
-    fn sample_rate(&self) -> rodio::SampleRate {
-        rodio::SampleRate::new(self.rate).unwrap_or(rodio::SampleRate::MIN)
-    }
-
-    fn total_duration(&self) -> Option<std::time::Duration> {
-        None
+        out[written..].fill(T::EQUILIBRIUM);
+        written
     }
 }
 
@@ -387,6 +383,27 @@ mod tests {
         (vec![0.25; 3].into(), vec![0.5; 2].into())
     }
 
+    /// The next `n` samples, fewer at the end of the session.
+    fn pull(src: &mut MixSource, n: usize) -> Vec<f32> {
+        let mut out = vec![f32::NAN; n];
+        let written = src.fill(&mut out);
+        assert!(out[written..].iter().all(|&s| s == 0.0));
+        out.truncate(written);
+        out
+    }
+
+    /// Every sample to the end, pulled in odd-sized buffers.
+    fn drain(mut src: MixSource) -> Vec<f32> {
+        let mut all = Vec::new();
+        loop {
+            let got = pull(&mut src, 14);
+            all.extend_from_slice(&got);
+            if got.len() < 14 {
+                return all;
+            }
+        }
+    }
+
     #[test]
     fn source_duplicates_channels_and_fades_on_stop() {
         let c = clips();
@@ -400,7 +417,7 @@ mod tests {
             0.05,
             tones(),
         );
-        let all: Vec<f32> = src.collect();
+        let all = drain(src);
         assert_eq!(all.len(), 20);
         assert!(all.iter().all(|&s| s == 1.0));
         assert!(controls.finished());
@@ -408,7 +425,7 @@ mod tests {
         let controls = Arc::new(Controls::default());
         controls.stop();
         let src = MixSource::new(Mixer::new(&t, &c).unwrap(), controls, 1, 100, 0.05, tones());
-        let faded: Vec<f32> = src.collect();
+        let faded = drain(src);
         let want = [0.8, 0.6, 0.4, 0.2, 0.0];
         assert_eq!(faded.len(), want.len());
         assert!(
@@ -443,20 +460,20 @@ mod tests {
     #[test]
     fn pause_fades_out_plays_a_tone_and_resumes_exactly_where_it_paused() {
         let (mut src, controls) = steady_source();
-        let played: Vec<f32> = src.by_ref().take(480).collect();
+        let played = pull(&mut src, 480);
         assert_eq!(played[479], 479.0 / 2000.0);
         controls.set_paused(true);
-        let fade: Vec<f32> = src.by_ref().take(150).collect();
+        let fade = pull(&mut src, 150);
         // The pause tone sounds over the first samples of the fade.
         assert!((fade[0] - (480.0 / 2000.0 * (149.0 / 150.0) + 0.25)).abs() < 1e-5);
         // The fade reaches silence after 0.15 s, and silence follows.
         assert!(fade[149].abs() < 1e-6, "{}", fade[149]);
-        let quiet: Vec<f32> = src.by_ref().take(2000).collect();
+        let quiet = pull(&mut src, 2000);
         assert!(quiet.iter().all(|&s| s == 0.0));
         assert_eq!(controls.frame(), 480);
         controls.set_paused(false);
         // Within one block the resume tone starts, and the session fades in from frame 480.
-        let resumed: Vec<f32> = src.by_ref().take(1000).collect();
+        let resumed = pull(&mut src, 1000);
         let at = resumed.iter().position(|&s| s != 0.0).unwrap();
         assert!(at < BLOCK, "{at}");
         assert!((resumed[at] - (0.5 + 480.0 / 2000.0 / 150.0)).abs() < 1e-5);
@@ -472,9 +489,9 @@ mod tests {
     #[test]
     fn seek_jumps_with_a_short_fade_and_volume_glides() {
         let (mut src, controls) = steady_source();
-        let _ = src.by_ref().take(480).count();
+        pull(&mut src, 480);
         controls.seek(1000);
-        let around: Vec<f32> = src.by_ref().take(480 + 50).collect();
+        let around = pull(&mut src, 480 + 50);
         // 50 frames of fade out, then 50 of fade in from frame 1000.
         assert!(around[49].abs() < 1e-6);
         assert!(
@@ -483,7 +500,7 @@ mod tests {
             around[99]
         );
         controls.set_volume(0.5);
-        let rest: Vec<f32> = src.collect();
+        let rest = drain(src);
         let last = *rest.last().unwrap();
         assert!((last - 0.5 * 1999.0 / 2000.0).abs() < 1e-6, "{last}");
     }
