@@ -8,7 +8,19 @@ use balasana_audio::exit::Exit;
 use balasana_audio::output::live::Ending;
 use clap::error::ErrorKind;
 
+/// Allocations at least this large get their own pages from the system, returned when freed.
+/// Prepared clips (hundreds of KiB each) come and go all session long; glibc otherwise raises
+/// this threshold as they are freed and serves the next ones from its heaps, which then hold the
+/// freed memory: peak RSS was 27 MB instead of 19 (bench/run.sh).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const OWN_PAGES_FROM: libc::c_int = 128 * 1024;
+
 fn main() -> ExitCode {
+    // SAFETY: mallopt only sets an allocator parameter; called before any other thread exists.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, OWN_PAGES_FROM);
+    }
     let settings = match config::parse(std::env::args_os().collect()) {
         Ok(settings) => settings,
         Err(Either::Clap(e))
