@@ -14,6 +14,7 @@ use std::sync::Arc;
 use include_dir::{Dir, include_dir};
 use serde::{Deserialize, Serialize};
 
+use crate::cache;
 use crate::chime::Chime;
 use crate::cue::Cue;
 use crate::loudness::{self, AMBIENCE_TARGET_LUFS, CHIME_TARGET_LUFS, Level, VOICE_TARGET_LUFS};
@@ -500,10 +501,10 @@ impl ClipFile {
         let shape = match probe::from_headers(&bytes).or_else(|| probe::cached(&bytes)) {
             Some(shape) => shape,
             None => {
-                let clip = decode(bytes.clone()).map_err(fail)?;
+                let (rate, samples) = decode_samples(bytes.clone()).map_err(fail)?;
                 let shape = Shape {
-                    rate: clip.rate,
-                    frames: clip.samples.len() as u64,
+                    rate,
+                    frames: samples.len() as u64,
                 };
                 probe::remember(&bytes, shape);
                 shape
@@ -730,11 +731,25 @@ fn too_long_message() -> String {
 
 /// Reads, decodes and measures one clip; an empty clip is an error.
 fn load_clip(location: &Location, cue: &str, file: &str) -> Result<Clip, PackError> {
-    let clip = decode(location.read(file)?).map_err(|message| PackError::Decode {
+    let bytes = location.read(file)?;
+    let key = cache::Key::of(&bytes);
+    let (rate, samples) = decode_samples(bytes).map_err(|message| PackError::Decode {
         path: location.describe(file),
         cue: cue.to_owned(),
         message,
     })?;
+    // Measured once per clip content, then remembered: the loudness meter costs as much as
+    // decoding.
+    let level = Level::cached(&key).unwrap_or_else(|| {
+        let level = loudness::measure(&samples, rate);
+        level.remember(&key);
+        level
+    });
+    let clip = Clip {
+        samples,
+        rate,
+        level,
+    };
     if clip.samples.is_empty() {
         return Err(PackError::Empty {
             path: location.describe(file),
@@ -894,13 +909,24 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
 /// samples that are not numbers, and a clip longer than [`MAX_CLIP_SECONDS`] (found while
 /// decoding: decoding stops there) are refused; a decoder panic is an error, not a crash.
 pub fn decode(bytes: Vec<u8>) -> Result<Clip, String> {
+    let (rate, samples) = decode_samples(bytes)?;
+    let level = loudness::measure(&samples, rate);
+    Ok(Clip {
+        samples,
+        rate,
+        level,
+    })
+}
+
+/// [`decode`] without the measuring: the rate and the mono samples.
+fn decode_samples(bytes: Vec<u8>) -> Result<(u32, Vec<f32>), String> {
     if let Some((claimed, held)) = wav_shortfall(&bytes) {
         return Err(shortfall_message(claimed, held));
     }
     check_wav_header(&bytes)?;
     check_flac_header(&bytes)?;
     use rodio::Source;
-    let (rate, samples) = guarded(|| {
+    guarded(|| {
         let decoder = rodio::Decoder::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
         let channels = usize::from(decoder.channels().get());
         let rate = decoder.sample_rate().get();
@@ -927,12 +953,6 @@ pub fn decode(bytes: Vec<u8>) -> Result<Clip, String> {
             }
         }
         Ok((rate, samples))
-    })?;
-    let level = loudness::measure(&samples, rate);
-    Ok(Clip {
-        samples,
-        rate,
-        level,
     })
 }
 

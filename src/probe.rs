@@ -5,9 +5,6 @@
 //! [`crate::resample::resample_aligned`]) follows from its own rate and frame count alone:
 //! [`prepared_frames`]. That is all `--plan` and the timeline need.
 
-use std::hash::Hasher;
-use std::path::PathBuf;
-
 /// A clip's own rate and length in frames (samples per channel), as decoding would give them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shape {
@@ -133,57 +130,18 @@ fn wav(b: &[u8]) -> Option<Shape> {
     None
 }
 
-/// The cache of lengths learned by decoding: `<user cache dir>/balasana-audio/lengths/`, one tiny
-/// file per clip content (`rate frames`). Missing or unwritable, it is simply not used.
-fn cache_file(bytes: &[u8]) -> Option<PathBuf> {
-    // FNV-1a over the content and its length: stable across builds and platforms.
-    struct Fnv(u64);
-    impl Hasher for Fnv {
-        fn finish(&self) -> u64 {
-            self.0
-        }
-        fn write(&mut self, data: &[u8]) {
-            for &b in data {
-                self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
-            }
-        }
-    }
-    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
-    h.write(bytes);
-    let key = format!("{:016x}-{}", h.finish(), bytes.len());
-    Some(
-        dirs::cache_dir()?
-            .join("balasana-audio")
-            .join("lengths")
-            .join(key),
-    )
-}
-
-/// The cached shape of a clip with this content, if one was stored.
+/// The cached shape of a clip with this content, if one was stored ([`crate::cache`]).
 pub fn cached(bytes: &[u8]) -> Option<Shape> {
-    let text = std::fs::read_to_string(cache_file(bytes)?).ok()?;
+    let text = crate::cache::Key::of(bytes).get("lengths")?;
     let mut parts = text.split_whitespace().map(str::parse::<u64>);
     let rate = u32::try_from(parts.next()?.ok()?).ok()?;
     let frames = parts.next()?.ok()?;
     (rate > 0 && parts.next().is_none()).then_some(Shape { rate, frames })
 }
 
-/// Stores the decoded shape of a clip with this content; failures are ignored (the cache only
-/// saves time). Written to a temporary name and renamed, so a reader never sees half a line.
+/// Stores the decoded shape of a clip with this content.
 pub fn remember(bytes: &[u8], shape: Shape) {
-    let Some(path) = cache_file(bytes) else {
-        return;
-    };
-    let Some(dir) = path.parent() else { return };
-    if std::fs::create_dir_all(dir).is_err() {
-        return;
-    }
-    let temp = path.with_extension(format!("tmp{}", std::process::id()));
-    if std::fs::write(&temp, format!("{} {}\n", shape.rate, shape.frames)).is_ok()
-        && std::fs::rename(&temp, &path).is_err()
-    {
-        let _ = std::fs::remove_file(&temp);
-    }
+    crate::cache::Key::of(bytes).put("lengths", &format!("{} {}", shape.rate, shape.frames));
 }
 
 #[cfg(test)]

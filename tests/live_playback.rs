@@ -111,6 +111,7 @@ fn player(dir: &Path, args: &[&str]) -> Command {
     c.current_dir(dir)
         .env("XDG_CONFIG_HOME", dir.join(".config"))
         .env("XDG_DATA_HOME", dir.join(".local/share"))
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped());

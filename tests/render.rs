@@ -225,3 +225,42 @@ fn ambience_bed_is_ducked_under_the_voice() {
     );
     assert!(at <= before * 1.5, "seam step {at} vs {before} before it");
 }
+
+/// Each clip's loudness is measured once and remembered in the cache folder; a render from the
+/// cache is the same file, byte for byte, and an unreadable cache entry is measured again.
+#[test]
+fn remembered_loudness_renders_the_same_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--hold", "20", "--sets", "1", "-q", "--render"];
+    let render = |name: &str| {
+        let wav = dir.path().join(name);
+        bin(dir.path()).args(args).arg(&wav).assert().success();
+        std::fs::read(wav).unwrap()
+    };
+    let cold = render("cold.wav");
+    let cache = dir.path().join(".cache/balasana-audio/loudness");
+    let mut entries: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    assert!(entries.len() > 20, "{} clips remembered", entries.len());
+    for entry in &entries {
+        let text = std::fs::read_to_string(entry).unwrap();
+        let lufs: f64 = text.split_whitespace().next().unwrap().parse().unwrap();
+        assert!((lufs + 20.0).abs() < 1.0, "{}: {text}", entry.display());
+    }
+    let warm = render("warm.wav");
+    assert!(cold == warm, "the render from remembered loudness differs");
+    std::fs::write(&entries[0], "not a number\n").unwrap();
+    assert!(render("mended.wav") == cold);
+    let mended = std::fs::read_to_string(&entries[0]).unwrap();
+    assert!(
+        mended
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse::<f64>()
+            .is_ok()
+    );
+}

@@ -9,13 +9,14 @@ use balasana_audio::pack::Manifest;
 use balasana_audio::script::{BUILT_IN, EMBEDDED, EMBEDDED_NAME, Line, Lines, Script};
 
 /// The binary, run in `dir` (so no `script/` or `audio/` folder of the repo is picked up), with
-/// its config and data folders inside `dir` and no `BALASANA_…` variables, so the settings of
+/// its config, data and cache folders inside `dir` and no `BALASANA_…` variables, so the settings of
 /// whoever runs the tests never leak in.
 pub fn bin(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("balasana-audio").unwrap();
     c.current_dir(dir)
         .env("XDG_CONFIG_HOME", dir.join(".config"))
-        .env("XDG_DATA_HOME", dir.join(".local/share"));
+        .env("XDG_DATA_HOME", dir.join(".local/share"))
+        .env("XDG_CACHE_HOME", dir.join(".cache"));
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("BALASANA_") {
             c.env_remove(name);
