@@ -323,9 +323,9 @@ impl Clip {
             }
         });
         let gain = loudness::matching_gain(self.level, target);
-        let mut samples = resample_aligned(&self.samples, self.rate, rate, delay);
-        samples.iter_mut().for_each(|s| *s *= gain);
-        samples.into()
+        let samples = resample_aligned(&self.samples, self.rate, rate, delay);
+        // Gained on the way into the shared buffer: one pass, one allocation.
+        samples.iter().map(|s| s * gain).collect()
     }
 }
 

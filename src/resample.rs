@@ -18,33 +18,40 @@ pub fn resample_aligned(input: &[f32], from: u32, to: u32, delay: usize) -> Vec<
         return input.to_vec();
     }
     let want = (input.len() as u64 * u64::from(to)).div_ceil(u64::from(from)) as usize;
-    let mut out = run_resampler(input, from, to, want + delay);
-    out.drain(..delay);
-    out
+    run_resampler(input, from, to, delay, want)
 }
 
-/// Runs rubato's FFT resampler over `input` (zero-padded at the end) until `frames` are out.
-fn run_resampler(input: &[f32], from: u32, to: u32, frames: usize) -> Vec<f32> {
+/// Runs rubato's FFT resampler over `input` (zero-padded at the end): drops the first `skip`
+/// output frames and returns the next `frames`. Each block is resampled into one reused buffer
+/// and copied out once.
+fn run_resampler(input: &[f32], from: u32, to: u32, skip: usize, frames: usize) -> Vec<f32> {
     // Construction fails only for a zero rate; decoders and devices report positive rates.
     let mut resampler = FftFixedInOut::<f32>::new(from as usize, to as usize, 1024, 1)
         .expect("positive sample rates");
-    let mut out = Vec::with_capacity(frames + resampler.output_frames_max());
-    let mut pos = 0;
+    let mut block = resampler.output_buffer_allocate(true);
+    let mut padded = vec![0.0f32; resampler.input_frames_max()];
+    let mut out = Vec::with_capacity(frames);
+    let (mut pos, mut skip) = (0, skip);
     while out.len() < frames {
         let need = resampler.input_frames_next();
         let chunk = &input[pos.min(input.len())..(pos + need).min(input.len())];
-        let block = if chunk.len() == need {
-            resampler.process(&[chunk], None)
-        } else if chunk.is_empty() {
-            resampler.process_partial::<&[f32]>(None, None)
+        let chunk = if chunk.len() == need {
+            chunk
         } else {
-            resampler.process_partial(Some(&[chunk]), None)
-        }
-        .expect("buffers sized by the resampler");
-        out.extend_from_slice(&block[0]);
+            // The end: the rest of the input, then silence.
+            padded[..chunk.len()].copy_from_slice(chunk);
+            padded[chunk.len()..need].fill(0.0);
+            &padded[..need]
+        };
+        let (_, made) = resampler
+            .process_into_buffer(&[chunk], &mut block, None)
+            .expect("buffers sized by the resampler");
+        let dropped = skip.min(made);
+        skip -= dropped;
+        let take = (made - dropped).min(frames - out.len());
+        out.extend_from_slice(&block[0][dropped..dropped + take]);
         pos += need;
     }
-    out.truncate(frames);
     out
 }
 
@@ -56,7 +63,7 @@ pub fn resampler_delay(from: u32, to: u32) -> usize {
     impulse[AT] = 1.0;
     let ratio = f64::from(to) / f64::from(from);
     let expected = AT as f64 * ratio;
-    let out = run_resampler(&impulse, from, to, (2.0 * expected) as usize + 512);
+    let out = run_resampler(&impulse, from, to, 0, (2.0 * expected) as usize + 512);
     let peak = (1..out.len() - 1)
         .max_by(|&a, &b| out[a].total_cmp(&out[b]))
         .unwrap_or(0);
