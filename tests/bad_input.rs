@@ -56,6 +56,11 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, String> {
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
+            // The program's own cache of clip lengths and loudness (XDG_CACHE_HOME, see
+            // `common::bin`) may learn a clip before the failure: it is not the user's file.
+            if path == root.join(".cache") {
+                continue;
+            }
             let meta = std::fs::symlink_metadata(&path).unwrap();
             let what = if meta.file_type().is_symlink() {
                 format!("link {}", std::fs::read_link(&path).unwrap().display())
