@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use rodio::cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
@@ -168,31 +168,35 @@ const VOLUME_MAX_DB: f64 = 6.0;
 
 /// The output device, reopened with the same rate and channels if it goes away.
 pub struct Player {
-    device: Option<Device>,
+    /// The device, once it has opened.
+    output: Option<Output>,
+    /// The stream playing the session.
+    stream: Option<cpal::Stream>,
     faults: Arc<Faults>,
     rate: u32,
     channels: u16,
 }
 
-/// An open stream, waiting for its source or playing it.
-struct Device {
-    stream: cpal::Stream,
-    /// Hands the source to the stream's callback (once).
-    source: SyncSender<MixSource>,
-    /// Frames the device holds: how long it plays on after the last sample is handed over.
-    buffered: u32,
+/// A device that opened, and the stream settings it opened with.
+struct Output {
+    device: cpal::Device,
+    config: cpal::StreamConfig,
+    format: SampleFormat,
+    /// Frames a callback asks for (the device holds two such periods).
+    period: u32,
 }
 
 impl Player {
     /// Opens the default output device at its default configuration.
     pub fn open() -> Result<Player, LiveError> {
         let faults = Arc::new(Faults::default());
-        let (device, rate, channels) = open_device(&faults, None)?;
+        let output = open_output(&faults, None)?;
         Ok(Player {
-            device: Some(device),
+            rate: output.config.sample_rate,
+            channels: output.config.channels,
+            output: Some(output),
+            stream: None,
             faults,
-            rate,
-            channels,
         })
     }
 
@@ -206,15 +210,15 @@ impl Player {
         self.channels
     }
 
-    /// Hands the session to the open stream and starts it: its first callback plays the first
-    /// frames, with no silence queued ahead of them.
+    /// Starts a stream on the device whose callback plays the session from its very first
+    /// call, so no silence is queued ahead of the first frames.
     fn start(
-        &self,
+        &mut self,
         mixer: Mixer,
         controls: &Arc<Controls>,
         tones: &(Arc<[f32]>, Arc<[f32]>),
     ) -> Result<(), LiveError> {
-        let Some(device) = &self.device else {
+        let Some(output) = &self.output else {
             return Ok(());
         };
         let source = MixSource::new(
@@ -225,30 +229,31 @@ impl Player {
             FADE_SECS,
             tones.clone(),
         );
-        // The stream is new and takes exactly one source: the slot is free.
-        let _ = device.source.try_send(source);
-        device
-            .stream
-            .play()
-            .map_err(|e| LiveError::NoDevice(e.to_string()))
+        let failed = |e: &dyn std::fmt::Display| LiveError::NoDevice(e.to_string());
+        let stream = quiet_stderr(|| build_stream(output, Some(source), &self.faults))
+            .map_err(|e| failed(&e))?;
+        stream.play().map_err(|e| failed(&e))?;
+        self.stream = Some(stream);
+        Ok(())
     }
 
     /// How long the device plays on after the last sample is handed to it.
     fn drain_time(&self) -> Duration {
-        let frames = self.device.as_ref().map_or(0, |d| d.buffered);
+        let frames = self.output.as_ref().map_or(0, |o| 2 * o.period);
         Duration::from_secs_f64(f64::from(frames) / f64::from(self.rate))
     }
 
     /// Drops the lost stream (which ends cpal's error loop) and tries to reopen the default
     /// device with the same configuration, every half second for [`REOPEN_FOR`].
     fn reopen(&mut self) -> bool {
-        self.device = None;
+        self.stream = None;
+        self.output = None;
         let config = Some((self.rate, self.channels));
         let started = Instant::now();
         while started.elapsed() < REOPEN_FOR {
             std::thread::sleep(Duration::from_millis(500));
-            if let Ok((device, _, _)) = open_device(&self.faults, config) {
-                self.device = Some(device);
+            if let Ok(output) = open_output(&self.faults, config) {
+                self.output = Some(output);
                 self.faults.take();
                 return true;
             }
@@ -414,14 +419,11 @@ fn restart_step(timeline: &Timeline, frame: u64) -> u64 {
     }
 }
 
-/// Opens the default device, at `config` (rate, channels) when given, else at its default, with
-/// a stream of [`PERIOD_SECS`] periods that waits for its source. ALSA's own complaints on stderr
-/// are silenced while probing, so a machine without sound gets one clear line. Returns the device
-/// with its rate and channel count.
-fn open_device(
-    faults: &Arc<Faults>,
-    config: Option<(u32, u16)>,
-) -> Result<(Device, u32, u16), LiveError> {
+/// Finds the default device and opens it, at `config` (rate, channels) when given, else at its
+/// default, with [`PERIOD_SECS`] periods: a trial stream is opened and closed, so a machine
+/// without a working device hears about it before anything is prepared. ALSA's own complaints on
+/// stderr are silenced meanwhile, so that machine gets one clear line.
+fn open_output(faults: &Arc<Faults>, config: Option<(u32, u16)>) -> Result<Output, LiveError> {
     let no_device = |e: &dyn std::fmt::Display| LiveError::NoDevice(e.to_string());
     quiet_stderr(|| {
         let device = cpal::default_host()
@@ -434,59 +436,63 @@ fn open_device(
             SupportedBufferSize::Range { min, max } => period.clamp(*min, (*max).max(*min)),
             SupportedBufferSize::Unknown => period,
         };
-        let stream_config = cpal::StreamConfig {
-            channels,
-            sample_rate: rate,
-            buffer_size: BufferSize::Fixed(period),
+        let output = Output {
+            device,
+            config: cpal::StreamConfig {
+                channels,
+                sample_rate: rate,
+                buffer_size: BufferSize::Fixed(period),
+            },
+            format: default.sample_format(),
+            period,
         };
-        let (source, slot) = sync_channel(1);
-        let stream = match default.sample_format() {
-            SampleFormat::F32 => stream::<f32>(&device, &stream_config, slot, faults),
-            SampleFormat::F64 => stream::<f64>(&device, &stream_config, slot, faults),
-            SampleFormat::I8 => stream::<i8>(&device, &stream_config, slot, faults),
-            SampleFormat::I16 => stream::<i16>(&device, &stream_config, slot, faults),
-            SampleFormat::I24 => stream::<cpal::I24>(&device, &stream_config, slot, faults),
-            SampleFormat::I32 => stream::<i32>(&device, &stream_config, slot, faults),
-            SampleFormat::I64 => stream::<i64>(&device, &stream_config, slot, faults),
-            SampleFormat::U8 => stream::<u8>(&device, &stream_config, slot, faults),
-            SampleFormat::U16 => stream::<u16>(&device, &stream_config, slot, faults),
-            SampleFormat::U24 => stream::<cpal::U24>(&device, &stream_config, slot, faults),
-            SampleFormat::U32 => stream::<u32>(&device, &stream_config, slot, faults),
-            SampleFormat::U64 => stream::<u64>(&device, &stream_config, slot, faults),
-            other => return Err(no_device(&format!("unsupported sample format {other}"))),
-        }
-        .map_err(|e| no_device(&e))?;
-        let device = Device {
-            stream,
-            source,
-            buffered: 2 * period,
-        };
-        Ok((device, rate, channels))
+        drop(build_stream(&output, None, faults).map_err(|e| no_device(&e))?);
+        Ok(output)
     })
 }
 
-/// A paused output stream of samples of type `T` whose callback plays the source it is handed
-/// through `slot`, silence until then, and reports errors to `faults` (atomics only).
+/// A stream on `output` (not yet playing) whose callback plays `source` (silence without one)
+/// and reports errors to `faults`, in the device's own sample format.
+fn build_stream(
+    output: &Output,
+    source: Option<MixSource>,
+    faults: &Arc<Faults>,
+) -> Result<cpal::Stream, cpal::Error> {
+    let o = output;
+    match o.format {
+        SampleFormat::F32 => stream::<f32>(o, source, faults),
+        SampleFormat::F64 => stream::<f64>(o, source, faults),
+        SampleFormat::I8 => stream::<i8>(o, source, faults),
+        SampleFormat::I16 => stream::<i16>(o, source, faults),
+        SampleFormat::I24 => stream::<cpal::I24>(o, source, faults),
+        SampleFormat::I32 => stream::<i32>(o, source, faults),
+        SampleFormat::I64 => stream::<i64>(o, source, faults),
+        SampleFormat::U8 => stream::<u8>(o, source, faults),
+        SampleFormat::U16 => stream::<u16>(o, source, faults),
+        SampleFormat::U24 => stream::<cpal::U24>(o, source, faults),
+        SampleFormat::U32 => stream::<u32>(o, source, faults),
+        SampleFormat::U64 => stream::<u64>(o, source, faults),
+        other => Err(cpal::Error::with_message(
+            cpal::ErrorKind::UnsupportedConfig,
+            format!("unsupported sample format {other}"),
+        )),
+    }
+}
+
+/// [`build_stream`] for samples of type `T`.
 fn stream<T: SizedSample + FromSample<f32> + Send + 'static>(
-    device: &cpal::Device,
-    config: &cpal::StreamConfig,
-    slot: Receiver<MixSource>,
+    output: &Output,
+    mut source: Option<MixSource>,
     faults: &Arc<Faults>,
 ) -> Result<cpal::Stream, cpal::Error> {
     let seen = faults.clone();
-    let mut playing: Option<MixSource> = None;
-    device.build_output_stream::<T, _, _>(
-        *config,
-        move |out: &mut [T], _| {
-            if playing.is_none() {
-                playing = slot.try_recv().ok();
+    output.device.build_output_stream::<T, _, _>(
+        output.config,
+        move |out: &mut [T], _| match source.as_mut() {
+            Some(source) => {
+                source.fill(out);
             }
-            match playing.as_mut() {
-                Some(source) => {
-                    source.fill(out);
-                }
-                None => out.fill(T::EQUILIBRIUM),
-            }
+            None => out.fill(T::EQUILIBRIUM),
         },
         move |e: cpal::Error| seen.report(&e),
         None,
