@@ -6,6 +6,7 @@
 //! −20 LUFS with peaks near −3 dBFS).
 
 use std::f64::consts::TAU;
+use std::sync::Arc;
 
 /// The chimes of a session; each is a distinct sound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -93,39 +94,38 @@ impl Chime {
         crate::timeline::frames(self.design().1, rate)
     }
 
-    /// Renders this chime as mono samples at `rate`.
-    pub fn synthesize(self, rate: u32) -> Vec<f32> {
+    /// Renders this chime as mono samples at `rate`, into the one buffer it is shared in.
+    pub fn synthesize(self, rate: u32) -> Arc<[f32]> {
         let (strikes, seconds) = self.design();
         let rate_f = f64::from(rate);
         let len = self.frames(rate) as usize;
-        let mut out = vec![0.0f64; len];
+        // Each strike is computed in f64 and summed here in f32, the precision it plays at, in
+        // place in the shared buffer (an f64 buffer and a copy tripled the memory of the longest
+        // chime at the end of a session).
+        let mut shared: Arc<[f32]> = std::iter::repeat_n(0.0f32, len).collect();
+        let out = Arc::get_mut(&mut shared).expect("a new buffer has one owner");
         // Longer chimes ring longer: decays scale with the chime's length.
         let decay_scale = seconds / 4.0;
         for &(offset, fundamental, amplitude) in strikes {
-            strike(
-                &mut out,
-                rate_f,
-                offset,
-                fundamental,
-                amplitude,
-                decay_scale,
-            );
+            strike(out, rate_f, offset, fundamental, amplitude, decay_scale);
         }
         // A short raised-cosine fade to exact zero at the very end.
         let fade = ((0.05 * rate_f) as usize).min(len);
         for i in 0..fade {
             let x = i as f64 / fade as f64;
-            out[len - 1 - i] *= 0.5 - 0.5 * (std::f64::consts::PI * x).cos();
+            out[len - 1 - i] *= (0.5 - 0.5 * (std::f64::consts::PI * x).cos()) as f32;
         }
         // Overlapping strikes add up: scale so the loudest point is the design's loudest strike.
         let loudest = strikes.iter().map(|s| s.2).fold(0.0, f64::max);
-        let peak = out.iter().fold(0.0f64, |m, &s| m.max(s.abs()));
+        let peak = out.iter().fold(0.0f64, |m, &s| m.max(f64::from(s).abs()));
         let scale = if peak > 0.0 {
             PEAK * loudest / peak
         } else {
             0.0
         };
-        out.iter().map(|&s| (s * scale) as f32).collect()
+        out.iter_mut()
+            .for_each(|s| *s = (f64::from(*s) * scale) as f32);
+        shared
     }
 }
 
@@ -142,7 +142,7 @@ const PARTIALS: [(f64, f64, f64); 4] = [
 
 /// Adds one bell strike into `out`; partial decay times are multiplied by `decay_scale`.
 fn strike(
-    out: &mut [f64],
+    out: &mut [f32],
     rate: f64,
     offset: f64,
     fundamental: f64,
@@ -185,7 +185,7 @@ fn strike(
         if n < attack_end {
             s *= 0.5 - 0.5 * (std::f64::consts::PI * n as f64 / attack).cos();
         }
-        *sample += s;
+        *sample += s as f32;
     }
 }
 

@@ -19,7 +19,7 @@ use crate::chime::Chime;
 use crate::cue::Cue;
 use crate::loudness::{self, AMBIENCE_TARGET_LUFS, CHIME_TARGET_LUFS, Level, VOICE_TARGET_LUFS};
 use crate::probe::{self, Shape};
-use crate::resample::{resample_aligned, resampler_delay};
+use crate::resample::{resample_into, resampled_len, resampler_delay};
 use crate::script::{Script, line_column};
 use crate::timeline::ClipLengths;
 
@@ -323,9 +323,16 @@ impl Clip {
             }
         });
         let gain = loudness::matching_gain(self.level, target);
-        let samples = resample_aligned(&self.samples, self.rate, rate, delay);
-        // Gained on the way into the shared buffer: one pass, one allocation.
-        samples.iter().map(|s| s * gain).collect()
+        if self.rate == rate {
+            return self.samples.iter().map(|s| s * gain).collect();
+        }
+        // Resampled straight into the buffer the mixer will share, and gained there: no copy.
+        let len = resampled_len(self.samples.len(), self.rate, rate);
+        let mut shared: Arc<[f32]> = std::iter::repeat_n(0.0, len).collect();
+        let out = Arc::get_mut(&mut shared).expect("a new buffer has one owner");
+        resample_into(&self.samples, self.rate, rate, delay, out);
+        out.iter_mut().for_each(|s| *s *= gain);
+        shared
     }
 }
 
@@ -999,7 +1006,7 @@ impl Clips {
         for chime in Chime::ALL {
             by_cue
                 .entry(Cue::from(chime))
-                .or_insert_with(|| chime.synthesize(rate).into());
+                .or_insert_with(|| chime.synthesize(rate));
         }
         Clips { rate, by_cue }
     }

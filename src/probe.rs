@@ -2,7 +2,7 @@
 //! else from a small cache of lengths learned by decoding once, keyed by the file's content.
 //!
 //! The length a clip will have once prepared (decoded, loudness-matched, resampled with
-//! [`crate::resample::resample_aligned`]) follows from its own rate and frame count alone:
+//! [`crate::resample::resample_into`]) follows from its own rate and frame count alone:
 //! [`prepared_frames`]. That is all `--plan` and the timeline need.
 
 /// A clip's own rate and length in frames (samples per channel), as decoding would give them.

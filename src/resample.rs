@@ -17,22 +17,28 @@ pub fn resample_aligned(input: &[f32], from: u32, to: u32, delay: usize) -> Vec<
     if from == to {
         return input.to_vec();
     }
-    let want = (input.len() as u64 * u64::from(to)).div_ceil(u64::from(from)) as usize;
-    run_resampler(input, from, to, delay, want)
+    let mut out = vec![0.0; resampled_len(input.len(), from, to)];
+    resample_into(input, from, to, delay, &mut out);
+    out
+}
+
+/// Frames `len` input frames at `from` Hz become at `to` Hz: `ceil(len × to / from)`.
+pub fn resampled_len(len: usize, from: u32, to: u32) -> usize {
+    (len as u64 * u64::from(to)).div_ceil(u64::from(from)) as usize
 }
 
 /// Runs rubato's FFT resampler over `input` (zero-padded at the end): drops the first `skip`
-/// output frames and returns the next `frames`. Each block is resampled into one reused buffer
-/// and copied out once.
-fn run_resampler(input: &[f32], from: u32, to: u32, skip: usize, frames: usize) -> Vec<f32> {
+/// output frames (the resampler's delay, for aligned output) and fills `out` with the next, so a
+/// clip can be resampled straight into the buffer it is shared in. Each block is resampled into
+/// one reused buffer and copied out once.
+pub fn resample_into(input: &[f32], from: u32, to: u32, skip: usize, out: &mut [f32]) {
     // Construction fails only for a zero rate; decoders and devices report positive rates.
     let mut resampler = FftFixedInOut::<f32>::new(from as usize, to as usize, 1024, 1)
         .expect("positive sample rates");
     let mut block = resampler.output_buffer_allocate(true);
     let mut padded = vec![0.0f32; resampler.input_frames_max()];
-    let mut out = Vec::with_capacity(frames);
-    let (mut pos, mut skip) = (0, skip);
-    while out.len() < frames {
+    let (mut pos, mut skip, mut filled) = (0, skip, 0);
+    while filled < out.len() {
         let need = resampler.input_frames_next();
         let chunk = &input[pos.min(input.len())..(pos + need).min(input.len())];
         let chunk = if chunk.len() == need {
@@ -48,11 +54,11 @@ fn run_resampler(input: &[f32], from: u32, to: u32, skip: usize, frames: usize) 
             .expect("buffers sized by the resampler");
         let dropped = skip.min(made);
         skip -= dropped;
-        let take = (made - dropped).min(frames - out.len());
-        out.extend_from_slice(&block[0][dropped..dropped + take]);
+        let take = (made - dropped).min(out.len() - filled);
+        out[filled..filled + take].copy_from_slice(&block[0][dropped..dropped + take]);
+        filled += take;
         pos += need;
     }
-    out
 }
 
 /// The resampler's delay in output frames, measured on an impulse: rubato's `output_delay()`
@@ -63,7 +69,8 @@ pub fn resampler_delay(from: u32, to: u32) -> usize {
     impulse[AT] = 1.0;
     let ratio = f64::from(to) / f64::from(from);
     let expected = AT as f64 * ratio;
-    let out = run_resampler(&impulse, from, to, 0, (2.0 * expected) as usize + 512);
+    let mut out = vec![0.0; (2.0 * expected) as usize + 512];
+    resample_into(&impulse, from, to, 0, &mut out);
     let peak = (1..out.len() - 1)
         .max_by(|&a, &b| out[a].total_cmp(&out[b]))
         .unwrap_or(0);

@@ -49,8 +49,8 @@ fn a_slow_decoder_holds_the_session_and_nothing_is_cut() {
     let (script, t, files) = session();
     let tones = || -> (Arc<[f32]>, Arc<[f32]>) {
         (
-            Chime::Pause.synthesize(RATE).into(),
-            Chime::Resume.synthesize(RATE).into(),
+            Chime::Pause.synthesize(RATE),
+            Chime::Resume.synthesize(RATE),
         )
     };
     // The render: every clip at hand.

@@ -82,8 +82,8 @@ fn session() -> (Script, Timeline, PackFiles) {
 
 fn tones() -> (Arc<[f32]>, Arc<[f32]>) {
     (
-        Chime::Pause.synthesize(RATE).into(),
-        Chime::Resume.synthesize(RATE).into(),
+        Chime::Pause.synthesize(RATE),
+        Chime::Resume.synthesize(RATE),
     )
 }
 

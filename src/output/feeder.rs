@@ -171,8 +171,7 @@ impl Supply {
             None => Ok(Chime::ALL
                 .iter()
                 .find(|c| c.cue() == cue)
-                .map_or_else(Vec::new, |c| c.synthesize(self.rate))
-                .into()),
+                .map_or_else(|| Arc::from([]), |c| c.synthesize(self.rate))),
         }
     }
 }
