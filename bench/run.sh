@@ -73,9 +73,10 @@ if command -v sox >/dev/null; then
     [ -f "$f" ] && inputs+=("|sox $f -p rate 48000 channels 2 pad $start")
   done < <(python3 -c 'import json,sys; [print(e["start"], e["cue"]) for e in json.load(open("plan.json"))["events"] if e["layer"]=="voice"]')
   t0=$(date +%s%N); sox -m "${inputs[@]}" -b 16 sox.wav 2>/dev/null; t1=$(date +%s%N)
-  ours=$(measure "$bin" "${SHORT[@]}" --render s.wav -q | awk '{print $1}')
+  ours_ms=$(for _ in $(seq "$runs"); do time_ms "$bin" "${SHORT[@]}" --render s.wav -q; done | median)
+  ours=$(calc "$ours_ms / 1000" 3)
   sox_s=$(calc "($t1 - $t0) / 1e9" 2)
-  sox_row="sox ${sox_s} s, ours ${ours} s: $(calc "$sox_s / $ours") × faster"
+  sox_row="sox ${sox_s} s (one run), ours ${ours} s (median): $(calc "$sox_s / $ours") × faster"
 fi
 
 # Live rows: a private virtual card.
@@ -92,7 +93,7 @@ if [ -n "$live" ] && command -v parec >/dev/null; then
     rec=$!
     sleep 0.5
     before=$(stat -c %s rec.raw)
-    timeout -s TERM 1.5 "$bin" -q >/dev/null 2>&1 || true
+    timeout -s TERM 1.5 "$bin" -q --no-log >/dev/null 2>&1 || true
     kill "$rec"; wait "$rec" 2>/dev/null || true
     python3 - "$before" <<'PY'
 import struct, sys
@@ -112,20 +113,21 @@ fi
 row 'peak RSS, render 2 × 90 s / 5 × 600 s' "$(calc "$rs / 1024") / $(calc "$rl / 1024") MB (long/short $(calc "$rl / $rs" 2))" '≤ 24 MB, ≤ 1.1'
 if [ -n "$live" ]; then
   # Peak RSS of live playback: 15 s of each session (memory is flat after the first clips).
-  ls_=$(med 4 timeout -s TERM 15 "$bin" "${SHORT[@]}" -q)
-  ll=$(med 4 timeout -s TERM 15 "$bin" "${LONG[@]}" -q)
+  ls_=$(med 4 timeout -s TERM 15 "$bin" "${SHORT[@]}" -q --no-log)
+  ll=$(med 4 timeout -s TERM 15 "$bin" "${LONG[@]}" -q --no-log)
   row 'peak RSS, live 2 × 90 s / 5 × 600 s (15 s)' "$(calc "$ls_ / 1024") / $(calc "$ll / 1024") MB (long/short $(calc "$ll / $ls_" 2))" '≤ 24 MB, ≤ 1.1'
   if command -v aplay >/dev/null; then
-    # Live CPU over a 2:40 session against aplay playing its render, side by side, one run.
+    # Live CPU over a 2:50 session against aplay playing its render, side by side, one run.
     SESSION=(--hold 20 --sets 1)
     "$bin" "${SESSION[@]}" --render session.wav -q 2>/dev/null
     /usr/bin/time -o aplay.t -f '%U %S' aplay -q session.wav &
     ap=$!
-    /usr/bin/time -o live.t -f '%U %S' "$bin" "${SESSION[@]}" -q >/dev/null 2>&1 || true
+    /usr/bin/time -o live.t -f '%U %S %M' "$bin" "${SESSION[@]}" -q --no-log >/dev/null 2>&1 || true
     wait "$ap" || true
     ours=$(awk '{print $1 + $2}' live.t)
     theirs=$(awk '{print $1 + $2}' aplay.t)
-    row 'live CPU (user+sys), 2:47 session, one run' "${ours} s vs aplay ${theirs} s: $(calc "$ours / $theirs") ×" '≤ 3 × aplay'
+    row 'live CPU (user+sys), 2:50 session, one run' "${ours} s vs aplay ${theirs} s: $(calc "$ours / $theirs") ×" '≤ 3 × aplay'
+    row 'peak RSS, live, that whole 2:50 session' "$(calc "$(awk '{print $3}' live.t) / 1024") MB" '≤ 24 MB'
   else
     row 'live CPU against aplay' 'aplay missing (alsa-utils)' '≤ 3 × aplay'
   fi
