@@ -5,7 +5,8 @@
 //! stream then takes our samples without converting them, and every event lands on its exact
 //! frame. The stream is cpal's (the device layer rodio plays through), fed a whole device buffer
 //! at a time by [`MixSource::fill`]: rodio's own mixer pulls every sample through a chain of
-//! iterators and, with its 43 ms buffer, cost several times what `aplay` does (docs/performance.md).
+//! iterators and, with its 43 ms buffer, cost seven times what `aplay` does (README, Benchmarks;
+//! docs/decisions.md).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
