@@ -348,9 +348,7 @@ impl MixSource {
         self.controls.blocks.fetch_add(1, Ordering::Relaxed);
         self.len > 0
     }
-}
 
-impl MixSource {
     /// Fills a device buffer of interleaved samples (`channels` a frame) with the next frames;
     /// returns how many samples came from the session. After its last frame the rest is silence
     /// and the controls say finished.
