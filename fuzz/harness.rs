@@ -9,7 +9,7 @@
 use balasana_audio::chime::Chime;
 use balasana_audio::loudness::{VOICE_TARGET_LUFS, matching_gain};
 use balasana_audio::pack::{Manifest, PackError, decode};
-use balasana_audio::resample::{resample_aligned, resampler_delay};
+use balasana_audio::resample::resample;
 use balasana_audio::script::{Range3, Script};
 use balasana_audio::timeline::{self, ClipLengths, Options};
 
@@ -131,12 +131,7 @@ pub fn clip(data: &[u8]) {
         "gain {gain} for {:?}",
         clip.level
     );
-    let delay = if clip.rate == RATE {
-        0
-    } else {
-        resampler_delay(clip.rate, RATE)
-    };
-    let out = resample_aligned(&clip.samples, clip.rate, RATE, delay);
+    let out = resample(&clip.samples, clip.rate, RATE);
     let want = (clip.samples.len() as u64 * u64::from(RATE)).div_ceil(u64::from(clip.rate));
     assert_eq!(out.len() as u64, want);
 }

@@ -327,7 +327,7 @@ impl Clip {
             return self.samples.iter().map(|s| s * gain).collect();
         }
         // Resampled straight into the buffer the mixer will share, and gained there: no copy.
-        let len = resampled_len(self.samples.len(), self.rate, rate);
+        let len = resampled_len(self.samples.len() as u64, self.rate, rate) as usize;
         let mut shared: Arc<[f32]> = std::iter::repeat_n(0.0, len).collect();
         let out = Arc::get_mut(&mut shared).expect("a new buffer has one owner");
         resample_into(&self.samples, self.rate, rate, delay, out);
@@ -505,16 +505,21 @@ impl ClipFile {
         if let Some((claimed, held)) = wav_shortfall(&bytes) {
             return Err(fail(shortfall_message(claimed, held)));
         }
-        let shape = match probe::from_headers(&bytes).or_else(|| probe::cached(&bytes)) {
-            Some(shape) => shape,
-            None => {
-                let (rate, samples) = decode_samples(bytes.clone()).map_err(fail)?;
-                let shape = Shape {
-                    rate,
-                    frames: samples.len() as u64,
-                };
-                probe::remember(&bytes, shape);
-                shape
+        let shape = if let Some(shape) = probe::from_headers(&bytes) {
+            shape
+        } else {
+            let key = cache::Key::of(&bytes);
+            match probe::cached(&key) {
+                Some(shape) => shape,
+                None => {
+                    let (rate, samples) = decode_samples(bytes).map_err(fail)?;
+                    let shape = Shape {
+                        rate,
+                        frames: samples.len() as u64,
+                    };
+                    probe::remember(&key, shape);
+                    shape
+                }
             }
         };
         if shape.frames > u64::from(MAX_CLIP_SECONDS) * u64::from(shape.rate) {

@@ -14,14 +14,9 @@ pub struct Shape {
     pub frames: u64,
 }
 
-/// Frames a clip of `shape` has once resampled to `rate`: the aligned resampler yields exactly
-/// `ceil(frames × rate / shape.rate)`, and the same frames when the rates agree.
+/// Frames a clip of `shape` has once resampled to `rate` ([`crate::resample::resampled_len`]).
 pub fn prepared_frames(shape: Shape, rate: u32) -> u64 {
-    if shape.rate == rate {
-        shape.frames
-    } else {
-        (u128::from(shape.frames) * u128::from(rate)).div_ceil(u128::from(shape.rate)) as u64
-    }
+    crate::resample::resampled_len(shape.frames, shape.rate, rate)
 }
 
 /// The shape from the headers, for the containers whose headers state it exactly; `None` for
@@ -130,18 +125,18 @@ fn wav(b: &[u8]) -> Option<Shape> {
     None
 }
 
-/// The cached shape of a clip with this content, if one was stored ([`crate::cache`]).
-pub fn cached(bytes: &[u8]) -> Option<Shape> {
-    let text = crate::cache::Key::of(bytes).get("lengths")?;
+/// The cached shape of the clip with this cache key, if one was stored ([`crate::cache`]).
+pub fn cached(key: &crate::cache::Key) -> Option<Shape> {
+    let text = key.get("lengths")?;
     let mut parts = text.split_whitespace().map(str::parse::<u64>);
     let rate = u32::try_from(parts.next()?.ok()?).ok()?;
     let frames = parts.next()?.ok()?;
     (rate > 0 && parts.next().is_none()).then_some(Shape { rate, frames })
 }
 
-/// Stores the decoded shape of a clip with this content.
-pub fn remember(bytes: &[u8], shape: Shape) {
-    crate::cache::Key::of(bytes).put("lengths", &format!("{} {}", shape.rate, shape.frames));
+/// Stores the decoded shape of the clip with this cache key.
+pub fn remember(key: &crate::cache::Key, shape: Shape) {
+    key.put("lengths", &format!("{} {}", shape.rate, shape.frames));
 }
 
 #[cfg(test)]

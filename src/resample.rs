@@ -9,22 +9,15 @@ pub fn resample(input: &[f32], from: u32, to: u32) -> Vec<f32> {
     if from == to {
         return input.to_vec();
     }
-    resample_aligned(input, from, to, resampler_delay(from, to))
-}
-
-/// [`resample`] with the resampler's delay for this rate pair already measured.
-pub fn resample_aligned(input: &[f32], from: u32, to: u32, delay: usize) -> Vec<f32> {
-    if from == to {
-        return input.to_vec();
-    }
-    let mut out = vec![0.0; resampled_len(input.len(), from, to)];
-    resample_into(input, from, to, delay, &mut out);
+    let mut out = vec![0.0; resampled_len(input.len() as u64, from, to) as usize];
+    resample_into(input, from, to, resampler_delay(from, to), &mut out);
     out
 }
 
-/// Frames `len` input frames at `from` Hz become at `to` Hz: `ceil(len × to / from)`.
-pub fn resampled_len(len: usize, from: u32, to: u32) -> usize {
-    (len as u64 * u64::from(to)).div_ceil(u64::from(from)) as usize
+/// The frames `frames` input frames at `from` Hz become at `to` Hz, as [`resample_into`]
+/// aligns them: `ceil(frames × to / from)` (the same frames when the rates agree).
+pub fn resampled_len(frames: u64, from: u32, to: u32) -> u64 {
+    (u128::from(frames) * u128::from(to)).div_ceil(u128::from(from)) as u64
 }
 
 /// Runs rubato's FFT resampler over `input` (zero-padded at the end): drops the first `skip`
