@@ -7,13 +7,17 @@
 //! the time through [`Clock`]: [`CpalDevice`] is the real one (cpal, the device layer rodio
 //! plays through, fed a whole device buffer at a time by [`MixSource::fill`]; rodio's own mixer
 //! pulls every sample through a chain of iterators and, with its 43 ms buffer, cost seven times
-//! what `aplay` does: README, Benchmarks; docs/decisions.md).
+//! what `aplay` does: README, Benchmarks; docs/decisions.md). A mock device and clock, driven by
+//! hand as kira's `backend/mock.rs` drives its renderer, unit-test stalls, device loss and
+//! reopening, and every key request, without a sound server.
 //!
 //! [`MixSource::fill`]: crate::output::source::MixSource::fill
 
 mod clock;
 pub(crate) mod controls;
 mod cpal;
+#[cfg(test)]
+mod mock;
 mod player;
 mod signals;
 

@@ -31,4 +31,30 @@ impl Signals {
             None
         }
     }
+
+    /// Sets the flag a signal would, without sending one (a real signal would reach the whole
+    /// test process).
+    #[cfg(test)]
+    pub(super) fn arrive(&self, ending: Ending) {
+        let flag = match ending {
+            Ending::Terminated => &self.terminate,
+            _ => &self.interrupt,
+        };
+        flag.store(true, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interrupt_wins_over_terminate() {
+        let signals = Signals::default();
+        assert_eq!(signals.ending(), None);
+        signals.arrive(Ending::Terminated);
+        assert_eq!(signals.ending(), Some(Ending::Terminated));
+        signals.arrive(Ending::Interrupted);
+        assert_eq!(signals.ending(), Some(Ending::Interrupted));
+    }
 }
