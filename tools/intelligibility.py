@@ -36,9 +36,12 @@ What is measured, per source:
               as nothing heard.
               Clips are resampled to 16 kHz mono.
   words       text is lowercased (’ as '), digits in the recogniser's output spelled out in the
-              language (PyPI `num2words`: "5" is "cinq"), accents dropped (Whisper often writes
-              "preparate" for "prepárate": spelling, not hearing), everything but letters, digits
-              and inner apostrophes a word break ("penchez-vous" is two words). "words correct" =
+              language (PyPI `num2words`: "5" is "cinq", "3ème" "troisième", German "1. Runde"
+              "erste Runde"), accents dropped (Whisper often writes "preparate" for "prepárate":
+              spelling, not hearing), everything but letters, digits and inner apostrophes a word
+              break ("penchez-vous" is two words). French only: a final silent s or x dropped and
+              the endings -ez, -er, -é, -ée one sound ("inspirez", "inspirer" and "inspiré" sound
+              the same, and the recogniser picks among them at random). "words correct" =
               reference words matched in a minimum edit-distance alignment / reference words, over
               all lines (the share of words heard); "accuracy" = 1 - WER (insertions count
               against it); "under 50 %" = lines of which fewer than half the words were heard.
@@ -81,6 +84,9 @@ TRIM_DBFS = -50.0  # silence trimmed off synthesized clips: below this, keeping 
 WHISPER_MAX_TOKENS = 128
 MODEL_LOAD_TIMEOUT = 120  # seconds for a Whisper worker to load the model
 SPEED_STEP = 0.03  # --repeat: takes at speeds this far apart
+# An ordinal the recogniser wrote in digits: "3ème", "1er", "2nda", "4ª"; German "1. Runde"
+ORDINAL = r"(\d+)(ème|eme|ère|er|re|e|nda|ndo|º|ª|°)"
+ORDINAL_DE = r"(\d+)()\.(?= \w)"
 
 
 def run(exe: str, args: list[str]) -> str:
@@ -95,9 +101,22 @@ def words(text: str, language: str) -> list[str]:
     from num2words import num2words
 
     text = text.lower().replace("’", "'")
+    text = re.sub(ORDINAL if language != "de" else ORDINAL_DE, lambda m: f" {ordinal(m, language)} ",
+                  text)
     text = re.sub(r"\d+", lambda m: f" {num2words(int(m.group()), lang=language)} ", text)
     text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-    return [w.strip("'") for w in re.sub(r"[^\w']+|_", " ", text).split() if w.strip("'")]
+    found = [w.strip("'") for w in re.sub(r"[^\w']+|_", " ", text).split() if w.strip("'")]
+    if language == "fr":
+        found = [re.sub(r"(ez|er|ee|e)$", "e", re.sub(r"(?<=.)[sx]$", "", w)) for w in found]
+    return found
+
+
+def ordinal(m: re.Match, language: str) -> str:
+    """The ordinal `m` (number, suffix) spelled out; a feminine suffix gives "seconda", "cuarta"."""
+    from num2words import num2words
+
+    word = num2words(int(m.group(1)), to="ordinal", lang=language)
+    return word[:-1] + "a" if m.group(2) in ("nda", "ª") and word.endswith("o") else word
 
 
 def align(ref: list[str], hyp: list[str]) -> tuple[int, int]:
