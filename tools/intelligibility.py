@@ -49,6 +49,8 @@ What is measured, per source:
               near-identical clips, and each line's share is the mean over them: the recogniser's
               verdict on one clip is noisy (Whisper base: about ±3 words in 17), so judge lines by
               repeated evidence. The totals are over all N takes; each take's total is printed too.
+  --json      one object per source instead of the table; with --per-clip it holds each line's
+              words heard per take and the transcripts (to rescore or compare runs).
 
 The binary is --binary, else $BALASANA_AUDIO, else target/release/balasana-audio; synthesizing
 from --script files needs no binary.
@@ -73,6 +75,7 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+from num2words import num2words
 from scipy.signal import resample_poly
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -98,8 +101,6 @@ def run(exe: str, args: list[str]) -> str:
 
 def words(text: str, language: str) -> list[str]:
     """The words of `text` as compared: see "words" in the module docstring."""
-    from num2words import num2words
-
     text = text.lower().replace("’", "'")
     text = re.sub(ORDINAL if language != "de" else ORDINAL_DE, lambda m: f" {ordinal(m, language)} ",
                   text)
@@ -113,8 +114,6 @@ def words(text: str, language: str) -> list[str]:
 
 def ordinal(m: re.Match, language: str) -> str:
     """The ordinal `m` (number, suffix) spelled out; a feminine suffix gives "seconda", "cuarta"."""
-    from num2words import num2words
-
     word = num2words(int(m.group(1)), to="ordinal", lang=language)
     return word[:-1] + "a" if m.group(2) in ("nda", "ª") and word.endswith("o") else word
 
