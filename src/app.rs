@@ -264,7 +264,7 @@ fn session(settings: &Settings, base: &Path) -> Result<Ending, Error> {
                     } else {
                         path.display().to_string()
                     },
-                    plan::clock(timeline.seconds(timeline.duration)),
+                    crate::units::clock(timeline.seconds(timeline.duration)),
                     RENDER_RATE,
                     RENDER_CHANNELS,
                     format.name()
@@ -294,7 +294,7 @@ fn session(settings: &Settings, base: &Path) -> Result<Ending, Error> {
     );
     let make = |from: u64| {
         let mut mixer = with_bed(supply.mixer(&timeline, from), &bed, cli, &timeline);
-        mixer.wait_ready(timeline::frames(START_READY_SECS, rate));
+        mixer.wait_ready(crate::units::frames(START_READY_SECS, rate));
         mixer
     };
     if !cli.quiet {
@@ -728,6 +728,6 @@ fn heading(script: &Script, o: &Options, pack: &PackFiles, t: &Timeline) -> Stri
         o.hold,
         breath_text(script, &o.breath),
         pack.manifest.name,
-        plan::clock(t.seconds(t.duration))
+        crate::units::clock(t.seconds(t.duration))
     )
 }

@@ -91,7 +91,7 @@ impl Chime {
 
     /// The length of [`Chime::synthesize`] at `rate`, in frames, without synthesizing.
     pub fn frames(self, rate: u32) -> u64 {
-        crate::timeline::frames(self.design().1, rate)
+        crate::units::frames(self.design().1, rate)
     }
 
     /// Renders this chime as mono samples at `rate`, into the one buffer it is shared in.

@@ -30,3 +30,4 @@ pub mod script;
 pub mod terminal;
 pub mod timeline;
 pub mod transcript;
+pub mod units;

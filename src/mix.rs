@@ -232,7 +232,7 @@ impl Mixer {
     /// Adds an ambience bed (mono, at the timeline's rate) at linear `gain`, looped under the
     /// session and ducked under the timeline's voice events.
     pub fn with_bed(mut self, samples: Arc<[f32]>, gain: f32, timeline: &Timeline) -> Mixer {
-        let frames = |s: f64| crate::timeline::frames(s, timeline.rate);
+        let frames = |s: f64| crate::units::frames(s, timeline.rate);
         let voices: Vec<(u64, u64)> = timeline
             .events
             .iter()

@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::chime::Chime;
 use crate::cue::Cue;
 use crate::script::{BreathPhases, GuidanceLevel, Line, Pause, Phase, Script, Step};
+use crate::units::frames;
 
 /// The session options a listener chooses.
 #[derive(Debug, Clone, PartialEq)]
@@ -235,12 +236,6 @@ const HOLD_END_CLEARANCE: f64 = 1.0;
 const HOLD_LINE_GAP: f64 = 0.3;
 /// No interval bell this close before the end-of-hold chime, so the two never sound together.
 const BELL_CLEARANCE: f64 = 5.0;
-
-/// Seconds to frames at `rate`, rounded to the nearest frame: the one conversion every part of
-/// the program uses (negative or not-a-number seconds give 0).
-pub fn frames(seconds: f64, rate: u32) -> u64 {
-    (seconds * f64::from(rate)).round() as u64
-}
 
 /// Sequences a session. Pure: the same inputs always give the same timeline.
 pub fn build(

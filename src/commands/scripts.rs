@@ -5,8 +5,8 @@ use std::path::Path;
 use crate::app::{Error, RENDER_RATE};
 use crate::library;
 use crate::pack::{Clips, Location, Pack};
-use crate::plan;
 use crate::timeline::{self, Options};
+use crate::units::clock;
 
 /// `scripts list`: each session with its title, where it lives, and its length at its default
 /// settings with the default voice.
@@ -20,7 +20,7 @@ pub fn list(base: &Path) -> Result<String, Error> {
                 let pack = Pack::load(default_pack.clone(), &script, None)?;
                 let clips = Clips::prepare(&pack, RENDER_RATE);
                 let timeline = timeline::build(&script, &options, &clips.lengths(), RENDER_RATE)?;
-                let length = plan::clock(timeline.seconds(timeline.duration));
+                let length = clock(timeline.seconds(timeline.duration));
                 (
                     script.title,
                     length.split('.').next().unwrap_or_default().to_owned(),

@@ -14,7 +14,8 @@ use crate::chime::Chime;
 use crate::cue::Cue;
 use crate::mix::{Feed, Mixer, slots};
 use crate::pack::{ClipFile, PackError, PackFiles};
-use crate::timeline::{Timeline, frames};
+use crate::timeline::Timeline;
+use crate::units::frames;
 
 /// How far ahead of the play head clips are prepared, in seconds.
 const AHEAD_SECS: f64 = 10.0;

@@ -97,7 +97,7 @@ impl Metadata {
             let n = i + 1;
             tags.push((
                 format!("CHAPTER{n:03}"),
-                crate::plan::timestamp(c.frame, rate, '.'),
+                crate::units::timestamp(c.frame, rate, '.'),
             ));
             tags.push((format!("CHAPTER{n:03}NAME"), c.title.clone()));
         }
