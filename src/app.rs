@@ -289,8 +289,8 @@ fn session(settings: &Settings, base: &Path) -> Result<Ending, Error> {
     let bed = bed(cli, &pack, fallback.as_ref(), rate)?;
     write_transcript(cli, transcript_format, &timeline, &script)?;
     let tones = (
-        supply.clip(Chime::Pause.cue())?,
-        supply.clip(Chime::Resume.cue())?,
+        supply.clip(&crate::cue::Cue::from(Chime::Pause))?,
+        supply.clip(&crate::cue::Cue::from(Chime::Resume))?,
     );
     let make = |from: u64| {
         let mut mixer = with_bed(supply.mixer(&timeline, from), &bed, cli, &timeline);

@@ -387,7 +387,7 @@ impl Builder<'_> {
         &mut self,
         frame: u64,
         layer: Layer,
-        cue: &str,
+        cue: &Cue,
         text: Option<&str>,
         gain: f32,
     ) -> Result<(), TimelineError> {
@@ -398,7 +398,7 @@ impl Builder<'_> {
         self.events.push(Event {
             frame,
             layer,
-            cue: Cue::from(cue),
+            cue: cue.clone(),
             text: text.map(str::to_owned),
             duration,
             set: self.set,
@@ -431,14 +431,15 @@ impl Builder<'_> {
 
     fn chime(&mut self, chime: Chime, frame: u64) -> Result<(), TimelineError> {
         if self.options.chimes {
-            self.length(chime.cue())?;
+            let cue = Cue::from(chime);
+            self.length(&cue)?;
             // Breath chimes come often: a little softer than the others.
             let gain = match chime {
                 Chime::Inhale | Chime::Exhale | Chime::Hold => 0.8,
                 _ => 1.0,
             } * self.options.chime_gain
                 * crate::loudness::db_to_gain(self.script.sound.chime_db) as f32;
-            self.push(frame, Layer::Chime, chime.cue(), None, gain)?;
+            self.push(frame, Layer::Chime, &cue, None, gain)?;
         }
         Ok(())
     }
@@ -739,7 +740,7 @@ mod tests {
             .map(|l| (l.cue.clone(), 2 * u64::from(rate)))
             .collect();
         for c in Chime::ALL {
-            m.insert(c.cue().into(), 3 * u64::from(rate));
+            m.insert(c.into(), 3 * u64::from(rate));
         }
         m
     }
