@@ -23,11 +23,6 @@ use crate::terminal::{Keys, Progress};
 use crate::timeline::{self, Options, Timeline, TimelineError};
 use crate::{commands, practice, transcript};
 
-/// Sample rate of renders and of `--plan`.
-pub const RENDER_RATE: u32 = 48_000;
-/// Channels of renders.
-pub const RENDER_CHANNELS: u16 = 2;
-
 /// Everything that can end a run early, each with its own exit code.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -75,6 +70,9 @@ pub enum Error {
     /// The practice log could not be read.
     #[error(transparent)]
     Log(#[from] practice::LogError),
+    /// `scripts list` could not time a session.
+    #[error(transparent)]
+    Scripts(#[from] commands::scripts::ScriptsError),
     /// Standard output could not be written.
     #[error("cannot write to standard output: {0}")]
     Stdout(std::io::Error),
@@ -94,6 +92,7 @@ impl Error {
                 Exit::Write
             }
             Error::Packs(e) => e.exit_code(),
+            Error::Scripts(e) => e.exit_code(),
             Error::Signals(_) => Exit::System,
         }
     }
@@ -213,8 +212,12 @@ fn session(settings: &Settings, base: &Path) -> Result<Ending, Error> {
     let signals = Signals::install().map_err(Error::Signals)?;
 
     if cli.plan || cli.render.is_some() {
-        let timeline =
-            timeline::build(&script, &options, &pack.lengths(RENDER_RATE)?, RENDER_RATE)?;
+        let timeline = timeline::build(
+            &script,
+            &options,
+            &pack.lengths(render::RATE)?,
+            render::RATE,
+        )?;
         write_transcript(cli, transcript_format, &timeline, &script)?;
         if cli.plan {
             if let Some(name) = &cli.ambience {
@@ -229,17 +232,17 @@ fn session(settings: &Settings, base: &Path) -> Result<Ending, Error> {
             };
             say(&out);
         } else if let (Some(path), Some(format)) = (&cli.render, format) {
-            let supply = Supply::new(&pack, RENDER_RATE, true);
-            let bed = bed(cli, &pack, fallback.as_ref(), RENDER_RATE)?;
+            let supply = Supply::new(&pack, render::RATE, true);
+            let bed = bed(cli, &pack, fallback.as_ref(), render::RATE)?;
             let mixer = with_bed(supply.mixer(&timeline, 0), &bed, cli, &timeline);
             let spec = Spec {
                 format,
                 quality: cli.quality,
-                channels: RENDER_CHANNELS,
+                channels: render::CHANNELS,
                 metadata: metadata(&script, &options, &pack, &timeline, cli),
             };
             let target = render::open(path)?;
-            let written = match render(mixer, RENDER_RATE, &spec, target, path, || {
+            let written = match render(mixer, render::RATE, &spec, target, path, || {
                 signals.ending().is_some() || supply.failed()
             }) {
                 // A clip could not be prepared: nothing was written.
@@ -265,8 +268,8 @@ fn session(settings: &Settings, base: &Path) -> Result<Ending, Error> {
                         path.display().to_string()
                     },
                     crate::units::clock(timeline.seconds(timeline.duration)),
-                    RENDER_RATE,
-                    RENDER_CHANNELS,
+                    render::RATE,
+                    render::CHANNELS,
                     format.name()
                 );
                 // Audio on stdout: every message goes to stderr.

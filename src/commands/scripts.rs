@@ -2,15 +2,39 @@
 
 use std::path::Path;
 
-use crate::app::{Error, RENDER_RATE};
+use crate::exit::Exit;
 use crate::library;
-use crate::pack::{Clips, Location, Pack};
-use crate::timeline::{self, Options};
+use crate::output::render::RATE;
+use crate::pack::{Clips, Location, Pack, PackError};
+use crate::timeline::{self, Options, TimelineError};
 use crate::units::clock;
+
+/// Why `scripts list` could not time a session.
+#[derive(Debug, thiserror::Error)]
+pub enum ScriptsError {
+    /// The default pack could not be found or read.
+    #[error(transparent)]
+    Pack(#[from] PackError),
+    /// A session could not be sequenced with the default pack.
+    #[error("cannot build the session: {0}")]
+    Timeline(#[from] TimelineError),
+}
+
+impl ScriptsError {
+    /// How the process ends: a pack problem, or a session that cannot be sequenced.
+    pub fn exit_code(&self) -> Exit {
+        match self {
+            ScriptsError::Pack(_) | ScriptsError::Timeline(TimelineError::MissingClip { .. }) => {
+                Exit::Pack
+            }
+            ScriptsError::Timeline(_) => Exit::Usage,
+        }
+    }
+}
 
 /// `scripts list`: each session with its title, where it lives, and its length at its default
 /// settings with the default voice.
-pub fn list(base: &Path) -> Result<String, Error> {
+pub fn list(base: &Path) -> Result<String, ScriptsError> {
     let default_pack = Location::find(None, base)?;
     let mut rows = Vec::new();
     for entry in library::all(base) {
@@ -18,8 +42,8 @@ pub fn list(base: &Path) -> Result<String, Error> {
             Ok(script) => {
                 let options = Options::defaults(&script);
                 let pack = Pack::load(default_pack.clone(), &script, None)?;
-                let clips = Clips::prepare(&pack, RENDER_RATE);
-                let timeline = timeline::build(&script, &options, &clips.lengths(), RENDER_RATE)?;
+                let clips = Clips::prepare(&pack, RATE);
+                let timeline = timeline::build(&script, &options, &clips.lengths(), RATE)?;
                 let length = clock(timeline.seconds(timeline.duration));
                 (
                     script.title,

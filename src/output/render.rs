@@ -13,6 +13,11 @@ use crate::mix::Mixer;
 
 pub use super::encode::to_i16;
 
+/// Sample rate of renders and of `--plan`.
+pub const RATE: u32 = 48_000;
+/// Channels of renders.
+pub const CHANNELS: u16 = 2;
+
 /// Why a render failed; a regular target file is untouched in every case.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
