@@ -70,9 +70,7 @@ pub enum Error {
     /// The practice log could not be read.
     #[error(transparent)]
     Log(#[from] practice::LogError),
-    /// `scripts list` could not time a session.
-    #[error(transparent)]
-    Scripts(#[from] commands::scripts::ScriptsError),
+
     /// Standard output could not be written.
     #[error("cannot write to standard output: {0}")]
     Stdout(std::io::Error),
@@ -92,7 +90,6 @@ impl Error {
                 Exit::Write
             }
             Error::Packs(e) => e.exit_code(),
-            Error::Scripts(e) => e.exit_code(),
             Error::Signals(_) => Exit::System,
         }
     }
@@ -109,7 +106,13 @@ pub fn run(settings: &Settings, base: &Path) -> Result<Ending, Error> {
             };
             commands::packs::run(command, &pack_lines(spec, base)?, base)?;
         }
-        Some(Command::Scripts(ScriptsCommand::List)) => print(&commands::scripts::list(base)?)?,
+        Some(Command::Scripts(ScriptsCommand::List)) => {
+            let (listing, notes) = commands::scripts::list(base)?;
+            for note in notes {
+                eprintln!("note: {note}");
+            }
+            print(&listing)?;
+        }
         Some(Command::Config(command)) => {
             let script = load_script(&cli.session, base)?;
             print(&commands::config::run(command, settings, &script)?)?;

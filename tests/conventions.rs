@@ -536,3 +536,42 @@ fn an_unknown_session_names_where_it_looked() {
     assert!(err.contains("script/nosuch.toml"), "{err}");
     assert!(err.contains("built in: balasana"), "{err}");
 }
+
+#[test]
+fn scripts_list_times_sessions_from_headers_and_notes_one_the_default_voice_cannot_speak() {
+    let dir = tempfile::tempdir().unwrap();
+    let user = dir.path().join(".local/share/balasana-audio/script");
+    std::fs::create_dir_all(&user).unwrap();
+    let unvoiced =
+        balasana_audio::script::EMBEDDED.replacen("cue = \"welcome\"", "cue = \"welcome-mine\"", 1);
+    std::fs::write(user.join("unvoiced.toml"), unvoiced).unwrap();
+    let out = bin(dir.path()).args(["scripts", "list"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let row = |name: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+            .to_owned()
+    };
+    assert!(row("balasana").contains("(built in)"), "{text}");
+    assert!(row("bedtime").contains("(built in)"), "{text}");
+    let unvoiced = row("unvoiced");
+    assert_eq!(unvoiced.split_whitespace().nth(1), Some("-"), "{unvoiced}");
+    assert!(
+        unvoiced.contains("full restorative back stretch"),
+        "{unvoiced}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("note: session \"unvoiced\" has no length:")
+            && err.contains("no clip for cue \"welcome-mine\""),
+        "{err}"
+    );
+    // Lengths come from the clips' headers: nothing was decoded, so no loudness was measured.
+    assert!(
+        !dir.path().join(".cache/balasana-audio/loudness").exists(),
+        "scripts list decoded clips"
+    );
+}
