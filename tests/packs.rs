@@ -619,3 +619,17 @@ fn a_pack_may_bring_its_own_chimes() {
         .code(4)
         .stderr(contains("pack.toml:").and(contains("unknown chime \"gong\"")));
 }
+
+#[test]
+fn a_cue_another_session_of_the_library_speaks_is_no_typo() {
+    // joe voices every built-in session; checked against one, the other's cues are no typos.
+    let home = tempfile::tempdir().unwrap();
+    let mut check = bin(home.path());
+    check.current_dir(env!("CARGO_MANIFEST_DIR"));
+    check
+        .args(["packs", "check", "joe", "--script", "bedtime"])
+        .assert()
+        .success()
+        .stdout(contains("typos?").not())
+        .stdout(contains("cues, 0 warnings"));
+}

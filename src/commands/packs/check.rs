@@ -1,10 +1,13 @@
 //! `packs check`: a pack against the script, as a [`Report`] whose text is the command's output
 //! and whose [`Report::verdict`] is its outcome.
 
+use std::collections::BTreeSet;
 use std::fmt;
+use std::path::Path;
 
 use super::{PacksError, plural, shorten};
 use crate::cue::Cue;
+use crate::library;
 use crate::loudness::VOICE_TARGET_LUFS;
 use crate::pack::{Clip, Location, Manifest, decode};
 use crate::pipeline;
@@ -346,9 +349,24 @@ impl fmt::Display for Report {
     }
 }
 
+/// The cue ids every session of the library found from `base` speaks (a session that does not
+/// load is left out): a pack entry for one of them is no typo, whichever session is checked.
+pub fn library_cues(base: &Path) -> BTreeSet<Cue> {
+    library::all(base)
+        .iter()
+        .filter_map(|entry| library::load(Some(&entry.name), base).ok())
+        .flat_map(|script| script.lines().map(|l| l.cue.clone()).collect::<Vec<_>>())
+        .collect()
+}
+
 /// Checks a pack against the script: reads and measures every clip it needs and every file it
-/// holds.
-pub fn check(location: &Location, script: &Lines) -> Result<Report, PacksError> {
+/// holds. `library` are the cues the sessions of the library speak ([`library_cues`]): a pack
+/// entry for one is not reported as a cue the script does not have.
+pub fn check(
+    location: &Location,
+    script: &Lines,
+    library: &BTreeSet<Cue>,
+) -> Result<Report, PacksError> {
     let manifest = Manifest::load(location)?;
     let mut entries: Vec<(Cue, Option<String>)> = script
         .lines()
@@ -400,9 +418,16 @@ pub fn check(location: &Location, script: &Lines) -> Result<Report, PacksError> 
                 .push(format!("ambience {name:?}: {file}: cannot decode ({e})"));
         }
     }
+    // The files of the script's cues, of cues other sessions speak, of chimes and of beds.
+    let spoken_elsewhere = manifest
+        .clips
+        .iter()
+        .filter(|(cue, _)| library.contains(cue.as_str()))
+        .map(|(_, file)| file.as_str());
     let known: Vec<&str> = entries
         .iter()
         .filter_map(|(_, f)| f.as_deref())
+        .chain(spoken_elsewhere)
         .chain(manifest.ambience.values().map(String::as_str))
         .collect();
     extras.unknown_files = location
@@ -414,7 +439,7 @@ pub fn check(location: &Location, script: &Lines) -> Result<Report, PacksError> 
     extras.unknown_cues = manifest
         .clips
         .keys()
-        .filter(|k| !script.lines().any(|l| l.cue == **k))
+        .filter(|k| !library.contains(k.as_str()) && !script.lines().any(|l| l.cue == **k))
         .cloned()
         .collect();
     Ok(Report::new(

@@ -99,7 +99,7 @@ pub fn run(command: &PacksCommand, script: &Lines, base: &Path) -> Result<(), Pa
         PacksCommand::List => list::list(script, base, &mut out),
         PacksCommand::Check { pack, .. } => {
             let location = Location::find(Some(pack), base)?;
-            let report = check::check(&location, script)?;
+            let report = check::check(&location, script, &check::library_cues(base))?;
             let _ = write!(out, "{report}");
             report.verdict()
         }
