@@ -157,8 +157,8 @@ pub struct Manifest {
     /// Optional ambience beds by name, looped under a session with `--ambience NAME`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub ambience: BTreeMap<String, String>,
-    /// Optional chime clips by chime name (`start`, `step`, `inhale`, `exhale`, `hold-end`, `end`,
-    /// `pause`, `resume`).
+    /// Optional chime clips by chime name ([`Chime::key`]: `start`, `step`, `inhale`, `exhale`,
+    /// `hold`, `bell`, `hold-end`, `end`, `pause`, `resume`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub chimes: BTreeMap<String, String>,
 }
@@ -393,11 +393,10 @@ impl Manifest {
         })?;
         for key in manifest.chimes.keys() {
             if !Chime::ALL.iter().any(|c| c.key() == key) {
+                let chimes: Vec<&str> = Chime::ALL.iter().map(|c| c.key()).collect();
                 return Err(at(
                     text.find(&format!("{key} =")).unwrap_or(0),
-                    format!(
-                        "unknown chime {key:?} (chimes are start, step, inhale, exhale, hold-end, end, pause, resume)"
-                    ),
+                    format!("unknown chime {key:?} (chimes are {})", chimes.join(", ")),
                 ));
             }
         }
@@ -1110,6 +1109,23 @@ mod tests {
         // A real FLAC, with its comments, still decodes.
         let real = include_bytes!("../tests/fixtures/burst-48k-stereo.flac");
         assert_eq!(decode(real.to_vec()).unwrap().rate, 48_000);
+    }
+
+    #[test]
+    fn an_unknown_chime_is_answered_with_every_chime_a_pack_may_bring() {
+        let text = "name = \"p\"\nlanguage = \"en\"\nvoice = \"v\"\nlicence = \"l\"\n\
+                    credits = \"c\"\n[clips]\n[chimes]\ngong = \"gong.wav\"\n";
+        let e = Manifest::parse(text, "pack.toml").unwrap_err().to_string();
+        assert!(
+            e.starts_with("pack.toml:8:1: unknown chime \"gong\" (chimes are "),
+            "{e}"
+        );
+        for chime in Chime::ALL {
+            let named = e
+                .split(['(', ',', ')'])
+                .any(|w| w.trim().trim_start_matches("chimes are ") == chime.key());
+            assert!(named, "{} missing from: {e}", chime.key());
+        }
     }
 
     #[test]

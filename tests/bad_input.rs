@@ -309,7 +309,7 @@ fn bad_packs() {
             let toml = std::fs::read_to_string(f.join("pack.toml")).unwrap();
             std::fs::write(f.join("pack.toml"), format!("{toml}[chimes]\ngong = \"welcome.wav\"\n")).unwrap();
         }))
-        .expect(4, "unknown chime \"gong\""),
+        .expect(4, "unknown chime \"gong\" (chimes are start, step, inhale, exhale, hold, bell, hold-end, end, pause, resume)"),
         case("clip missing", PLAN_P, pack_with(|f: &Path| {
             std::fs::remove_file(f.join("welcome.wav")).unwrap();
         }))
