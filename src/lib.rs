@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod atomic;
 pub mod cache;
 pub mod chime;
 pub mod cli;

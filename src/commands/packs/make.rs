@@ -1,11 +1,12 @@
 //! Writing a pack from raw clips (for `synth` and `import`): each clip through the pipeline, then
-//! the folder, atomically.
+//! the folder, whole or not at all.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::{PacksError, minutes};
+use crate::atomic;
 use crate::cli::PackInfo;
 use crate::cue::Cue;
 use crate::pack::{Clip, Location, Manifest};
@@ -193,29 +194,12 @@ fn readme(m: &Manifest, has_licence_file: bool, seconds: f64) -> String {
     text
 }
 
-/// Writes files into a new folder atomically: a temporary sibling renamed into place.
+/// Writes files as the pack folder `dir`, whole or not at all, replacing an older one in one
+/// step ([`atomic::write_folder`]).
 pub(super) fn write_folder(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), PacksError> {
-    let fail = |path: &Path, e: std::io::Error| PacksError::Write {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let parent = dir.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| fail(parent, e))?;
-    let temp = tempfile::Builder::new()
-        .prefix(".balasana-pack-")
-        .tempdir_in(parent)
-        .map_err(|e| fail(parent, e))?;
-    for (name, bytes) in files {
-        let path = temp.path().join(name);
-        std::fs::write(&path, bytes).map_err(|e| fail(&path, e))?;
-    }
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).map_err(|e| fail(dir, e))?;
-    }
-    let kept = temp.keep();
-    std::fs::rename(&kept, dir).map_err(|e| {
-        let _ = std::fs::remove_dir_all(&kept);
-        fail(dir, e)
+    atomic::write_folder(dir, files).map_err(|e| PacksError::Write {
+        path: e.path,
+        message: e.source.to_string(),
     })
 }
 
