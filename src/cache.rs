@@ -3,7 +3,10 @@
 //! `<user cache dir>/balasana-audio/<kind>/<hash>-<bytes>`, one line of text each. A missing or
 //! unwritable cache is simply not used; it only saves time.
 
+use std::io::Write;
 use std::path::PathBuf;
+
+use crate::atomic::AtomicFile;
 
 /// Where the facts about one clip content are kept: computed once per clip, used for each fact.
 #[derive(Debug, Clone)]
@@ -33,8 +36,9 @@ impl Key {
         std::fs::read_to_string(self.file(kind)?).ok()
     }
 
-    /// Stores a fact of `kind` about this clip; failures are ignored. Written to a temporary
-    /// name and renamed, so a reader never sees half a line.
+    /// Stores a fact of `kind` about this clip; failures are ignored. Written whole or not at
+    /// all ([`AtomicFile`]), so a reader never sees half a line; not synced, as a fact lost in a
+    /// crash is only learned again.
     pub fn put(&self, kind: &str, fact: &str) {
         let Some(path) = self.file(kind) else {
             return;
@@ -43,11 +47,11 @@ impl Key {
         if std::fs::create_dir_all(dir).is_err() {
             return;
         }
-        let temp = path.with_extension(format!("tmp{}", std::process::id()));
-        if std::fs::write(&temp, format!("{fact}\n")).is_ok()
-            && std::fs::rename(&temp, &path).is_err()
-        {
-            let _ = std::fs::remove_file(&temp);
+        let Ok(file) = AtomicFile::create(&path) else {
+            return;
+        };
+        if writeln!(file.file(), "{fact}").is_ok() {
+            let _ = file.commit_unsynced();
         }
     }
 }
