@@ -368,7 +368,7 @@ fn session(settings: &Settings, base: &Path) -> Result<Ending, Error> {
             completed: ending == Ending::Finished,
         };
         // A session is never spoiled by its log: a failure to write it is a note.
-        match practice::path() {
+        match crate::paths::log_file() {
             Some(path) => {
                 if let Err(e) = practice::append(&path, &entry) {
                     eprintln!("note: {e}");

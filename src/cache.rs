@@ -23,12 +23,7 @@ impl Key {
     }
 
     fn file(&self, kind: &str) -> Option<PathBuf> {
-        Some(
-            dirs::cache_dir()?
-                .join("balasana-audio")
-                .join(kind)
-                .join(&self.0),
-        )
+        Some(crate::paths::cache(kind)?.join(&self.0))
     }
 
     /// The stored fact of `kind` about this clip, if there is one.

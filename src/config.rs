@@ -21,9 +21,6 @@ use crate::script::Script;
 use crate::script::line_column;
 use crate::timeline::Options;
 
-/// Environment variable naming another config file (like ripgrep's `RIPGREP_CONFIG_PATH`).
-pub const CONFIG_ENV: &str = "BALASANA_CONFIG";
-
 /// Prefix of the environment variable of each setting: `BALASANA_HOLD`, `BALASANA_LEAD_IN`.
 pub const ENV_PREFIX: &str = "BALASANA_";
 
@@ -90,7 +87,10 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// No home or config folder is known.
-    #[error("no config folder is known on this system (set {CONFIG_ENV}=FILE)")]
+    #[error(
+        "no config folder is known on this system (set {}=FILE)",
+        crate::paths::CONFIG_ENV
+    )]
     NoFolder,
 }
 
@@ -146,15 +146,6 @@ pub struct Settings {
     pub file: Option<PathBuf>,
 }
 
-/// The config file's path: `$BALASANA_CONFIG`, else `<config dir>/balasana-audio/config.toml`
-/// (on Linux `$XDG_CONFIG_HOME/balasana-audio/config.toml`, by default under `~/.config`).
-pub fn path() -> Option<PathBuf> {
-    match std::env::var_os(CONFIG_ENV) {
-        Some(p) if !p.is_empty() => Some(PathBuf::from(p)),
-        _ => dirs::config_dir().map(|d| d.join("balasana-audio").join("config.toml")),
-    }
-}
-
 /// A configurable option: its clap id, long name and whether it takes a value.
 struct Key {
     id: String,
@@ -206,7 +197,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Settings, Either> {
         ),
         Some(_) => false,
     };
-    let file = path();
+    let file = crate::paths::config_file();
     if !wants_settings {
         let cli = Cli::from_arg_matches(&matches).map_err(Either::Clap)?;
         return Ok(Settings {

@@ -22,6 +22,7 @@ pub mod loudness;
 pub mod mix;
 pub mod output;
 pub mod pack;
+pub mod paths;
 pub mod pipeline;
 pub mod plan;
 pub mod practice;

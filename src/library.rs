@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::paths;
 use crate::script::{BUILT_IN, DEFAULT_SESSION, Script, ScriptError};
 
 /// Why a session could not be had.
@@ -41,16 +42,10 @@ pub struct Entry {
     pub origin: Origin,
 }
 
-/// The user's own sessions folder: `<data dir>/balasana-audio/script` (on Linux
-/// `~/.local/share/balasana-audio/script`).
-pub fn user_scripts() -> Option<PathBuf> {
-    dirs::data_dir().map(|d| d.join("balasana-audio").join("script"))
-}
-
 /// The folders searched for sessions by name, in order.
 fn folders(base: &Path) -> Vec<PathBuf> {
     std::iter::once(base.join("script"))
-        .chain(user_scripts())
+        .chain(paths::user_scripts())
         .collect()
 }
 

@@ -18,6 +18,7 @@ use crate::cache;
 use crate::chime::Chime;
 use crate::cue::Cue;
 use crate::loudness::{self, AMBIENCE_TARGET_LUFS, CHIME_TARGET_LUFS, Level, VOICE_TARGET_LUFS};
+use crate::paths;
 use crate::probe::{self, Shape};
 use crate::resample::{resample_into, resampled_len, resampler_delay};
 use crate::script::{Script, line_column};
@@ -174,7 +175,7 @@ pub enum Location {
 
 impl Location {
     /// Finds a pack. `spec` is a path (it contains a slash or starts with `.`) or a name, looked
-    /// for as `<base>/audio/NAME`, then in the user's packs folder ([`user_packs`]); the default
+    /// for as `<base>/audio/NAME`, then in the user's packs folder ([`paths::user_packs`]); the default
     /// name falls back to the built-in pack. No spec means the default pack.
     pub fn find(spec: Option<&str>, base: &Path) -> Result<Location, PackError> {
         let name = spec.unwrap_or(DEFAULT_PACK);
@@ -191,7 +192,7 @@ impl Location {
             };
         }
         let candidates: Vec<PathBuf> = std::iter::once(base.join("audio"))
-            .chain(user_packs())
+            .chain(paths::user_packs())
             .map(|d| d.join(name))
             .collect();
         if let Some(dir) = candidates.iter().find(|d| is_pack(d)) {
@@ -287,12 +288,6 @@ impl Location {
             }
         }
     }
-}
-
-/// The user's own packs folder: `<data dir>/balasana-audio/audio` (on Linux
-/// `$XDG_DATA_HOME/balasana-audio/audio`, by default `~/.local/share/balasana-audio/audio`).
-pub fn user_packs() -> Option<PathBuf> {
-    dirs::data_dir().map(|d| d.join("balasana-audio").join("audio"))
 }
 
 /// A decoded clip: mono samples at their own rate, and how loud they are.
