@@ -503,7 +503,7 @@ impl ClipFile {
             shape
         } else {
             let key = cache::Key::of(&bytes);
-            match probe::cached(&key) {
+            match key.shape() {
                 Some(shape) => shape,
                 None => {
                     let (rate, samples) = decode_samples(bytes).map_err(fail)?;
@@ -511,7 +511,7 @@ impl ClipFile {
                         rate,
                         frames: samples.len() as u64,
                     };
-                    probe::remember(&key, shape);
+                    key.remember_shape(shape);
                     shape
                 }
             }
@@ -746,9 +746,9 @@ fn load_clip(location: &Location, cue: &str, file: &str) -> Result<Clip, PackErr
     })?;
     // Measured once per clip content, then remembered: the loudness meter costs as much as
     // decoding.
-    let level = Level::cached(&key).unwrap_or_else(|| {
+    let level = key.level().unwrap_or_else(|| {
         let level = loudness::measure(&samples, rate);
-        level.remember(&key);
+        key.remember_level(level);
         level
     });
     let clip = Clip {

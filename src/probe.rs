@@ -1,5 +1,6 @@
-//! Clip lengths without decoding: read from the container's headers (Ogg Vorbis, FLAC, WAV), or
-//! else from a small cache of lengths learned by decoding once, keyed by the file's content.
+//! Clip lengths without decoding, read from the container's headers (Ogg Vorbis, FLAC, WAV).
+//! Pure: bytes in, a shape out. Clips whose headers do not say (MP3) are decoded once and their
+//! shape remembered in the cache ([`crate::cache`]).
 //!
 //! The length a clip will have once prepared (decoded, loudness-matched, resampled with
 //! [`crate::resample::resample_into`]) follows from its own rate and frame count alone:
@@ -123,20 +124,6 @@ fn wav(b: &[u8]) -> Option<Shape> {
         at = body.checked_add(size)?.checked_add(size & 1)?;
     }
     None
-}
-
-/// The cached shape of the clip with this cache key, if one was stored ([`crate::cache`]).
-pub fn cached(key: &crate::cache::Key) -> Option<Shape> {
-    let text = key.get("lengths")?;
-    let mut parts = text.split_whitespace().map(str::parse::<u64>);
-    let rate = u32::try_from(parts.next()?.ok()?).ok()?;
-    let frames = parts.next()?.ok()?;
-    (rate > 0 && parts.next().is_none()).then_some(Shape { rate, frames })
-}
-
-/// Stores the decoded shape of the clip with this cache key.
-pub fn remember(key: &crate::cache::Key, shape: Shape) {
-    key.put("lengths", &format!("{} {}", shape.rate, shape.frames));
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use balasana_audio::cache::Key;
 use balasana_audio::pack::{ClipFile, Location, decode};
-use balasana_audio::probe::{Shape, cached, from_headers, prepared_frames};
+use balasana_audio::probe::{Shape, from_headers, prepared_frames};
 
 fn decoded_shape(bytes: &[u8]) -> Shape {
     let clip = decode(bytes.to_vec()).unwrap();
@@ -114,10 +114,10 @@ fn clips_without_a_length_header_are_measured_once_and_cached() {
     let mp3 = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/burst-44k1-mono.mp3");
     let bytes = std::fs::read(&mp3).unwrap();
     assert_eq!(from_headers(&bytes), None);
-    assert_eq!(cached(&Key::of(&bytes)), None);
+    assert_eq!(Key::of(&bytes).shape(), None);
     check_prepared(&mp3, &[48_000]);
     // The first look decoded it and stored the shape, keyed by content.
-    assert_eq!(cached(&Key::of(&bytes)), Some(decoded_shape(&bytes)));
+    assert_eq!(Key::of(&bytes).shape(), Some(decoded_shape(&bytes)));
     let stored: Vec<_> = std::fs::read_dir(cache.path().join("balasana-audio/lengths"))
         .unwrap()
         .collect();
@@ -125,5 +125,5 @@ fn clips_without_a_length_header_are_measured_once_and_cached() {
     // The same content elsewhere is known without decoding; other content is not.
     let mut other = bytes.clone();
     other.push(0);
-    assert_eq!(cached(&Key::of(&other)), None);
+    assert_eq!(Key::of(&other).shape(), None);
 }
