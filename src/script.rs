@@ -536,52 +536,6 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 impl Script {
-    /// Reads, parses and validates a script file, refusing one over [`MAX_SCRIPT_BYTES`] before
-    /// reading it whole, and one that is not UTF-8.
-    pub fn read(path: &std::path::Path) -> Result<Script, ScriptError> {
-        use std::io::Read;
-        let origin = path.display().to_string();
-        let fail = |line, column, message: String| ScriptError {
-            origin: origin.clone(),
-            line,
-            column,
-            message,
-        };
-        let unreadable = |e: std::io::Error| fail(1, 1, format!("cannot read script: {e}"));
-        let too_large = |bytes: u64| {
-            fail(
-                1,
-                1,
-                format!(
-                    "the script is larger than {} MB ({bytes} bytes)",
-                    MAX_SCRIPT_BYTES >> 20
-                ),
-            )
-        };
-        let file = std::fs::File::open(path).map_err(unreadable)?;
-        let meta = file.metadata().map_err(unreadable)?;
-        if meta.is_dir() {
-            return Err(fail(1, 1, "cannot read script: it is a folder".into()));
-        }
-        if meta.len() > MAX_SCRIPT_BYTES {
-            return Err(too_large(meta.len()));
-        }
-        let mut bytes = Vec::new();
-        file.take(MAX_SCRIPT_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(unreadable)?;
-        if bytes.len() as u64 > MAX_SCRIPT_BYTES {
-            return Err(too_large(bytes.len() as u64));
-        }
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let valid = e.utf8_error().valid_up_to();
-            let before = String::from_utf8_lossy(&e.as_bytes()[..valid]);
-            let (line, column) = line_column(&before, valid);
-            fail(line, column, "not UTF-8 (a script is UTF-8 text)".into())
-        })?;
-        Script::parse(&text, &origin)
-    }
-
     /// Parses and validates a script; `origin` names it in messages. A source over
     /// [`MAX_SCRIPT_BYTES`] is refused before parsing.
     pub fn parse(source: &str, origin: &str) -> Result<Script, ScriptError> {
