@@ -13,8 +13,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 
 use crate::cue::Cue;
-use crate::pack::Clips;
 use crate::timeline::{Layer, Timeline};
+
+/// Clips ready to mix: mono, at one output rate, shared without copying (what
+/// [`Mixer::new`] takes when every clip is given at the start).
+#[derive(Debug, Clone)]
+pub struct Clips {
+    /// Samples per second.
+    pub rate: u32,
+    /// Samples by cue id, chimes included.
+    pub by_cue: HashMap<Cue, Arc<[f32]>>,
+}
 
 /// Why a mixer could not be built.
 #[derive(Debug, thiserror::Error)]

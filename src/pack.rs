@@ -18,6 +18,7 @@ use crate::cache;
 use crate::chime::Chime;
 use crate::cue::Cue;
 use crate::loudness::{self, AMBIENCE_TARGET_LUFS, CHIME_TARGET_LUFS, Level, VOICE_TARGET_LUFS};
+use crate::mix::Clips;
 use crate::paths;
 use crate::probe::{self, Shape};
 use crate::resample::{resample_into, resampled_len, resampler_delay};
@@ -722,6 +723,24 @@ impl Pack {
             borrowed: files.borrowed,
         })
     }
+    /// Every clip ready to mix at `rate`: matched to its loudness target (voice or chime),
+    /// resampled, and synthesized chimes where the pack has none.
+    pub fn prepare(&self, rate: u32) -> Clips {
+        let mut delays = HashMap::new();
+        let mut by_cue: HashMap<Cue, Arc<[f32]>> = HashMap::with_capacity(self.clips.len());
+        for (cue, clip) in &self.clips {
+            by_cue.insert(
+                cue.clone(),
+                clip.prepared(target_for(cue), rate, &mut delays),
+            );
+        }
+        for chime in Chime::ALL {
+            by_cue
+                .entry(Cue::from(chime))
+                .or_insert_with(|| chime.synthesize(rate));
+        }
+        Clips { rate, by_cue }
+    }
 }
 
 fn shortfall_message(claimed: u32, held: usize) -> String {
@@ -979,44 +998,6 @@ fn wav_shortfall(bytes: &[u8]) -> Option<(u32, usize)> {
         at = body + size as usize + (size as usize & 1);
     }
     None
-}
-
-/// Clips ready to mix: mono, at one output rate, shared without copying.
-#[derive(Debug, Clone)]
-pub struct Clips {
-    /// Samples per second.
-    pub rate: u32,
-    /// Samples by cue id, chimes included.
-    pub by_cue: HashMap<Cue, Arc<[f32]>>,
-}
-
-impl Clips {
-    /// Matches every clip's loudness to its target (voice or chime), resamples to `rate`, and
-    /// adds synthesized chimes where the pack has none.
-    pub fn prepare(pack: &Pack, rate: u32) -> Clips {
-        let mut delays = HashMap::new();
-        let mut by_cue: HashMap<Cue, Arc<[f32]>> = HashMap::with_capacity(pack.clips.len());
-        for (cue, clip) in &pack.clips {
-            by_cue.insert(
-                cue.clone(),
-                clip.prepared(target_for(cue), rate, &mut delays),
-            );
-        }
-        for chime in Chime::ALL {
-            by_cue
-                .entry(Cue::from(chime))
-                .or_insert_with(|| chime.synthesize(rate));
-        }
-        Clips { rate, by_cue }
-    }
-
-    /// Each clip's length in frames, for the timeline.
-    pub fn lengths(&self) -> ClipLengths {
-        self.by_cue
-            .iter()
-            .map(|(cue, s)| (cue.clone(), s.len() as u64))
-            .collect()
-    }
 }
 
 #[cfg(test)]

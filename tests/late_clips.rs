@@ -9,7 +9,7 @@ use balasana_audio::chime::Chime;
 use balasana_audio::mix::Mixer;
 use balasana_audio::output::feeder::Supply;
 use balasana_audio::output::source::{Controls, MixSource};
-use balasana_audio::pack::{Clips, Location, Pack, PackFiles};
+use balasana_audio::pack::{Location, Pack, PackFiles};
 use balasana_audio::script::{EMBEDDED, EMBEDDED_NAME, Script};
 use balasana_audio::timeline::{self, Options, Timeline};
 
@@ -55,7 +55,7 @@ fn a_slow_decoder_holds_the_session_and_nothing_is_cut() {
     };
     // The render: every clip at hand.
     let pack = Pack::load(files.location.clone(), &script, None).unwrap();
-    let clips = Clips::prepare(&pack, RATE);
+    let clips = pack.prepare(RATE);
     let mut render = vec![0.0f32; t.duration as usize];
     assert_eq!(
         Mixer::new(&t, &clips).unwrap().fill(&mut render),

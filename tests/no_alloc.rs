@@ -11,7 +11,7 @@ use balasana_audio::chime::Chime;
 use balasana_audio::mix::Mixer;
 use balasana_audio::output::feeder::Supply;
 use balasana_audio::output::source::{Controls, MixSource};
-use balasana_audio::pack::{Clips, Location, Pack, PackFiles};
+use balasana_audio::pack::{Location, Pack, PackFiles};
 use balasana_audio::script::{EMBEDDED, EMBEDDED_NAME, Script};
 use balasana_audio::timeline::{self, Options, Timeline};
 
@@ -118,7 +118,7 @@ fn exercise(mut src: MixSource, controls: &Controls, t: &Timeline) -> Vec<(&'sta
 fn pulling_samples_never_allocates_with_every_clip_given() {
     let (script, t, files) = session();
     let pack = Pack::load(files.location.clone(), &script, None).unwrap();
-    let clips = Clips::prepare(&pack, RATE);
+    let clips = pack.prepare(RATE);
     let controls = Arc::new(Controls::default());
     let mixer = Mixer::new(&t, &clips).unwrap();
     let src = MixSource::new(mixer, controls.clone(), 2, RATE, 0.4, tones());

@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 
 use balasana_audio::loudness::{VOICE_TARGET_LUFS, measure};
-use balasana_audio::pack::{Clips, Location, Manifest, Pack};
+use balasana_audio::pack::{Location, Manifest, Pack};
 use common::*;
 use predicates::prelude::*;
 use predicates::str::contains;
@@ -131,7 +131,7 @@ fn clips_recorded_at_any_level_are_matched_within_one_lu() {
         .map(|c| pack.clips[*c].level.lufs.unwrap())
         .collect();
     assert!(before[2] - before[0] > 40.0, "{before:?}");
-    let clips = Clips::prepare(&pack, 48_000);
+    let clips = pack.prepare(48_000);
     for line in script().lines() {
         let l = measure(&clips.by_cue[&line.cue], 48_000).lufs.unwrap();
         assert!(

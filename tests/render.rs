@@ -3,7 +3,7 @@
 mod common;
 
 use balasana_audio::output::render::to_i16;
-use balasana_audio::pack::{Clips, Location, Pack};
+use balasana_audio::pack::{Location, Pack};
 use common::*;
 
 /// The default session, rendered, equals the sum of its clips placed at the plan's frames, and
@@ -45,7 +45,7 @@ fn default_session_renders_every_event_at_its_planned_frame() {
 
     // The clips, exactly as the player prepares them.
     let pack = Pack::load(Location::Embedded, &script(), None).unwrap();
-    let clips = Clips::prepare(&pack, 48_000);
+    let clips = pack.prepare(48_000);
     let events: Vec<(usize, &[f32], f32)> = plan["events"]
         .as_array()
         .unwrap()

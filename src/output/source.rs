@@ -372,8 +372,8 @@ impl MixSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mix::Clips;
     use crate::mix::tests::{clips, timeline};
-    use crate::pack::Clips;
     use crate::timeline::Timeline;
     use std::collections::HashMap;
 
