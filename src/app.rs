@@ -10,9 +10,9 @@ use crate::config::{ConfigError, Settings, Source};
 use crate::exit::Exit;
 use std::sync::Arc;
 
+use crate::codec::{Chapter, Metadata};
 use crate::library::{self, LibraryError};
 use crate::mix::{MixError, Mixer};
-use crate::output::encode::{Chapter, Metadata};
 use crate::output::feeder::Supply;
 use crate::output::live::{Ending, LiveError, Player, Signals};
 use crate::output::render::{self, RenderError, Spec, render};
@@ -183,9 +183,10 @@ fn session(settings: &Settings, base: &Path) -> Result<Ending, Error> {
         .collect();
     let options = options(cli, &script, &layered)?;
     let format = match &cli.render {
-        Some(path) => {
-            Some(render::choose_format(path, cli.format, cli.quality).map_err(Error::Usage)?)
-        }
+        Some(path) => Some(
+            render::choose_format(path, cli.format.map(Into::into), cli.quality)
+                .map_err(Error::Usage)?,
+        ),
         None => None,
     };
     let location = Location::find(cli.pack.as_deref(), base)?;
@@ -474,10 +475,15 @@ fn metadata(
         title: script.title.clone(),
         artist: pack.manifest.voice.clone(),
         album: "balasana-audio".to_owned(),
-        date: crate::output::encode::date_utc(std::time::SystemTime::now()),
+        date: utc_date(jiff::Timestamp::now()),
         comment,
         chapters,
     }
+}
+
+/// `YYYY-MM-DD` (UTC) of a moment, for the DATE tag.
+fn utc_date(at: jiff::Timestamp) -> String {
+    at.strftime("%Y-%m-%d").to_string()
 }
 
 /// Prints a line to stdout; a closed pipe (`| head`) is not an error worth a panic.
@@ -736,4 +742,17 @@ fn heading(script: &Script, o: &Options, pack: &PackFiles, t: &Timeline) -> Stri
         pack.manifest.name,
         crate::units::clock(t.seconds(t.duration))
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_civil_utc() {
+        let at = |s| jiff::Timestamp::from_second(s).unwrap();
+        assert_eq!(utc_date(at(0)), "1970-01-01");
+        assert_eq!(utc_date(at(951_782_400)), "2000-02-29");
+        assert_eq!(utc_date(at(1_798_761_599)), "2026-12-31");
+    }
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
+use crate::codec::Format;
 use crate::script::{self, BreathPhases, Range3, Script};
 use crate::timeline::Pacing;
 
@@ -269,7 +270,7 @@ pub struct SessionArgs {
 
     /// With --render: the file format, whatever the extension (needed for `-`)
     #[arg(long, value_enum, requires = "render")]
-    pub format: Option<crate::output::encode::Format>,
+    pub format: Option<FormatArg>,
 
     /// With --render: Ogg Vorbis quality, -1 to 10 (oggenc's scale) [default: 4]
     #[arg(
@@ -459,6 +460,27 @@ impl From<PacingArg> for Pacing {
             PacingArg::Guided => Pacing::Guided,
             PacingArg::Chimes => Pacing::Chimes,
             PacingArg::Silent => Pacing::Silent,
+        }
+    }
+}
+
+/// How `--format` is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// 16-bit PCM WAV, with `cue ` points and `LIST` labels for the steps
+    Wav,
+    /// Lossless FLAC, with Vorbis-comment chapters
+    Flac,
+    /// Ogg Vorbis, with Vorbis-comment chapters
+    Ogg,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Wav => Format::Wav,
+            FormatArg::Flac => Format::Flac,
+            FormatArg::Ogg => Format::Ogg,
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod atomic;
 pub mod cache;
 pub mod chime;
 pub mod cli;
+pub mod codec;
 pub mod commands;
 pub mod config;
 pub mod cue;

@@ -7,9 +7,9 @@
 
 use std::collections::VecDeque;
 
+use crate::codec::EncodeError;
+use crate::codec::ogg::VorbisStream;
 use crate::loudness::{self, SILENCE_DBFS, VOICE_TARGET_LUFS};
-use crate::output::encode::EncodeError;
-use crate::output::encode::ogg::VorbisStream;
 use crate::resample::resample;
 
 /// Sound starts and ends where the 5 ms RMS rises above this many dB under the clip's peak.

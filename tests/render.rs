@@ -2,7 +2,7 @@
 
 mod common;
 
-use balasana_audio::output::render::to_i16;
+use balasana_audio::codec::to_i16;
 use balasana_audio::pack::{Location, Pack};
 use common::*;
 
