@@ -7,8 +7,9 @@
 //! inside the text, sorted events, resampled lengths).
 
 use balasana_audio::chime::Chime;
+use balasana_audio::decode::decode;
 use balasana_audio::loudness::{VOICE_TARGET_LUFS, matching_gain};
-use balasana_audio::pack::{Manifest, PackError, decode};
+use balasana_audio::pack::{Manifest, PackError};
 use balasana_audio::resample::resample;
 use balasana_audio::script::{Range3, Script};
 use balasana_audio::timeline::{self, ClipLengths, Options};

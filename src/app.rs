@@ -227,7 +227,7 @@ fn session(settings: &Settings, base: &Path) -> Result<Ending, Error> {
             if let Some(name) = &cli.ambience {
                 // Not mixed into a plan, but a missing bed is an error now, not at play time.
                 let bed = pack.ambience(name, fallback.as_ref())?;
-                bed.shape(&format!("ambience {name}"))?;
+                bed.shape()?;
             }
             let out = if cli.json {
                 plan::json(&timeline)
@@ -419,11 +419,7 @@ fn bed(
         return Ok(None);
     };
     let file = pack.ambience(name, fallback)?;
-    Ok(Some(file.prepare(
-        &format!("ambience {name}"),
-        rate,
-        &mut Default::default(),
-    )?))
+    Ok(Some(file.prepare(rate, &mut Default::default())?))
 }
 
 /// The mixer with the ambience bed under it, if there is one.

@@ -17,6 +17,7 @@ pub mod codec;
 pub mod commands;
 pub mod config;
 pub mod cue;
+pub mod decode;
 pub mod exit;
 pub mod library;
 pub mod loudness;

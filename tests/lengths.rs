@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use balasana_audio::cache::Key;
-use balasana_audio::pack::{ClipFile, Location, decode};
+use balasana_audio::decode::decode;
+use balasana_audio::pack::{ClipFile, Kind, Location};
 use balasana_audio::probe::{Shape, from_headers, prepared_frames};
 
 fn decoded_shape(bytes: &[u8]) -> Shape {
@@ -38,10 +39,12 @@ fn check_prepared(path: &Path, rates: &[u32]) {
     let file = ClipFile {
         location: Location::Folder(path.parent().unwrap().to_path_buf()),
         file: path.file_name().unwrap().to_str().unwrap().to_owned(),
+        kind: Kind::Voice,
+        name: "welcome".into(),
     };
-    let shape = file.shape("welcome").unwrap();
+    let shape = file.shape().unwrap();
     for &rate in rates {
-        let prepared = file.prepare("welcome", rate, &mut HashMap::new()).unwrap();
+        let prepared = file.prepare(rate, &mut HashMap::new()).unwrap();
         assert_eq!(
             prepared_frames(shape, rate),
             prepared.len() as u64,

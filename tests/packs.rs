@@ -366,7 +366,7 @@ fn raw_clip(path: &Path, rate: u32, lead: f64, amplitude: f32, tail: f64) {
 
 /// Decodes a finished clip: (seconds, LUFS, sample peak in dBFS).
 fn measured(path: &Path) -> (f64, f64, f64) {
-    let clip = balasana_audio::pack::decode(std::fs::read(path).unwrap()).unwrap();
+    let clip = balasana_audio::decode::decode(std::fs::read(path).unwrap()).unwrap();
     (
         clip.seconds(),
         clip.level.lufs.unwrap(),

@@ -167,7 +167,7 @@ impl Supply {
             std::thread::sleep(self.slow);
         }
         match self.files.get(cue) {
-            Some(file) => file.prepare(cue, self.rate, delays),
+            Some(file) => file.prepare(self.rate, delays),
             None => Ok(cue
                 .chime()
                 .map_or_else(|| Arc::from([]), |c| c.synthesize(self.rate))),

@@ -7,9 +7,10 @@ use std::path::Path;
 
 use super::{PacksError, plural, shorten};
 use crate::cue::Cue;
+use crate::decode::{Clip, decode};
 use crate::library;
 use crate::loudness::VOICE_TARGET_LUFS;
-use crate::pack::{Clip, Location, Manifest, decode};
+use crate::pack::{Location, Manifest};
 use crate::pipeline;
 use crate::script::Lines;
 

@@ -9,7 +9,8 @@ use super::{PacksError, minutes};
 use crate::atomic;
 use crate::cli::PackInfo;
 use crate::cue::Cue;
-use crate::pack::{Clip, Location, Manifest};
+use crate::decode::Clip;
+use crate::pack::{Location, Manifest};
 use crate::pipeline;
 use crate::script::{Lines, is_cue_id};
 
