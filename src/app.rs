@@ -18,7 +18,7 @@ use crate::output::live::{Ending, LiveError, Player, Signals};
 use crate::output::render::{self, RenderError, Spec, render};
 use crate::pack::{Location, PackError, PackFiles};
 use crate::plan;
-use crate::script::{BreathPhases, Fit, Lines, Range3, Script, ScriptError};
+use crate::script::{BreathPhases, Fit, LIMITS, Limited, Lines, Script, ScriptError};
 use crate::terminal::{Keys, Progress};
 use crate::timeline::{self, Options, Timeline, TimelineError};
 use crate::{commands, practice, transcript};
@@ -636,57 +636,53 @@ fn options(
     if let Some(bell) = cli.bell {
         o.bell = (bell != 0.0).then_some(bell);
     }
-    let b = o.breath;
-    // (config key, how the message names it, value, range, unit)
-    let mut checks: Vec<(&str, &str, f64, &Range3, &str)> = vec![
-        ("hold", "--hold", o.hold, &l.hold, " s"),
-        ("sets", "--sets", f64::from(o.sets), &l.sets, ""),
-        ("rest", "--rest", o.rest, &l.rest, " s"),
-        ("breath", "--breath inhale", b.inhale, &l.inhale, " s"),
-        ("breath", "--breath exhale", b.exhale, &l.exhale, " s"),
-        ("lead-in", "--lead-in", o.lead_in, &l.lead_in, " s"),
-    ];
-    if b.hold > 0.0 {
-        checks.push((
-            "breath",
-            "--breath hold (after the inhale)",
-            b.hold,
-            &l.breath_hold,
-            " s",
-        ));
-    }
-    if b.rest > 0.0 {
-        checks.push((
-            "breath",
-            "--breath hold (after the exhale)",
-            b.rest,
-            &l.breath_hold,
-            " s",
-        ));
-    }
-    if let Some(bell) = o.bell {
-        checks.push(("bell", "--bell", bell, &l.bell, " s"));
-    }
-    for (key, name, value, range, unit) in checks {
+    for limit in &LIMITS {
+        let range = l.range(limit.option);
+        let (key, unit) = (limit.flag, limit.unit);
         let [lo, hi] = range.allowed;
         let [rlo, rhi] = range.recommended;
-        match range.fit(value) {
-            Fit::Refused => {
-                return Err(usage(
-                    key,
-                    format!(
-                        "{name} {value}{unit} is outside the allowed range {lo}–{hi}{unit} (limits in {})",
-                        script.origin
-                    ),
-                ));
+        for (value, which) in limited_values(&o, limit.option) {
+            let name = format!("{}{which}", limit.label);
+            match range.fit(value) {
+                Fit::Refused => {
+                    return Err(usage(
+                        key,
+                        format!(
+                            "{name} {value}{unit} is outside the allowed range {lo}–{hi}{unit} (limits in {})",
+                            script.origin
+                        ),
+                    ));
+                }
+                Fit::Allowed => eprintln!(
+                    "note: {name} {value}{unit} is outside the recommended {rlo}–{rhi}{unit}; playing anyway"
+                ),
+                Fit::Recommended => {}
             }
-            Fit::Allowed => eprintln!(
-                "note: {name} {value}{unit} is outside the recommended {rlo}–{rhi}{unit}; playing anyway"
-            ),
-            Fit::Recommended => {}
         }
     }
     Ok(o)
+}
+
+/// The values of `option` in `o` that its limits apply to, each with the words that tell it apart
+/// in messages: the two breath holds, when there are any; the bell, when it rings.
+fn limited_values(o: &Options, option: Limited) -> Vec<(f64, &'static str)> {
+    let b = o.breath;
+    match option {
+        Limited::Hold => vec![(o.hold, "")],
+        Limited::Sets => vec![(f64::from(o.sets), "")],
+        Limited::Rest => vec![(o.rest, "")],
+        Limited::Inhale => vec![(b.inhale, "")],
+        Limited::Exhale => vec![(b.exhale, "")],
+        Limited::LeadIn => vec![(o.lead_in, "")],
+        Limited::BreathHold => [
+            (b.hold, " (after the inhale)"),
+            (b.rest, " (after the exhale)"),
+        ]
+        .into_iter()
+        .filter(|(v, _)| *v > 0.0)
+        .collect(),
+        Limited::Bell => o.bell.map(|bell| (bell, "")).into_iter().collect(),
+    }
 }
 
 /// How the breath reads in the heading: `4:6`, `4:7:8:0`, or a pattern's name with its seconds.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::codec::Format;
-use crate::script::{self, BreathPhases, Range3, Script};
+use crate::script::{self, BreathPhases, LIMITS, Limited, Script, limit_of};
 use crate::timeline::Pacing;
 
 use crate::exit::Exit;
@@ -342,43 +342,27 @@ pub fn command() -> clap::Command {
         return command;
     };
     let l = &script.limits;
-    let span = |r: &Range3, unit: &str| {
-        let [lo, hi] = r.allowed;
-        let [rlo, rhi] = r.recommended;
-        format!("allowed {lo}–{hi}{unit}, recommended {rlo}–{rhi}{unit}")
-    };
-    let ranges = [
-        (
-            "hold",
-            format!("[default: {} s; {}]", l.hold.default, span(&l.hold, " s")),
+    // Each option set on its own, then --breath with the limits of its inhale and exhale.
+    let mut ranges: Vec<(&str, String)> = LIMITS
+        .iter()
+        .filter(|limit| limit.is_whole_option())
+        .map(|limit| {
+            let r = l.range(limit.option);
+            let help = format!("[default: {}; {}]", limit.default_text(r), limit.span(r));
+            (limit.flag, help)
+        })
+        .collect();
+    let (inhale, exhale) = (limit_of(Limited::Inhale), limit_of(Limited::Exhale));
+    ranges.push((
+        "breath",
+        format!(
+            "[default: {}:{}; inhale {}, exhale {}]",
+            l.inhale.default,
+            l.exhale.default,
+            inhale.span(&l.inhale),
+            exhale.span(&l.exhale)
         ),
-        (
-            "sets",
-            format!("[default: {}; {}]", l.sets.default, span(&l.sets, "")),
-        ),
-        (
-            "rest",
-            format!("[default: {} s; {}]", l.rest.default, span(&l.rest, " s")),
-        ),
-        (
-            "lead_in",
-            format!(
-                "[default: {} s; {}]",
-                l.lead_in.default,
-                span(&l.lead_in, " s")
-            ),
-        ),
-        (
-            "breath",
-            format!(
-                "[default: {}:{}; inhale {}, exhale {}]",
-                l.inhale.default,
-                l.exhale.default,
-                span(&l.inhale, " s"),
-                span(&l.exhale, " s")
-            ),
-        ),
-    ];
+    ));
     let names = |values: Vec<String>, default: &str| {
         format!("[default: {default}; one of: {}]", values.join(", "))
     };
@@ -401,8 +385,7 @@ pub fn command() -> clap::Command {
             )
         })
         .collect();
-    let bell = &l.bell;
-    let ranges = ranges.into_iter().chain([
+    ranges.extend([
         ("pack", format!("[default: {}]", crate::pack::DEFAULT_PACK)),
         (
             "guidance",
@@ -413,19 +396,19 @@ pub fn command() -> clap::Command {
         ),
         ("variation", choice("variation")),
         ("arms", choice("arms")),
-        (
-            "bell",
-            format!(
-                "[default: none; allowed {}–{} s, recommended {}–{} s]",
-                bell.allowed[0], bell.allowed[1], bell.recommended[0], bell.recommended[1]
-            ),
-        ),
     ]);
     command = command.mut_arg("breath", |arg| {
         let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
         arg.help(format!("{help}; patterns: {}", patterns.join(", ")))
     });
-    for (id, range) in ranges {
+    for (long, range) in ranges {
+        let Some(id) = command
+            .get_arguments()
+            .find(|a| a.get_long() == Some(long))
+            .map(|a| a.get_id().clone())
+        else {
+            continue;
+        };
         command = command.mut_arg(id, |arg| {
             let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
             arg.help(format!("{help} {range}"))

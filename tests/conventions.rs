@@ -5,6 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use balasana_audio::script::LIMITS;
 use common::{bin, plan_json, script};
 
 /// The config file `bin` reads for a test run in `dir`.
@@ -305,12 +306,19 @@ fn help_ranges_come_from_the_script_limits() {
     let help = String::from_utf8(out.stdout).unwrap().replace('\n', " ");
     let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
     let l = script().limits;
-    for (name, r) in [("hold", l.hold), ("rest", l.rest), ("lead-in", l.lead_in)] {
+    // Every option of the limits table that is set on its own.
+    for limit in LIMITS.iter().filter(|l| l.is_whole_option()) {
+        let (r, unit) = (l.range(limit.option), limit.unit);
+        let default = if limit.off_by_default {
+            "none".to_owned()
+        } else {
+            format!("{}{unit}", r.default)
+        };
         let text = format!(
-            "[default: {} s; allowed {}–{} s, recommended {}–{} s]",
-            r.default, r.allowed[0], r.allowed[1], r.recommended[0], r.recommended[1]
+            "[default: {default}; allowed {}–{}{unit}, recommended {}–{}{unit}]",
+            r.allowed[0], r.allowed[1], r.recommended[0], r.recommended[1]
         );
-        assert!(help.contains(&text), "{name}: {text} not in help");
+        assert!(help.contains(&text), "{}: {text} not in help", limit.label);
     }
     assert!(help.contains("Examples:"), "help ends with examples");
 }
@@ -320,18 +328,18 @@ fn readme_ranges_match_the_script_limits() {
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let l = script().limits;
-    for (option, r, unit) in [
-        ("--hold SECS", l.hold, ""),
-        ("--sets N", l.sets, ""),
-        ("--rest SECS", l.rest, ""),
-        ("--lead-in SECS", l.lead_in, ""),
-    ] {
+    // Every option of the limits table that is set on its own and has a default.
+    for limit in LIMITS
+        .iter()
+        .filter(|l| l.is_whole_option() && !l.off_by_default)
+    {
+        let (option, r) = (limit.label, l.range(limit.option));
         let row = readme
             .lines()
-            .find(|line| line.starts_with(&format!("| `{option}`")))
+            .find(|line| line.starts_with(&format!("| `{option} ")))
             .unwrap_or_else(|| panic!("README has no row for {option}"));
         let want = format!(
-            "default {}{unit}, allowed {}–{}, recommended {}–{}",
+            "default {}, allowed {}–{}, recommended {}–{}",
             r.default, r.allowed[0], r.allowed[1], r.recommended[0], r.recommended[1]
         );
         assert!(
