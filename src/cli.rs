@@ -342,16 +342,20 @@ pub fn command() -> clap::Command {
         return command;
     };
     let l = &script.limits;
-    // Each option set on its own, then --breath with the limits of its inhale and exhale.
-    let mut ranges: Vec<(&str, String)> = LIMITS
-        .iter()
-        .filter(|limit| limit.is_whole_option())
-        .map(|limit| {
-            let r = l.range(limit.option);
-            let help = format!("[default: {}; {}]", limit.default_text(r), limit.span(r));
-            (limit.flag, help)
-        })
-        .collect();
+    // Each limited option set on its own, then --breath with the limits of its inhale and
+    // exhale, then the named choices, then the options off by default (the bell). Completions
+    // list the options in the order they are given their help here.
+    let limited = |off: bool| {
+        LIMITS
+            .iter()
+            .filter(move |limit| limit.is_whole_option() && limit.off_by_default == off)
+            .map(|limit| {
+                let r = l.range(limit.option);
+                let help = format!("[default: {}; {}]", limit.default_text(r), limit.span(r));
+                (limit.flag, help)
+            })
+    };
+    let mut ranges: Vec<(&str, String)> = limited(false).collect();
     let (inhale, exhale) = (limit_of(Limited::Inhale), limit_of(Limited::Exhale));
     ranges.push((
         "breath",
@@ -397,6 +401,7 @@ pub fn command() -> clap::Command {
         ("variation", choice("variation")),
         ("arms", choice("arms")),
     ]);
+    ranges.extend(limited(true));
     command = command.mut_arg("breath", |arg| {
         let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
         arg.help(format!("{help}; patterns: {}", patterns.join(", ")))

@@ -31,6 +31,7 @@ pub mod practice;
 pub mod probe;
 pub mod resample;
 pub mod script;
+pub mod session;
 pub mod terminal;
 pub mod timeline;
 pub mod transcript;
