@@ -341,10 +341,43 @@ pub fn command() -> clap::Command {
     let Ok(script) = Script::parse(script::EMBEDDED, script::EMBEDDED_NAME) else {
         return command;
     };
+    let patterns: Vec<String> = script
+        .breath_patterns
+        .iter()
+        .map(|p| {
+            let b = p.phases;
+            format!(
+                "{} ({}:{}:{}:{})",
+                p.name, b.inhale, b.hold, b.exhale, b.rest
+            )
+        })
+        .collect();
+    command = command.mut_arg("breath", |arg| {
+        let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+        arg.help(format!("{help}; patterns: {}", patterns.join(", ")))
+    });
+    for (long, range) in defaults_and_ranges(&script) {
+        let Some(id) = command
+            .get_arguments()
+            .find(|a| a.get_long() == Some(long))
+            .map(|a| a.get_id().clone())
+        else {
+            continue;
+        };
+        command = command.mut_arg(id, |arg| {
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            arg.help(format!("{help} {range}"))
+        });
+    }
+    command
+}
+
+/// The `[default: …; allowed …]` each option's help ends with, by long option, from `script`:
+/// each limited option set on its own, then `--breath` with the limits of its inhale and exhale,
+/// then the pack and the named choices, then the options off by default (the bell). Completions
+/// list the options in this order.
+fn defaults_and_ranges(script: &Script) -> Vec<(&'static str, String)> {
     let l = &script.limits;
-    // Each limited option set on its own, then --breath with the limits of its inhale and
-    // exhale, then the named choices, then the options off by default (the bell). Completions
-    // list the options in the order they are given their help here.
     let limited = |off: bool| {
         LIMITS
             .iter()
@@ -378,48 +411,15 @@ pub fn command() -> clap::Command {
             .unwrap_or_default()
     };
     let levels = script.guidance.iter().map(|g| g.name.clone()).collect();
-    let patterns: Vec<String> = script
-        .breath_patterns
-        .iter()
-        .map(|p| {
-            let b = p.phases;
-            format!(
-                "{} ({}:{}:{}:{})",
-                p.name, b.inhale, b.hold, b.exhale, b.rest
-            )
-        })
-        .collect();
+    let default_level = script.guidance.first().map_or("", |g| g.name.as_str());
     ranges.extend([
         ("pack", format!("[default: {}]", crate::pack::DEFAULT_PACK)),
-        (
-            "guidance",
-            names(
-                levels,
-                script.guidance.first().map_or("", |g| g.name.as_str()),
-            ),
-        ),
+        ("guidance", names(levels, default_level)),
         ("variation", choice("variation")),
         ("arms", choice("arms")),
     ]);
     ranges.extend(limited(true));
-    command = command.mut_arg("breath", |arg| {
-        let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
-        arg.help(format!("{help}; patterns: {}", patterns.join(", ")))
-    });
-    for (long, range) in ranges {
-        let Some(id) = command
-            .get_arguments()
-            .find(|a| a.get_long() == Some(long))
-            .map(|a| a.get_id().clone())
-        else {
-            continue;
-        };
-        command = command.mut_arg(id, |arg| {
-            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
-            arg.help(format!("{help} {range}"))
-        });
-    }
-    command
+    ranges
 }
 
 /// A `--breath` value: seconds of each phase, or the name of one of the script's patterns.

@@ -64,6 +64,34 @@ impl Measure {
     }
 }
 
+impl Measure {
+    /// What stops the clip from playing (empty, silent) into `problems`, and what is worth
+    /// fixing (clipping, long silences) into `warnings`, each naming `file`.
+    fn findings(&self, file: &str, problems: &mut Vec<String>, warnings: &mut Vec<String>) {
+        if self.empty {
+            problems.push(format!("{file}: empty"));
+            return;
+        }
+        if self.lufs.is_none() {
+            problems.push(format!("{file}: silent (peak {:.0} dBFS)", self.peak_dbfs));
+            return;
+        }
+        if self.clipped > 0 {
+            warnings.push(format!(
+                "{file}: clipping ({} samples at full scale)",
+                self.clipped
+            ));
+        }
+        for (what, secs) in [("leading", self.lead), ("trailing", self.trail)] {
+            if secs > LONG_SILENCE {
+                warnings.push(format!(
+                    "{file}: {secs:.1} s of {what} silence (trim to under {LONG_SILENCE} s)"
+                ));
+            }
+        }
+    }
+}
+
 /// One cue's clip as found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Found {
@@ -162,25 +190,7 @@ impl Report {
                     problems.push(format!("{file}: cannot decode ({message})"));
                 }
                 Found::Measured { file, measure: m } => {
-                    if m.empty {
-                        problems.push(format!("{file}: empty"));
-                    } else if m.lufs.is_none() {
-                        problems.push(format!("{file}: silent (peak {:.0} dBFS)", m.peak_dbfs));
-                    } else {
-                        if m.clipped > 0 {
-                            warnings.push(format!(
-                                "{file}: clipping ({} samples at full scale)",
-                                m.clipped
-                            ));
-                        }
-                        for (what, secs) in [("leading", m.lead), ("trailing", m.trail)] {
-                            if secs > LONG_SILENCE {
-                                warnings.push(format!(
-                                    "{file}: {secs:.1} s of {what} silence (trim to under {LONG_SILENCE} s)"
-                                ));
-                            }
-                        }
-                    }
+                    m.findings(file, &mut problems, &mut warnings);
                     if !row.cue.is_chime() {
                         levels.extend(m.lufs);
                     }
@@ -379,41 +389,70 @@ pub fn check(
             .iter()
             .map(|(k, f)| (Cue::chime_key(k), Some(f.clone()))),
     );
-    let read = |file: &str| {
-        location
-            .read(file)
-            .map_err(|e| e.to_string())
-            .and_then(decode)
-    };
     let rows = entries
         .iter()
-        .map(|(cue, file)| {
-            let found = match file.as_ref().filter(|f| location.has(f)) {
-                None => Found::Missing(file.clone()),
-                Some(file) => match read(file) {
-                    Ok(clip) => Found::Measured {
-                        file: file.clone(),
-                        measure: Measure::of(&clip),
-                    },
-                    Err(message) => Found::Undecodable {
-                        file: file.clone(),
-                        message,
-                    },
-                },
-            };
-            Row {
-                cue: cue.clone(),
-                found,
-            }
+        .map(|(cue, file)| Row {
+            cue: cue.clone(),
+            found: found(location, file.as_deref()),
         })
         .collect();
+    let extras = extras(location, &manifest, &entries, script, library);
+    Ok(Report::new(
+        manifest.name,
+        location.describe(""),
+        About {
+            language: manifest.language,
+            voice: manifest.voice,
+            licence: manifest.licence,
+        },
+        rows,
+        script.lines().count(),
+        extras,
+    ))
+}
+
+/// What is found for a cue whose entry names `file` (`None`: no entry).
+fn found(location: &Location, file: Option<&str>) -> Found {
+    let Some(file) = file.filter(|f| location.has(f)) else {
+        return Found::Missing(file.map(str::to_owned));
+    };
+    match read(location, file) {
+        Ok(clip) => Found::Measured {
+            file: file.to_owned(),
+            measure: Measure::of(&clip),
+        },
+        Err(message) => Found::Undecodable {
+            file: file.to_owned(),
+            message,
+        },
+    }
+}
+
+/// A pack file, read and decoded.
+fn read(location: &Location, file: &str) -> Result<Clip, String> {
+    location
+        .read(file)
+        .map_err(|e| e.to_string())
+        .and_then(decode)
+}
+
+/// What the pack holds besides the clips of `entries` (the script's cues and the pack's chimes):
+/// its ambience beds' problems, the files no entry uses, and the cues of `pack.toml` no session
+/// of the `library` speaks.
+fn extras(
+    location: &Location,
+    manifest: &Manifest,
+    entries: &[(Cue, Option<String>)],
+    script: &Lines,
+    library: &BTreeSet<Cue>,
+) -> Extras {
     let mut extras = Extras::default();
     for (name, file) in &manifest.ambience {
         if !location.has(file) {
             extras
                 .ambience
                 .push(format!("ambience {name:?}: missing file {file}"));
-        } else if let Err(e) = read(file) {
+        } else if let Err(e) = read(location, file) {
             extras
                 .ambience
                 .push(format!("ambience {name:?}: {file}: cannot decode ({e})"));
@@ -443,18 +482,7 @@ pub fn check(
         .filter(|k| !library.contains(k.as_str()) && !script.lines().any(|l| l.cue == **k))
         .cloned()
         .collect();
-    Ok(Report::new(
-        manifest.name,
-        location.describe(""),
-        About {
-            language: manifest.language,
-            voice: manifest.voice,
-            licence: manifest.licence,
-        },
-        rows,
-        script.lines().count(),
-        extras,
-    ))
+    extras
 }
 
 #[cfg(test)]
