@@ -1,5 +1,5 @@
 //! What each fuzz input goes through, shared by the fuzz targets (`fuzz/fuzz_targets/`) and the
-//! corpus replay in `tests/fuzz_regressions.rs`, so CI replays every committed input through
+//! corpus replay in `tests/suite/fuzz_regressions.rs`, so CI replays every committed input through
 //! exactly the fuzzed code paths with a plain `cargo test`.
 //!
 //! Each function returns for any input the code handles, errors included, and panics only on a

@@ -3,8 +3,8 @@
 //! Nothing here touches a file, a device or a clock. The guarantees — voice clips never overlap,
 //! every hold lasts exactly `hold` seconds from the end of the settle instructions to the
 //! end-of-hold chime, events are sorted and deterministic — are property-tested in
-//! `tests/timeline_props.rs`. The options and what sequencing needs of them are in `options.rs`;
-//! the layout of a hold (its lines, bells and breath pacing) in `hold.rs`.
+//! `tests/suite/timeline_props.rs`. The options and what sequencing needs of them are in
+//! `options.rs`; the layout of a hold (its lines, bells and breath pacing) in `hold.rs`.
 
 mod hold;
 mod options;

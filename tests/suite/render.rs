@@ -1,10 +1,8 @@
 //! The rendered file holds every event at exactly the frame `--plan --json` gives.
 
-mod common;
-
+use crate::common::*;
 use balasana_audio::codec::to_i16;
 use balasana_audio::pack::{Location, Pack};
-use common::*;
 
 /// The default session, rendered, equals the sum of its clips placed at the plan's frames, and
 /// no event could be one frame earlier or later.

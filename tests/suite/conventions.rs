@@ -1,12 +1,10 @@
 //! The shell conventions: config file and environment with their precedence, `config show`,
 //! completions, the man page, transcripts and the session library.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
+use crate::common::{bin, plan_json, script};
 use balasana_audio::script::LIMITS;
-use common::{bin, plan_json, script};
 
 /// The config file `bin` reads for a test run in `dir`.
 fn config_file(dir: &Path) -> PathBuf {
