@@ -1,6 +1,6 @@
 //! The `packs` commands, one file each: [`list`] the packs there are, [`check`] one against the
 //! script, start a pack to record ([`new`]), make a whole pack from synthesized or raw speech
-//! ([`synth`], [`import`], both through [`make`] and the one clip pipeline in
+//! ([`synth`], [`import`], both through `make.rs` and the one clip pipeline in
 //! [`crate::pipeline`]), and print the lines to voice ([`cues`]).
 
 pub mod check;
