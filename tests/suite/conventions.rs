@@ -474,6 +474,14 @@ fn transcript_alongside_a_render() {
     assert!(srt.contains("Get onto your mat"));
 }
 
+/// The row of `scripts list`'s output for the session `name`.
+fn listed(text: &str, name: &str) -> String {
+    text.lines()
+        .find(|l| l.split_whitespace().next() == Some(name))
+        .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+        .to_owned()
+}
+
 #[test]
 fn scripts_list_shows_built_in_local_and_user_sessions() {
     let dir = tempfile::tempdir().unwrap();
@@ -492,12 +500,7 @@ fn scripts_list_shows_built_in_local_and_user_sessions() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8(out.stdout).unwrap();
-    let row = |name: &str| {
-        text.lines()
-            .find(|l| l.split_whitespace().next() == Some(name))
-            .unwrap_or_else(|| panic!("no {name} in\n{text}"))
-            .to_owned()
-    };
+    let row = |name: &str| listed(&text, name);
     assert!(row("balasana").contains("full restorative back stretch (built in)"));
     let planned = plan_json(dir.path(), &[])["duration"].as_f64().unwrap() as u64;
     let length = format!("{:02}:{:02}", planned / 60, planned % 60);
@@ -555,12 +558,7 @@ fn scripts_list_times_sessions_from_headers_and_notes_one_the_default_voice_cann
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     let text = String::from_utf8(out.stdout).unwrap();
-    let row = |name: &str| {
-        text.lines()
-            .find(|l| l.split_whitespace().next() == Some(name))
-            .unwrap_or_else(|| panic!("no {name} in\n{text}"))
-            .to_owned()
-    };
+    let row = |name: &str| listed(&text, name);
     assert!(row("balasana").contains("(built in)"), "{text}");
     assert!(row("bedtime").contains("(built in)"), "{text}");
     let unvoiced = row("unvoiced");
