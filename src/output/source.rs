@@ -76,7 +76,7 @@ impl MixSource {
         tones: (Arc<[f32]>, Arc<[f32]>),
     ) -> Self {
         let mut mixer = mixer;
-        let lookahead = crate::timeline::frames(PAUSE_FADE, rate) + 2 * BLOCK as u64;
+        let lookahead = crate::units::frames(PAUSE_FADE, rate) + 2 * BLOCK as u64;
         // Paused, or held until the first clips are prepared.
         let held = !mixer.ready(lookahead);
         let paused_at = (controls.paused() || held).then(|| mixer.position());
@@ -110,7 +110,7 @@ impl MixSource {
     fn fade_to(&mut self, target: f32, seconds: f64, pending: Pending) {
         self.ramp_from = self.gain;
         self.target = target;
-        self.ramp_len = crate::timeline::frames(seconds, self.rate).max(1) as u32;
+        self.ramp_len = crate::units::frames(seconds, self.rate).max(1) as u32;
         self.ramp_pos = 0;
         self.pending = pending;
     }
@@ -286,8 +286,8 @@ impl MixSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mix::Clips;
     use crate::mix::tests::{clips, timeline};
-    use crate::pack::Clips;
     use crate::timeline::Timeline;
     use std::collections::HashMap;
 

@@ -175,7 +175,7 @@ fn open_output(faults: &Arc<Faults>, config: Option<(u32, u16)>) -> Result<Outpu
             .ok_or_else(|| no_device(&"no default output device"))?;
         let default = device.default_output_config().map_err(|e| no_device(&e))?;
         let (rate, channels) = config.unwrap_or((default.sample_rate(), default.channels()));
-        let period = crate::timeline::frames(PERIOD_SECS, rate) as u32;
+        let period = crate::units::frames(PERIOD_SECS, rate) as u32;
         let period = match default.buffer_size() {
             SupportedBufferSize::Range { min, max } => period.clamp(*min, (*max).max(*min)),
             SupportedBufferSize::Unknown => period,

@@ -114,7 +114,7 @@ impl<D: Device, C: Clock> Player<D, C> {
         if !self.reopen() {
             return Err(LiveError::Lost(why));
         }
-        let rewind = crate::timeline::frames(REWIND_SECS, self.rate());
+        let rewind = crate::units::frames(REWIND_SECS, self.rate());
         let resumed = mixer(controls.frame().saturating_sub(rewind));
         self.start(resumed, controls, tones)
             .map_err(|e| LiveError::Lost(e.to_string()))
@@ -328,7 +328,8 @@ mod tests {
 
     use super::super::mock::{Hand, mock};
     use super::*;
-    use crate::pack::{Clips, Location, PackFiles};
+    use crate::mix::Clips;
+    use crate::pack::{Location, PackFiles};
     use crate::script::{EMBEDDED, EMBEDDED_NAME, Script};
     use crate::timeline::StepStart;
 
@@ -359,7 +360,7 @@ mod tests {
         let samples: Arc<[f32]> = (0..LENGTH).map(ramp).collect();
         let clips = Clips {
             rate: RATE,
-            by_cue: HashMap::from([("ramp".into(), samples)]),
+            by_cue: HashMap::from([(crate::cue::Cue::from("ramp"), samples)]),
         };
         let mut timeline = crate::mix::tests::timeline(vec![(0, "ramp")], &clips);
         timeline.steps = STEPS
@@ -527,7 +528,7 @@ mod tests {
         assert!((took..took + MIN_RUN).contains(&frame), "{frame}");
         assert_eq!(r.streams.len(), 2);
         assert_eq!(r.reopen_tries, 1);
-        let rewind = crate::timeline::frames(REWIND_SECS, RATE);
+        let rewind = crate::units::frames(REWIND_SECS, RATE);
         assert_eq!(r.streams[1][0], ramp(frame - rewind));
         assert_eq!(runs(&r.streams[1]), vec![frame - rewind..LENGTH]);
     }
@@ -728,7 +729,7 @@ mod tests {
     /// it only falls, reaching silence within [`FADE_SECS`] and a block.
     fn faded_out(stream: &[f32]) -> usize {
         let last = stream.iter().rposition(|&s| s != 0.0).unwrap();
-        let fade = crate::timeline::frames(FADE_SECS, RATE) as usize;
+        let fade = crate::units::frames(FADE_SECS, RATE) as usize;
         let start = last + 1 - fade;
         let gains: Vec<f32> = (start..=last).map(|i| stream[i] / ramp(i as u64)).collect();
         assert!(gains.windows(2).all(|w| w[1] < w[0]), "not a falling fade");

@@ -2,8 +2,6 @@
 //! symlinks are written through, and `-`, pipes and devices are streamed into, never replaced.
 //! Every symlink, FIFO and device node here is made inside a private temp dir, never under /dev.
 
-mod common;
-
 use std::ffi::CString;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
@@ -11,7 +9,7 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::*;
+use crate::common::*;
 
 /// The short test session (about half a minute) with a pack of tone bursts made in `dir`.
 fn args(dir: &Path) -> Vec<String> {

@@ -1,13 +1,15 @@
 //! FLAC and Ogg renders decode to the WAV render (FLAC bit for bit, Ogg to the frame in length and
 //! within 1 ms at every onset), carry the tags and one chapter per step, and the WAV carries cue
-//! points. Decoded in-process with symphonia, and with ffmpeg/ffprobe when installed.
+//! points. Decoded in-process with symphonia, and with ffmpeg/ffprobe, flac, metaflac and
+//! vorbiscomment ([`require`]d). The session is rendered once in each format ([`renders`]) and
+//! every check reads those files.
 
-mod common;
-
+use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
-use common::*;
+use crate::common::*;
 use symphonia::core::audio::SampleBuffer;
 use symphonia::core::codecs::DecoderOptions;
 use symphonia::core::formats::FormatOptions;
@@ -46,6 +48,56 @@ fn render(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
     path
 }
 
+/// The session rendered once in each format, and voice only (no chimes) as WAV and Ogg, with
+/// what the plan says of it.
+struct Renders {
+    wav: Vec<u8>,
+    flac: Vec<u8>,
+    ogg: Vec<u8>,
+    voice_wav: Vec<u8>,
+    voice_ogg: Vec<u8>,
+    /// The plan's steps: (start frame, title).
+    chapters: Vec<(u64, String)>,
+    /// The voice-only plan's event frames.
+    voice_events: Vec<usize>,
+}
+
+/// The renders every check reads, made the first time one asks.
+fn renders() -> &'static Renders {
+    static RENDERS: OnceLock<Renders> = OnceLock::new();
+    RENDERS.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let read = |name: &str, extra: &[&str]| std::fs::read(render(dir.path(), name, extra));
+        let mut voice_args = args(dir.path());
+        voice_args.push("--no-chimes".into());
+        let voice_plan = plan_json(
+            dir.path(),
+            &voice_args.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+        Renders {
+            wav: read("s.wav", &[]).unwrap(),
+            flac: read("s.flac", &[]).unwrap(),
+            ogg: read("s.ogg", &[]).unwrap(),
+            voice_wav: read("voice.wav", &["--no-chimes"]).unwrap(),
+            voice_ogg: read("voice.ogg", &["--no-chimes"]).unwrap(),
+            chapters: planned_chapters(dir.path()),
+            voice_events: voice_plan["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["frame"].as_u64().unwrap() as usize)
+                .collect(),
+        }
+    })
+}
+
+/// `bytes` as the file `name` in `dir`, for the tools that read files.
+fn saved(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
 /// What symphonia makes of a file: rate, channels, interleaved 16-bit samples, tags.
 struct Decoded {
     rate: u32,
@@ -54,18 +106,16 @@ struct Decoded {
     tags: Vec<(String, String)>,
 }
 
-fn decode(path: &Path) -> Decoded {
-    let file = std::fs::File::open(path).unwrap();
-    let mss = MediaSourceStream::new(Box::new(file), Default::default());
+/// Decodes a file's `bytes`; `ext` is its extension.
+fn decode(bytes: &[u8], ext: &str) -> Decoded {
+    let mss = MediaSourceStream::new(Box::new(Cursor::new(bytes.to_vec())), Default::default());
     // Gapless: trim to the stream's stated length (the Ogg granule position), as players do.
     let options = FormatOptions {
         enable_gapless: true,
         ..Default::default()
     };
     let mut hint = Hint::new();
-    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
-        hint.with_extension(ext);
-    }
+    hint.with_extension(ext);
     let mut probed = symphonia::default::get_probe()
         .format(&hint, mss, &options, &MetadataOptions::default())
         .unwrap();
@@ -99,7 +149,7 @@ fn decode(path: &Path) -> Decoded {
             {
                 break;
             }
-            Err(e) => panic!("{}: {e}", path.display()),
+            Err(e) => panic!("{ext}: {e}"),
         };
         let audio = decoder.decode(&packet).unwrap();
         let mut buf = SampleBuffer::<i16>::new(audio.capacity() as u64, *audio.spec());
@@ -114,21 +164,17 @@ fn decode(path: &Path) -> Decoded {
     }
 }
 
-/// ffmpeg's decoding of a file as interleaved 16-bit stereo, or `None` (with the reason printed)
-/// when ffmpeg is not installed.
+/// ffmpeg's decoding of a file as interleaved 16-bit stereo, when ffmpeg is installed.
 fn ffmpeg_decode(path: &Path) -> Option<Vec<i16>> {
-    let out = match Command::new("ffmpeg")
+    if !require("ffmpeg") {
+        return None;
+    }
+    let out = Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
         .arg(path)
         .args(["-f", "s16le", "-ac", "2", "-"])
         .output()
-    {
-        Ok(out) => out,
-        Err(e) => {
-            println!("skipped the ffmpeg check: cannot run ffmpeg ({e})");
-            return None;
-        }
-    };
+        .unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -194,59 +240,49 @@ fn clock(frame: u64) -> String {
 
 #[test]
 fn flac_decodes_bit_exactly_to_the_wav_render() {
-    let dir = tempfile::tempdir().unwrap();
-    let wav = render(dir.path(), "s.wav", &[]);
-    let flac = render(dir.path(), "s.flac", &[]);
-    let (spec, want) = read_wav(&wav);
-    let got = decode(&flac);
+    let r = renders();
+    let (spec, want) = wav_samples(&r.wav);
+    let got = decode(&r.flac, "flac");
     assert_eq!((got.rate, got.channels), (spec.sample_rate, 2));
     assert_eq!(got.samples.len(), want.len());
     assert!(got.samples == want, "FLAC samples differ from the WAV's");
+    let dir = tempfile::tempdir().unwrap();
+    let flac = saved(dir.path(), "s.flac", &r.flac);
     if let Some(ff) = ffmpeg_decode(&flac) {
         assert!(ff == want, "ffmpeg's FLAC samples differ from the WAV's");
     }
     // A file gets the MD5 signature in its header; `flac -t` checks it against the samples.
-    let header = std::fs::read(&flac).unwrap();
-    assert_ne!(&header[26..42], &[0u8; 16], "MD5 signature unset");
-    match Command::new("flac").args(["-t", "-s"]).arg(&flac).output() {
-        Ok(out) => assert!(
+    assert_ne!(&r.flac[26..42], &[0u8; 16], "MD5 signature unset");
+    if require("flac") {
+        let out = Command::new("flac")
+            .args(["-t", "-s"])
+            .arg(&flac)
+            .output()
+            .unwrap();
+        assert!(
             out.status.success() && out.stderr.is_empty(),
             "flac -t: {}",
             String::from_utf8_lossy(&out.stderr)
-        ),
-        Err(e) => println!("skipped the flac -t check: cannot run flac ({e})"),
+        );
     }
-    let wav_size = std::fs::metadata(&wav).unwrap().len();
-    let flac_size = std::fs::metadata(&flac).unwrap().len();
+    let (wav_size, flac_size) = (r.wav.len(), r.flac.len());
     assert!(flac_size * 3 < wav_size, "{flac_size} vs {wav_size}");
 }
 
 #[test]
 fn ogg_has_the_wav_length_and_every_onset_within_a_millisecond() {
-    let dir = tempfile::tempdir().unwrap();
+    let r = renders();
     // Voice bursts only: each starts at full level on its first sample, so onsets are sharp.
-    let wav = render(dir.path(), "s.wav", &["--no-chimes"]);
-    let ogg = render(dir.path(), "s.ogg", &["--no-chimes"]);
-    let (_, want) = read_wav(&wav);
+    let (_, want) = wav_samples(&r.voice_wav);
     let want_onsets = burst_onsets(&left(&want));
     assert!(want_onsets.len() >= 10, "{want_onsets:?}");
     // The WAV's onsets are the planned event frames, so the Ogg's are checked against the plan.
-    let mut plan_args = args(dir.path());
-    plan_args.push("--no-chimes".into());
-    let plan = plan_json(
-        dir.path(),
-        &plan_args.iter().map(String::as_str).collect::<Vec<_>>(),
-    );
-    let mut planned: Vec<usize> = plan["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["frame"].as_u64().unwrap() as usize)
-        .collect();
+    let mut planned = r.voice_events.clone();
     planned.dedup();
     assert_eq!(want_onsets, planned);
-    let mut decodings = vec![("symphonia", decode(&ogg).samples)];
-    if let Some(ff) = ffmpeg_decode(&ogg) {
+    let mut decodings = vec![("symphonia", decode(&r.voice_ogg, "ogg").samples)];
+    let dir = tempfile::tempdir().unwrap();
+    if let Some(ff) = ffmpeg_decode(&saved(dir.path(), "voice.ogg", &r.voice_ogg)) {
         decodings.push(("ffmpeg", ff));
     }
     for (by, got) in decodings {
@@ -261,11 +297,9 @@ fn ogg_has_the_wav_length_and_every_onset_within_a_millisecond() {
 
 #[test]
 fn flac_and_ogg_carry_tags_and_one_chapter_per_step() {
-    let dir = tempfile::tempdir().unwrap();
-    let chapters = planned_chapters(dir.path());
-    for name in ["s.flac", "s.ogg"] {
-        let path = render(dir.path(), name, &[]);
-        let tags = decode(&path).tags;
+    let r = renders();
+    for (name, bytes) in [("flac", &r.flac), ("ogg", &r.ogg)] {
+        let tags = decode(bytes, name).tags;
         let get = |k: &str| {
             tags.iter()
                 .find(|(key, _)| key == k)
@@ -281,7 +315,7 @@ fn flac_and_ogg_carry_tags_and_one_chapter_per_step() {
             "{}",
             get("COMMENT")
         );
-        for (i, (frame, title)) in chapters.iter().enumerate() {
+        for (i, (frame, title)) in r.chapters.iter().enumerate() {
             let n = i + 1;
             assert_eq!(get(&format!("CHAPTER{n:03}")), clock(*frame), "{name}");
             assert_eq!(get(&format!("CHAPTER{n:03}NAME")), title, "{name}");
@@ -289,18 +323,20 @@ fn flac_and_ogg_carry_tags_and_one_chapter_per_step() {
         assert!(
             !tags
                 .iter()
-                .any(|(k, _)| k == &format!("CHAPTER{:03}", chapters.len() + 1))
+                .any(|(k, _)| k == &format!("CHAPTER{:03}", r.chapters.len() + 1))
         );
     }
 }
 
 #[test]
 fn ffprobe_reads_the_chapters_of_every_format() {
+    if !require("ffprobe") {
+        return;
+    }
+    let r = renders();
     let dir = tempfile::tempdir().unwrap();
-    let chapters = planned_chapters(dir.path());
-    for name in ["s.wav", "s.flac", "s.ogg"] {
-        let path = render(dir.path(), name, &[]);
-        let out = match Command::new("ffprobe")
+    for (name, bytes) in [("s.wav", &r.wav), ("s.flac", &r.flac), ("s.ogg", &r.ogg)] {
+        let out = Command::new("ffprobe")
             .args([
                 "-v",
                 "error",
@@ -310,20 +346,14 @@ fn ffprobe_reads_the_chapters_of_every_format() {
                 "-show_format",
                 "-show_streams",
             ])
-            .arg(&path)
+            .arg(saved(dir.path(), name, bytes))
             .output()
-        {
-            Ok(out) => out,
-            Err(e) => {
-                println!("skipped: cannot run ffprobe ({e})");
-                return;
-            }
-        };
+            .unwrap();
         assert!(out.status.success());
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let found = json["chapters"].as_array().unwrap();
-        assert_eq!(found.len(), chapters.len(), "{name}");
-        for (c, (frame, title)) in found.iter().zip(&chapters) {
+        assert_eq!(found.len(), r.chapters.len(), "{name}");
+        for (c, (frame, title)) in found.iter().zip(&r.chapters) {
             assert_eq!(c["tags"]["title"], title.as_str(), "{name}");
             let start: f64 = c["start_time"].as_str().unwrap().parse().unwrap();
             let want = *frame as f64 / 48_000.0;
@@ -342,18 +372,21 @@ fn ffprobe_reads_the_chapters_of_every_format() {
 
 #[test]
 fn metaflac_and_vorbiscomment_read_the_same_comments() {
+    let r = renders();
     let dir = tempfile::tempdir().unwrap();
-    let flac = render(dir.path(), "s.flac", &[]);
-    let ogg = render(dir.path(), "s.ogg", &[]);
+    let flac = saved(dir.path(), "s.flac", &r.flac);
+    let ogg = saved(dir.path(), "s.ogg", &r.ogg);
     let run = |cmd: &str, args: &[&str], path: &Path| -> Option<String> {
-        match Command::new(cmd).args(args).arg(path).output() {
-            Ok(out) if out.status.success() => Some(String::from_utf8(out.stdout).unwrap()),
-            Ok(out) => panic!("{cmd}: {}", String::from_utf8_lossy(&out.stderr)),
-            Err(e) => {
-                println!("skipped {cmd}: {e}");
-                None
-            }
+        if !require(cmd) {
+            return None;
         }
+        let out = Command::new(cmd).args(args).arg(path).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(String::from_utf8(out.stdout).unwrap())
     };
     let from_flac = run("metaflac", &["--export-tags-to=-"], &flac);
     let from_ogg = run("vorbiscomment", &["-l"], &ogg);
@@ -413,25 +446,20 @@ fn wav_cues(bytes: &[u8]) -> Vec<(u64, String)> {
 
 #[test]
 fn the_wav_has_a_labelled_cue_point_per_step() {
-    let dir = tempfile::tempdir().unwrap();
-    let chapters = planned_chapters(dir.path());
-    let wav = render(dir.path(), "s.wav", &[]);
-    assert_eq!(wav_cues(&std::fs::read(&wav).unwrap()), chapters);
+    let r = renders();
+    assert_eq!(wav_cues(&r.wav), r.chapters);
     // Still an ordinary WAV to a plain reader.
-    let (spec, samples) = read_wav(&wav);
+    let (spec, samples) = wav_samples(&r.wav);
     assert_eq!(spec.channels, 2);
     assert!(!samples.is_empty());
 }
 
 #[test]
 fn format_overrides_the_extension_and_works_on_stdout() {
+    let r = renders();
     let dir = tempfile::tempdir().unwrap();
-    let flac = render(dir.path(), "s.flac", &[]);
     let as_flac = render(dir.path(), "s.audio", &["--format", "flac"]);
-    assert_eq!(
-        std::fs::read(&as_flac).unwrap(),
-        std::fs::read(&flac).unwrap()
-    );
+    assert!(std::fs::read(&as_flac).unwrap() == r.flac);
     let out = bin(dir.path())
         .args(args(dir.path()))
         .args(["--render", "-", "--format", "ogg", "-q"])
@@ -439,10 +467,8 @@ fn format_overrides_the_extension_and_works_on_stdout() {
         .unwrap();
     assert!(out.status.success());
     assert_eq!(&out.stdout[..4], b"OggS");
-    let piped = dir.path().join("piped.ogg");
-    std::fs::write(&piped, &out.stdout).unwrap();
-    let (_, want) = read_wav(&render(dir.path(), "s.wav", &[]));
-    assert_eq!(decode(&piped).samples.len(), want.len());
+    let (_, want) = wav_samples(&r.wav);
+    assert_eq!(decode(&out.stdout, "ogg").samples.len(), want.len());
 }
 
 #[test]
@@ -481,14 +507,9 @@ fn an_unknown_extension_or_quality_is_refused_with_exit_2() {
 
 #[test]
 fn a_lower_ogg_quality_makes_a_smaller_file() {
+    let r = renders();
     let dir = tempfile::tempdir().unwrap();
-    let default = render(dir.path(), "default.ogg", &[]);
     let low = render(dir.path(), "low.ogg", &["--quality", "0"]);
-    let size = |p: &Path| std::fs::metadata(p).unwrap().len();
-    assert!(
-        size(&low) < size(&default),
-        "{} vs {}",
-        size(&low),
-        size(&default)
-    );
+    let (low, default) = (std::fs::metadata(&low).unwrap().len(), r.ogg.len() as u64);
+    assert!(low < default, "{low} vs {default}");
 }

@@ -5,22 +5,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use balasana_audio::chime::Chime;
 use balasana_audio::mix::Mixer;
 use balasana_audio::output::feeder::Supply;
 use balasana_audio::output::source::{Controls, MixSource};
-use balasana_audio::pack::{Clips, Location, Pack, PackFiles};
-use balasana_audio::script::{EMBEDDED, EMBEDDED_NAME, Script};
-use balasana_audio::timeline::{self, Options, Timeline};
+use balasana_audio::pack::{Pack, PackFiles};
+use balasana_audio::script::Script;
+use balasana_audio::timeline::Timeline;
 
-const RATE: u32 = 48_000;
+use crate::common::session::{RATE, tones};
 
-/// The first eight events of the built-in session (about half a minute).
+/// The first eight events of the built-in session at its defaults (about half a minute).
 fn session() -> (Script, Timeline, PackFiles) {
-    let script = Script::parse(EMBEDDED, EMBEDDED_NAME).unwrap();
-    let files = PackFiles::open(Location::Embedded, &script, None).unwrap();
-    let options = Options::defaults(&script);
-    let mut t = timeline::build(&script, &options, &files.lengths(RATE).unwrap(), RATE).unwrap();
+    let (script, mut t, files) = crate::common::session::session(90.0);
     t.events.truncate(8);
     t.duration = t.events.iter().map(|e| e.end()).max().unwrap() + u64::from(RATE);
     t.holds.clear();
@@ -47,15 +43,9 @@ fn play(mut src: MixSource, controls: &Controls) -> (Vec<f32>, Vec<u64>) {
 #[test]
 fn a_slow_decoder_holds_the_session_and_nothing_is_cut() {
     let (script, t, files) = session();
-    let tones = || -> (Arc<[f32]>, Arc<[f32]>) {
-        (
-            Chime::Pause.synthesize(RATE),
-            Chime::Resume.synthesize(RATE),
-        )
-    };
     // The render: every clip at hand.
     let pack = Pack::load(files.location.clone(), &script, None).unwrap();
-    let clips = Clips::prepare(&pack, RATE);
+    let clips = pack.prepare(RATE);
     let mut render = vec![0.0f32; t.duration as usize];
     assert_eq!(
         Mixer::new(&t, &clips).unwrap().fill(&mut render),

@@ -1,12 +1,10 @@
 //! Voice packs: checking, fallback, loudness matching, formats, creating and synthesizing.
 
-mod common;
-
 use std::path::Path;
 
+use crate::common::*;
 use balasana_audio::loudness::{VOICE_TARGET_LUFS, measure};
-use balasana_audio::pack::{Clips, Location, Manifest, Pack};
-use common::*;
+use balasana_audio::pack::{Location, Manifest, Pack};
 use predicates::prelude::*;
 use predicates::str::contains;
 
@@ -131,7 +129,7 @@ fn clips_recorded_at_any_level_are_matched_within_one_lu() {
         .map(|c| pack.clips[*c].level.lufs.unwrap())
         .collect();
     assert!(before[2] - before[0] > 40.0, "{before:?}");
-    let clips = Clips::prepare(&pack, 48_000);
+    let clips = pack.prepare(48_000);
     for line in script().lines() {
         let l = measure(&clips.by_cue[&line.cue], 48_000).lufs.unwrap();
         assert!(
@@ -169,20 +167,7 @@ fn volume_options_scale_each_layer() {
 /// returns (planned frames, measured onsets).
 fn render_fixture_pack(fixture: &str) -> (Vec<i64>, Vec<i64>) {
     let dir = tempfile::tempdir().unwrap();
-    let folder = dir.path().join("audio/fixture");
-    std::fs::create_dir_all(&folder).unwrap();
-    let ext = Path::new(fixture).extension().unwrap().to_str().unwrap();
-    let mut manifest = test_manifest("fixture", "tone");
-    for line in &pack_lines() {
-        let file = format!("{}.{ext}", line.cue);
-        std::fs::copy(
-            Path::new("tests/fixtures").join(fixture),
-            folder.join(&file),
-        )
-        .unwrap();
-        manifest.clips.insert(line.cue.to_string(), file);
-    }
-    write_manifest(&folder, &manifest);
+    make_fixture_pack(dir.path(), fixture);
     let args = [
         "--pack",
         "fixture",
@@ -305,16 +290,7 @@ fn list_shows_built_in_local_and_user_packs() {
 
 #[test]
 fn synth_makes_a_pack_that_checks_clean() {
-    if std::process::Command::new("espeak-ng")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have espeak-ng installed"
-        );
-        eprintln!("SKIPPED synth test: espeak-ng is not installed (apt-get install espeak-ng)");
+    if !require("espeak-ng") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -366,7 +342,7 @@ fn raw_clip(path: &Path, rate: u32, lead: f64, amplitude: f32, tail: f64) {
 
 /// Decodes a finished clip: (seconds, LUFS, sample peak in dBFS).
 fn measured(path: &Path) -> (f64, f64, f64) {
-    let clip = balasana_audio::pack::decode(std::fs::read(path).unwrap()).unwrap();
+    let clip = balasana_audio::decode::decode(std::fs::read(path).unwrap()).unwrap();
     (
         clip.seconds(),
         clip.level.lufs.unwrap(),
@@ -565,9 +541,9 @@ fn script_text_with_quotes_backslashes_newlines_and_non_ascii_survives_new_and_c
 
 #[test]
 fn every_shipped_pack_covers_the_script() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let home = tempfile::tempdir().unwrap();
     for pack in ["heart", "joe", "slt"] {
-        bin(repo)
+        bin_in_repo(home.path())
             .args(["packs", "check", pack])
             .assert()
             .success()
@@ -575,7 +551,7 @@ fn every_shipped_pack_covers_the_script() {
                 "ready: {n} of {n} cues, 0 warnings",
                 n = cues()
             )));
-        bin(repo)
+        bin_in_repo(home.path())
             .args([
                 "--pack", pack, "--strict", "--hold", "90", "--sets", "2", "--plan",
             ])
@@ -618,4 +594,16 @@ fn a_pack_may_bring_its_own_chimes() {
         .assert()
         .code(4)
         .stderr(contains("pack.toml:").and(contains("unknown chime \"gong\"")));
+}
+
+#[test]
+fn a_cue_another_session_of_the_library_speaks_is_no_typo() {
+    // joe voices every built-in session; checked against one, the other's cues are no typos.
+    let home = tempfile::tempdir().unwrap();
+    bin_in_repo(home.path())
+        .args(["packs", "check", "joe", "--script", "bedtime"])
+        .assert()
+        .success()
+        .stdout(contains("typos?").not())
+        .stdout(contains("cues, 0 warnings"));
 }

@@ -1,10 +1,8 @@
 //! The command line: clear one-line errors, distinct exit codes, nothing half-written.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 use predicates::str::contains;
 

@@ -2,15 +2,13 @@
 
 use balasana_audio::chime::Chime;
 use balasana_audio::cue::Cue;
-use balasana_audio::script::{BreathPhases, EMBEDDED, EMBEDDED_NAME, Script};
+use balasana_audio::script::BreathPhases;
 use balasana_audio::timeline::{ClipLengths, Layer, Options, Pacing, build};
 use proptest::prelude::*;
 
-const RATE: u32 = 8_000;
+use crate::common::script;
 
-fn script() -> Script {
-    Script::parse(EMBEDDED, EMBEDDED_NAME).unwrap()
-}
+const RATE: u32 = 8_000;
 
 /// Options anywhere in the script's allowed ranges (halves of seconds included), at every
 /// guidance level, variation, arm position, pacing, with or without breath holds and bells.

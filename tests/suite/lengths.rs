@@ -1,14 +1,15 @@
 //! Clip lengths from headers (or the lengths cache) equal, frame for frame, what decoding and
 //! preparing the clip gives: for every shipped clip and for odd rates and channel counts.
 
-mod common;
-
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use balasana_audio::cache::Key;
-use balasana_audio::pack::{ClipFile, Location, decode};
-use balasana_audio::probe::{Shape, cached, from_headers, prepared_frames};
+use balasana_audio::decode::decode;
+use balasana_audio::pack::{ClipFile, Kind, Location};
+use balasana_audio::probe::{Shape, from_headers, prepared_frames};
+
+use crate::common::{make_fixture_pack, plan_json};
 
 fn decoded_shape(bytes: &[u8]) -> Shape {
     let clip = decode(bytes.to_vec()).unwrap();
@@ -38,10 +39,12 @@ fn check_prepared(path: &Path, rates: &[u32]) {
     let file = ClipFile {
         location: Location::Folder(path.parent().unwrap().to_path_buf()),
         file: path.file_name().unwrap().to_str().unwrap().to_owned(),
+        kind: Kind::Voice,
+        name: "welcome".into(),
     };
-    let shape = file.shape("welcome").unwrap();
+    let shape = file.shape().unwrap();
     for &rate in rates {
-        let prepared = file.prepare("welcome", rate, &mut HashMap::new()).unwrap();
+        let prepared = file.prepare(rate, &mut HashMap::new()).unwrap();
         assert_eq!(
             prepared_frames(shape, rate),
             prepared.len() as u64,
@@ -85,7 +88,7 @@ fn odd_rates_and_channels_match_decoding() {
         let path = dir.path().join(format!("w-{rate}-{channels}.wav"));
         let n =
             (0.37 * f64::from(rate)) as usize * usize::from(channels) + 3 * usize::from(channels);
-        common::write_wav(&path, rate, channels, &vec![0.25; n]);
+        crate::common::write_wav(&path, rate, channels, &vec![0.25; n]);
         paths.push(path);
     }
     for ext in ["ogg", "flac"] {
@@ -108,22 +111,48 @@ fn odd_rates_and_channels_match_decoding() {
 
 #[test]
 fn clips_without_a_length_header_are_measured_once_and_cached() {
-    let cache = tempfile::tempdir().unwrap();
-    // SAFETY: the only test in this binary that reads or writes the environment.
-    unsafe { std::env::set_var("XDG_CACHE_HOME", cache.path()) };
     let mp3 = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/burst-44k1-mono.mp3");
     let bytes = std::fs::read(&mp3).unwrap();
     assert_eq!(from_headers(&bytes), None);
-    assert_eq!(cached(&Key::of(&bytes)), None);
     check_prepared(&mp3, &[48_000]);
-    // The first look decoded it and stored the shape, keyed by content.
-    assert_eq!(cached(&Key::of(&bytes)), Some(decoded_shape(&bytes)));
-    let stored: Vec<_> = std::fs::read_dir(cache.path().join("balasana-audio/lengths"))
+    // A session whose every clip is that MP3, planned with an empty cache folder.
+    let dir = tempfile::tempdir().unwrap();
+    make_fixture_pack(dir.path(), "burst-44k1-mono.mp3");
+    let args = ["--pack", "fixture", "--no-chimes"];
+    let voice_frames = |plan: &serde_json::Value| -> Vec<u64> {
+        let events = plan["events"].as_array().unwrap();
+        events
+            .iter()
+            .map(|e| e["frames"].as_u64().unwrap())
+            .collect()
+    };
+    let decoded = decoded_shape(&bytes);
+    let planned = voice_frames(&plan_json(dir.path(), &args));
+    assert!(
+        planned
+            .iter()
+            .all(|&f| f == prepared_frames(decoded, 48_000))
+    );
+    // The first look decoded it and stored its shape once, keyed by content: one entry for the
+    // many copies.
+    let lengths = dir.path().join(".cache/balasana-audio/lengths");
+    let stored: Vec<PathBuf> = std::fs::read_dir(&lengths)
         .unwrap()
+        .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(stored.len(), 1);
-    // The same content elsewhere is known without decoding; other content is not.
+    let text = std::fs::read_to_string(&stored[0]).unwrap();
+    assert_eq!(text, format!("{} {}\n", decoded.rate, decoded.frames));
+    // Later looks take the stored shape without decoding (a shape written there is believed).
+    let told = Shape {
+        rate: 44_100,
+        frames: 12_345,
+    };
+    std::fs::write(&stored[0], format!("{} {}\n", told.rate, told.frames)).unwrap();
+    let planned = voice_frames(&plan_json(dir.path(), &args));
+    assert!(planned.iter().all(|&f| f == prepared_frames(told, 48_000)));
+    // Other content has another key.
     let mut other = bytes.clone();
     other.push(0);
-    assert_eq!(cached(&Key::of(&other)), None);
+    assert_ne!(Key::of(&other), Key::of(&bytes));
 }

@@ -1,5 +1,7 @@
-//! Encoding rendered frames into a file format: WAV, FLAC or Ogg Vorbis, each streaming into any
-//! `Write` with flat memory, each carrying the session's tags and one chapter per step.
+//! The codecs: mixed frames encoded as WAV, FLAC or Ogg Vorbis, each streaming into any `Write`
+//! with flat memory, each carrying the session's tags and one chapter per step. Samples in,
+//! bytes out, no files: renders ([`crate::output::render`]) and the pack pipeline (its Ogg
+//! Vorbis clips, [`ogg::VorbisStream`]) both stand on them.
 
 pub mod flac;
 pub mod ogg;
@@ -9,7 +11,7 @@ use std::io::Write;
 use std::path::Path;
 
 /// A file format a session can be rendered to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// 16-bit PCM WAV, with `cue ` points and `LIST` labels for the steps.
     Wav,
@@ -97,7 +99,7 @@ impl Metadata {
             let n = i + 1;
             tags.push((
                 format!("CHAPTER{n:03}"),
-                crate::plan::timestamp(c.frame, rate, '.'),
+                crate::units::timestamp(c.frame, rate, '.'),
             ));
             tags.push((format!("CHAPTER{n:03}NAME"), c.title.clone()));
         }
@@ -180,35 +182,9 @@ pub fn to_i16(sample: f32) -> i16 {
     (i + i32::from(frac >= 0.5) - i32::from(frac <= -0.5)) as i16
 }
 
-/// `YYYY-MM-DD` (UTC) of a moment, for the DATE tag.
-pub fn date_utc(at: std::time::SystemTime) -> String {
-    let secs = at
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    // Days to a civil date (Howard Hinnant's algorithm), for 1970 onwards.
-    let z = (secs / 86_400) as i64 + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_are_civil_utc() {
-        let at = |s| std::time::UNIX_EPOCH + std::time::Duration::from_secs(s);
-        assert_eq!(date_utc(at(0)), "1970-01-01");
-        assert_eq!(date_utc(at(951_782_400)), "2000-02-29");
-        assert_eq!(date_utc(at(1_798_761_599)), "2026-12-31");
-    }
 
     #[test]
     fn formats_come_from_extensions() {

@@ -5,14 +5,12 @@
 //! `scripts/virtual-sound-card.sh`, which the test script and CI run first). Without it the tests
 //! skip with a printed reason; under CI (`CI` set) a missing sound card is a failure instead.
 
-mod common;
-
 use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 const RATE: usize = 48_000;
 
@@ -22,7 +20,9 @@ static SINK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// The sound card, for one test at a time; `None` (the test skips) when there is none.
 fn sound_card() -> Option<std::sync::MutexGuard<'static, ()>> {
     let guard = SINK.lock().unwrap_or_else(|p| p.into_inner());
-    require_sound_card().then_some(guard)
+    let card = sound_card_state()
+        .map_err(|why| format!("{why} (run: eval \"$(scripts/virtual-sound-card.sh)\")"));
+    needs("the virtual sound card", card).then_some(guard)
 }
 
 /// Whether the virtual sound card is there; otherwise why not.
@@ -45,24 +45,6 @@ fn sound_card_state() -> Result<(), String> {
         return Err("no 'harness' null sink".into());
     }
     Ok(())
-}
-
-/// Skips (prints why) or, under CI, fails when there is no sound card.
-fn require_sound_card() -> bool {
-    match sound_card_state() {
-        Ok(()) => true,
-        Err(why) if std::env::var_os("CI").is_some() => {
-            panic!(
-                "live playback test cannot run under CI: {why}; run scripts/virtual-sound-card.sh first"
-            )
-        }
-        Err(why) => {
-            eprintln!(
-                "SKIPPED live playback test: {why} (run: eval \"$(scripts/virtual-sound-card.sh)\")"
-            );
-            false
-        }
-    }
 }
 
 /// Records the sink's monitor, mono 16-bit at 48 kHz, until stopped.
@@ -461,14 +443,9 @@ fn wait_with_cpu(child: Child) -> (Option<i32>, f64) {
 #[test]
 fn audio_server_lost_mid_session_recovers_or_ends_cleanly() {
     let Some(_sink) = sound_card() else { return };
-    if audio_server_pid().is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run the sound server of scripts/virtual-sound-card.sh"
-        );
-        eprintln!(
-            "SKIPPED audio-server loss test: the sound server was not started by scripts/virtual-sound-card.sh"
-        );
+    let ours = "the sound server of scripts/virtual-sound-card.sh";
+    let not_ours = || format!("{ours} is not the one running");
+    if !needs(ours, audio_server_pid().map(drop).ok_or_else(not_ours)) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -482,10 +459,7 @@ fn audio_server_lost_mid_session_recovers_or_ends_cleanly() {
         c
     });
     std::thread::sleep(Duration::from_secs(3));
-    if !kill_audio_server() {
-        eprintln!(
-            "SKIPPED audio-server loss test: the sound server was not started by scripts/virtual-sound-card.sh"
-        );
+    if !needs(ours, kill_audio_server().then_some(()).ok_or_else(not_ours)) {
         return;
     }
     std::thread::sleep(Duration::from_secs(1));

@@ -54,7 +54,7 @@ impl<W: Write> VorbisStream<W> {
     }
 
     /// [`VorbisStream::new`] under the stream serial `serial`, so the same input gives the same
-    /// bytes (voice-pack clips: see [`crate::pipeline::serial_for`]).
+    /// bytes (voice-pack clips, whose serial comes from their cue id).
     pub fn with_serial(
         sink: W,
         rate: u32,

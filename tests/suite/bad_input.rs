@@ -2,16 +2,14 @@
 //! ending in one clear stderr line, the documented exit code, no panic, no file left behind and
 //! no existing file harmed. Odd but valid input (unusual rates and channel counts) must play.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 use std::time::Duration;
 
+use crate::common::*;
 use balasana_audio::script::EMBEDDED;
-use common::*;
 
 /// How a case prepares its temp dir.
 type Setup = Box<dyn Fn(&Path)>;
@@ -309,7 +307,7 @@ fn bad_packs() {
             let toml = std::fs::read_to_string(f.join("pack.toml")).unwrap();
             std::fs::write(f.join("pack.toml"), format!("{toml}[chimes]\ngong = \"welcome.wav\"\n")).unwrap();
         }))
-        .expect(4, "unknown chime \"gong\""),
+        .expect(4, "unknown chime \"gong\" (chimes are start, step, inhale, exhale, hold, bell, hold-end, end, pause, resume)"),
         case("clip missing", PLAN_P, pack_with(|f: &Path| {
             std::fs::remove_file(f.join("welcome.wav")).unwrap();
         }))
@@ -534,15 +532,18 @@ fn bad_render_targets() {
 #[test]
 fn render_to_read_only_and_full_filesystems() {
     let probe = tempfile::tempdir().unwrap();
-    if !mount(&[
+    let mounted = mount(&[
         "-t",
         "tmpfs",
         "-o",
         "size=64k",
         "none",
         probe.path().to_str().unwrap(),
-    ]) {
-        eprintln!("skipped: cannot mount a tmpfs here (needs root and mount rights)");
+    ]);
+    let rights = mounted
+        .then_some(())
+        .ok_or_else(|| "cannot mount a tmpfs here (needs root and mount rights)".to_owned());
+    if !needs("tmpfs mounts", rights) {
         return;
     }
     drop(Mounted(probe.path().to_path_buf()));

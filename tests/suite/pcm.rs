@@ -1,6 +1,6 @@
 //! The fast 16-bit conversion of renders rounds exactly as `f32::round` does, and clamps.
 
-use balasana_audio::output::render::to_i16;
+use balasana_audio::codec::to_i16;
 
 #[test]
 fn to_i16_rounds_half_away_from_zero_like_round() {

@@ -1,10 +1,8 @@
 //! The rendered file holds every event at exactly the frame `--plan --json` gives.
 
-mod common;
-
-use balasana_audio::output::render::to_i16;
-use balasana_audio::pack::{Clips, Location, Pack};
-use common::*;
+use crate::common::*;
+use balasana_audio::codec::to_i16;
+use balasana_audio::pack::{Location, Pack};
 
 /// The default session, rendered, equals the sum of its clips placed at the plan's frames, and
 /// no event could be one frame earlier or later.
@@ -45,7 +43,7 @@ fn default_session_renders_every_event_at_its_planned_frame() {
 
     // The clips, exactly as the player prepares them.
     let pack = Pack::load(Location::Embedded, &script(), None).unwrap();
-    let clips = Clips::prepare(&pack, 48_000);
+    let clips = pack.prepare(48_000);
     let events: Vec<(usize, &[f32], f32)> = plan["events"]
         .as_array()
         .unwrap()

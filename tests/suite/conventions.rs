@@ -1,11 +1,10 @@
 //! The shell conventions: config file and environment with their precedence, `config show`,
 //! completions, the man page, transcripts and the session library.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{bin, plan_json, script};
+use crate::common::{bin, plan_json, script};
+use balasana_audio::script::LIMITS;
 
 /// The config file `bin` reads for a test run in `dir`.
 fn config_file(dir: &Path) -> PathBuf {
@@ -305,12 +304,19 @@ fn help_ranges_come_from_the_script_limits() {
     let help = String::from_utf8(out.stdout).unwrap().replace('\n', " ");
     let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
     let l = script().limits;
-    for (name, r) in [("hold", l.hold), ("rest", l.rest), ("lead-in", l.lead_in)] {
+    // Every option of the limits table that is set on its own.
+    for limit in LIMITS.iter().filter(|l| l.is_whole_option()) {
+        let (r, unit) = (l.range(limit.option), limit.unit);
+        let default = if limit.off_by_default {
+            "none".to_owned()
+        } else {
+            format!("{}{unit}", r.default)
+        };
         let text = format!(
-            "[default: {} s; allowed {}–{} s, recommended {}–{} s]",
-            r.default, r.allowed[0], r.allowed[1], r.recommended[0], r.recommended[1]
+            "[default: {default}; allowed {}–{}{unit}, recommended {}–{}{unit}]",
+            r.allowed[0], r.allowed[1], r.recommended[0], r.recommended[1]
         );
-        assert!(help.contains(&text), "{name}: {text} not in help");
+        assert!(help.contains(&text), "{}: {text} not in help", limit.label);
     }
     assert!(help.contains("Examples:"), "help ends with examples");
 }
@@ -320,18 +326,18 @@ fn readme_ranges_match_the_script_limits() {
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let l = script().limits;
-    for (option, r, unit) in [
-        ("--hold SECS", l.hold, ""),
-        ("--sets N", l.sets, ""),
-        ("--rest SECS", l.rest, ""),
-        ("--lead-in SECS", l.lead_in, ""),
-    ] {
+    // Every option of the limits table that is set on its own and has a default.
+    for limit in LIMITS
+        .iter()
+        .filter(|l| l.is_whole_option() && !l.off_by_default)
+    {
+        let (option, r) = (limit.label, l.range(limit.option));
         let row = readme
             .lines()
-            .find(|line| line.starts_with(&format!("| `{option}`")))
+            .find(|line| line.starts_with(&format!("| `{option} ")))
             .unwrap_or_else(|| panic!("README has no row for {option}"));
         let want = format!(
-            "default {}{unit}, allowed {}–{}, recommended {}–{}",
+            "default {}, allowed {}–{}, recommended {}–{}",
             r.default, r.allowed[0], r.allowed[1], r.recommended[0], r.recommended[1]
         );
         assert!(
@@ -468,6 +474,14 @@ fn transcript_alongside_a_render() {
     assert!(srt.contains("Get onto your mat"));
 }
 
+/// The row of `scripts list`'s output for the session `name`.
+fn listed(text: &str, name: &str) -> String {
+    text.lines()
+        .find(|l| l.split_whitespace().next() == Some(name))
+        .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+        .to_owned()
+}
+
 #[test]
 fn scripts_list_shows_built_in_local_and_user_sessions() {
     let dir = tempfile::tempdir().unwrap();
@@ -486,12 +500,7 @@ fn scripts_list_shows_built_in_local_and_user_sessions() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8(out.stdout).unwrap();
-    let row = |name: &str| {
-        text.lines()
-            .find(|l| l.split_whitespace().next() == Some(name))
-            .unwrap_or_else(|| panic!("no {name} in\n{text}"))
-            .to_owned()
-    };
+    let row = |name: &str| listed(&text, name);
     assert!(row("balasana").contains("full restorative back stretch (built in)"));
     let planned = plan_json(dir.path(), &[])["duration"].as_f64().unwrap() as u64;
     let length = format!("{:02}:{:02}", planned / 60, planned % 60);
@@ -535,4 +544,38 @@ fn an_unknown_session_names_where_it_looked() {
     assert!(err.contains("no session \"nosuch\""), "{err}");
     assert!(err.contains("script/nosuch.toml"), "{err}");
     assert!(err.contains("built in: balasana"), "{err}");
+}
+
+#[test]
+fn scripts_list_times_sessions_from_headers_and_notes_one_the_default_voice_cannot_speak() {
+    let dir = tempfile::tempdir().unwrap();
+    let user = dir.path().join(".local/share/balasana-audio/script");
+    std::fs::create_dir_all(&user).unwrap();
+    let unvoiced =
+        balasana_audio::script::EMBEDDED.replacen("cue = \"welcome\"", "cue = \"welcome-mine\"", 1);
+    std::fs::write(user.join("unvoiced.toml"), unvoiced).unwrap();
+    let out = bin(dir.path()).args(["scripts", "list"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let row = |name: &str| listed(&text, name);
+    assert!(row("balasana").contains("(built in)"), "{text}");
+    assert!(row("bedtime").contains("(built in)"), "{text}");
+    let unvoiced = row("unvoiced");
+    assert_eq!(unvoiced.split_whitespace().nth(1), Some("-"), "{unvoiced}");
+    assert!(
+        unvoiced.contains("full restorative back stretch"),
+        "{unvoiced}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("note: session \"unvoiced\" has no length:")
+            && err.contains("no clip for cue \"welcome-mine\""),
+        "{err}"
+    );
+    // Lengths come from the clips' headers: nothing was decoded, so no loudness was measured.
+    assert!(
+        !dir.path().join(".cache/balasana-audio/loudness").exists(),
+        "scripts list decoded clips"
+    );
 }

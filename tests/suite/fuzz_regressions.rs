@@ -2,7 +2,7 @@
 //! every crash the fuzzers found (`fuzz/regressions/<target>/`) — through the same code paths as
 //! the fuzz targets (`fuzz/harness.rs`), so a plain `cargo test` guards them without nightly.
 
-#[path = "../fuzz/harness.rs"]
+#[path = "../../fuzz/harness.rs"]
 mod harness;
 
 use std::path::Path;

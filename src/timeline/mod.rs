@@ -3,102 +3,22 @@
 //! Nothing here touches a file, a device or a clock. The guarantees — voice clips never overlap,
 //! every hold lasts exactly `hold` seconds from the end of the settle instructions to the
 //! end-of-hold chime, events are sorted and deterministic — are property-tested in
-//! `tests/timeline_props.rs`.
+//! `tests/suite/timeline_props.rs`. The options and what sequencing needs of them are in
+//! `options.rs`; the layout of a hold (its lines, bells and breath pacing) in `hold.rs`.
 
-use std::collections::{BTreeMap, HashMap};
+mod hold;
+mod options;
+
+use std::collections::HashMap;
 
 use serde::Serialize;
 
 use crate::chime::Chime;
 use crate::cue::Cue;
-use crate::script::{BreathPhases, GuidanceLevel, Line, Pause, Phase, Script, Step};
+use crate::script::{GuidanceLevel, Line, Pause, Phase, Script, Step};
+use crate::units::frames;
 
-/// The session options a listener chooses.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Options {
-    /// Seconds of each hold.
-    pub hold: f64,
-    /// Number of sets.
-    pub sets: u32,
-    /// Seconds of rest between sets (longer only if the rest's own lines need it).
-    pub rest: f64,
-    /// Seconds of each phase of one breath in the hold.
-    pub breath: BreathPhases,
-    /// Whether chimes sound at all (breath pacing included).
-    pub chimes: bool,
-    /// Linear gain of every voice event.
-    pub voice_gain: f32,
-    /// Linear gain of every chime event.
-    pub chime_gain: f32,
-    /// Seconds from the start chime to the opening, with the lead-in lines (0: none).
-    pub lead_in: f64,
-    /// The guidance level: how much is said (a level of the script).
-    pub guidance: String,
-    /// The value of each of the script's choices (variation, arms, …).
-    pub choices: BTreeMap<String, String>,
-    /// Whether props tips are spoken.
-    pub tips: bool,
-    /// How breathing in the hold is paced.
-    pub pacing: Pacing,
-    /// Seconds between interval bells in the hold (`None`: no bell).
-    pub bell: Option<f64>,
-}
-
-/// How breathing is paced in the hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Pacing {
-    /// The first breaths spoken (as many as the guidance level says), then chimes with an
-    /// occasional spoken reminder.
-    #[default]
-    Guided,
-    /// Chimes only: no spoken breath cues or reminders.
-    Chimes,
-    /// No breath cues at all; remaining-time cues and bells stay.
-    Silent,
-}
-
-impl Pacing {
-    /// How it is written on the command line, in the config file and the practice log.
-    pub fn name(self) -> &'static str {
-        match self {
-            Pacing::Guided => "guided",
-            Pacing::Chimes => "chimes",
-            Pacing::Silent => "silent",
-        }
-    }
-}
-
-impl Options {
-    /// The script's defaults.
-    pub fn defaults(script: &Script) -> Options {
-        let l = &script.limits;
-        let guidance = script.guidance.first();
-        Options {
-            hold: l.hold.default,
-            sets: l.sets.default as u32,
-            rest: l.rest.default,
-            breath: BreathPhases {
-                inhale: l.inhale.default,
-                hold: 0.0,
-                exhale: l.exhale.default,
-                rest: 0.0,
-            },
-            chimes: true,
-            voice_gain: 1.0,
-            chime_gain: 1.0,
-            lead_in: l.lead_in.default,
-            guidance: guidance.map(|g| g.name.clone()).unwrap_or_default(),
-            choices: script
-                .choices
-                .iter()
-                .map(|(name, c)| (name.clone(), c.default.clone()))
-                .collect(),
-            tips: guidance.is_none_or(|g| g.tips),
-            pacing: Pacing::Guided,
-            bell: (l.bell.default > 0.0).then_some(l.bell.default),
-        }
-    }
-}
+pub use options::{Options, Pacing};
 
 /// Length in frames of every clip the timeline may use, by cue id (chimes included).
 pub type ClipLengths = HashMap<Cue, u64>;
@@ -229,19 +149,6 @@ pub enum TimelineError {
 /// The most events a session may hold (the default 2 × 90 s session has about 200).
 pub const MAX_EVENTS: usize = 20_000;
 
-/// No voice in this last stretch before the end-of-hold chime.
-const HOLD_END_CLEARANCE: f64 = 1.0;
-/// Least silence around a breath or remaining-time line inside the hold.
-const HOLD_LINE_GAP: f64 = 0.3;
-/// No interval bell this close before the end-of-hold chime, so the two never sound together.
-const BELL_CLEARANCE: f64 = 5.0;
-
-/// Seconds to frames at `rate`, rounded to the nearest frame: the one conversion every part of
-/// the program uses (negative or not-a-number seconds give 0).
-pub fn frames(seconds: f64, rate: u32) -> u64 {
-    (seconds * f64::from(rate)).round() as u64
-}
-
 /// Sequences a session. Pure: the same inputs always give the same timeline.
 pub fn build(
     script: &Script,
@@ -249,69 +156,7 @@ pub fn build(
     clips: &ClipLengths,
     rate: u32,
 ) -> Result<Timeline, TimelineError> {
-    let positive = |x: f64| x.is_finite() && x > 0.0 && x < 1e6;
-    if rate == 0 || options.sets == 0 || !positive(options.hold) {
-        return Err(TimelineError::BadOptions(
-            "rate, sets and hold must be positive".into(),
-        ));
-    }
-    let rest_ok = options.rest.is_finite() && options.rest >= 0.0;
-    let b = &options.breath;
-    let not_negative = |x: f64| x.is_finite() && (0.0..1e6).contains(&x);
-    let breath_ok = positive(b.inhale) && positive(b.exhale) && not_negative(b.hold);
-    let lead_in_ok = options.lead_in.is_finite() && options.lead_in >= 0.0;
-    if !breath_ok || !not_negative(b.rest) || !rest_ok || !lead_in_ok {
-        return Err(TimelineError::BadOptions(
-            "breath must be positive, holds, rest and lead-in not negative".into(),
-        ));
-    }
-    if options.bell.is_some_and(|s| !positive(s)) {
-        return Err(TimelineError::BadOptions(
-            "the bell interval must be positive".into(),
-        ));
-    }
-    let level = script
-        .guidance
-        .iter()
-        .find(|g| g.name == options.guidance)
-        .ok_or_else(|| {
-            TimelineError::BadOptions(format!("no guidance level {:?}", options.guidance))
-        })?;
-    // Every duration that becomes frames is at least one frame (0 lead-in: none).
-    let frames = |x: f64| frames(x, rate) as f64;
-    let least = 1.0 / f64::from(rate);
-    for (name, value) in [
-        ("hold", options.hold),
-        ("inhale", options.breath.inhale),
-        ("exhale", options.breath.exhale),
-    ] {
-        if frames(value) < 1.0 {
-            return Err(TimelineError::BadOptions(format!(
-                "{name} {value} s is under one frame at {rate} Hz (at least {least} s)"
-            )));
-        }
-    }
-    for (name, value) in [
-        ("breath hold", options.breath.hold),
-        ("breath hold (after the exhale)", options.breath.rest),
-    ] {
-        if value > 0.0 && frames(value) < 1.0 {
-            return Err(TimelineError::BadOptions(format!(
-                "{name} {value} s is under one frame at {rate} Hz (0 for none, or at least {least} s)"
-            )));
-        }
-    }
-    if options.bell.is_some_and(|s| frames(s) < 1.0) {
-        return Err(TimelineError::BadOptions(format!(
-            "the bell interval is under one frame at {rate} Hz"
-        )));
-    }
-    if options.lead_in > 0.0 && frames(options.lead_in) < 1.0 {
-        return Err(TimelineError::BadOptions(format!(
-            "lead-in {} s is under one frame at {rate} Hz (0 for none, or at least {least} s)",
-            options.lead_in
-        )));
-    }
+    let level = options.check(script, rate)?;
     let mut b = Builder {
         script,
         options,
@@ -392,7 +237,7 @@ impl Builder<'_> {
         &mut self,
         frame: u64,
         layer: Layer,
-        cue: &str,
+        cue: &Cue,
         text: Option<&str>,
         gain: f32,
     ) -> Result<(), TimelineError> {
@@ -403,7 +248,7 @@ impl Builder<'_> {
         self.events.push(Event {
             frame,
             layer,
-            cue: Cue::from(cue),
+            cue: cue.clone(),
             text: text.map(str::to_owned),
             duration,
             set: self.set,
@@ -436,14 +281,15 @@ impl Builder<'_> {
 
     fn chime(&mut self, chime: Chime, frame: u64) -> Result<(), TimelineError> {
         if self.options.chimes {
-            self.length(chime.cue())?;
+            let cue = Cue::from(chime);
+            self.length(&cue)?;
             // Breath chimes come often: a little softer than the others.
             let gain = match chime {
                 Chime::Inhale | Chime::Exhale | Chime::Hold => 0.8,
                 _ => 1.0,
             } * self.options.chime_gain
                 * crate::loudness::db_to_gain(self.script.sound.chime_db) as f32;
-            self.push(frame, Layer::Chime, chime.cue(), None, gain)?;
+            self.push(frame, Layer::Chime, &cue, None, gain)?;
         }
         Ok(())
     }
@@ -588,148 +434,6 @@ impl Builder<'_> {
         self.cursor = rest_end;
         Ok(())
     }
-
-    /// One hold: opening lines, remaining-time cues, breath pacing and the end-of-hold chime.
-    fn hold(&mut self, step: &Step, set: u32) -> Result<(), TimelineError> {
-        let start = self.voice_end;
-        let end = start + self.frames(self.options.hold);
-        let latest_voice_end = end.saturating_sub(self.frames(HOLD_END_CLEARANCE));
-        self.begin_step(step, start);
-        self.holds.push(Hold { set, start, end });
-
-        // Opening lines, each only if it ends before the clearance.
-        self.cursor = start + self.frames(self.script.pacing.line_gap);
-        for line in self.spoken(step, set) {
-            if self.cursor + self.length(&line.cue)? <= latest_voice_end {
-                self.speak(line)?;
-            }
-        }
-        let pacing_start = self.cursor.max(start);
-        let gap = self.frames(HOLD_LINE_GAP);
-
-        // Remaining-time cues at their exact times, where they fit.
-        let mut busy: Vec<(u64, u64)> = Vec::new();
-        let earliest = (start + self.frames(self.script.pacing.remaining_lead)).max(pacing_start);
-        for cue in &self.script.hold.remaining {
-            let Some(at) = end.checked_sub(self.frames(cue.at)) else {
-                continue;
-            };
-            let len = self.length(&cue.line.cue)?;
-            let clear = busy.last().is_none_or(|&(_, e)| at >= e + gap);
-            if at >= earliest && at + len <= latest_voice_end && clear {
-                busy.push((at, self.voice_at(&cue.line, at)?));
-            }
-        }
-
-        // Interval bells at exact multiples of --bell from the start of the hold, never within
-        // BELL_CLEARANCE of the end-of-hold chime.
-        if let Some(every) = self.options.bell {
-            let every = self.frames(every).max(1);
-            let last = end.saturating_sub(self.frames(BELL_CLEARANCE));
-            let mut at = start + every;
-            while at < last {
-                self.chime(Chime::Bell, at)?;
-                at += every;
-            }
-        }
-
-        self.breaths(pacing_start, end, latest_voice_end, &mut busy)?;
-
-        self.chime(Chime::HoldEnd, end)?;
-        self.voice_end = end;
-        self.cursor = end + self.frames(self.script.pacing.chime_lead);
-        Ok(())
-    }
-    /// Breath pacing in a hold: whole breaths from `pacing_start` that end by `end`, each phase
-    /// with its chime, and on the first breaths (or as an occasional reminder) a spoken line where
-    /// it fits its phase, ends by `latest_voice_end` and keeps clear of the `busy` voice spans.
-    fn breaths(
-        &mut self,
-        pacing_start: u64,
-        end: u64,
-        latest_voice_end: u64,
-        busy: &mut Vec<(u64, u64)>,
-    ) -> Result<(), TimelineError> {
-        let gap = self.frames(HOLD_LINE_GAP);
-        // Breath pacing: whole breaths from the end of the opening lines. Phase starts are
-        // cumulative seconds turned into frames once, and breath k starts exactly k periods in,
-        // so pacing never drifts.
-        if self.options.pacing == Pacing::Silent {
-            return Ok(());
-        }
-        let b = self.options.breath;
-        let offsets = [
-            0,
-            self.frames(b.inhale),
-            self.frames(b.inhale + b.hold),
-            self.frames(b.inhale + b.hold + b.exhale),
-        ];
-        let period = self.frames(b.period());
-        let guided = self.options.pacing == Pacing::Guided;
-        let spoken_breaths = if guided {
-            self.level.spoken_breaths as usize
-        } else {
-            0
-        };
-        let reminder_every = if guided && self.level.reminders {
-            self.script.pacing.reminder_every as usize
-        } else {
-            0
-        };
-        let hold_cues = &self.script.hold;
-        let mut breath = 0usize;
-        loop {
-            let at = pacing_start + breath as u64 * period;
-            if at + period > end {
-                break;
-            }
-            let spoken = breath < spoken_breaths;
-            let after = breath.checked_sub(spoken_breaths);
-            let remind = after.is_some_and(|n| reminder_every > 0 && (n + 1) % reminder_every == 0);
-            let pick = |lines: &[Line], i: usize| -> Option<Line> {
-                (!lines.is_empty()).then(|| lines[i % lines.len()].clone())
-            };
-            let (inhale_line, hold_line, exhale_line) = if spoken {
-                (
-                    pick(&hold_cues.inhale, breath),
-                    pick(&hold_cues.hold, breath),
-                    pick(&hold_cues.exhale, breath),
-                )
-            } else if remind {
-                let n = after.unwrap_or(0) / reminder_every.max(1);
-                (None, None, pick(&hold_cues.reminders, n))
-            } else {
-                (None, None, None)
-            };
-            let phases = [
-                (offsets[0], offsets[1], Chime::Inhale, inhale_line),
-                (offsets[1], offsets[2], Chime::Hold, hold_line.clone()),
-                (offsets[2], offsets[3], Chime::Exhale, exhale_line),
-                (offsets[3], period, Chime::Hold, hold_line),
-            ];
-            for (from, to, chime, line) in phases {
-                if to == from {
-                    continue; // no hold in this pattern
-                }
-                let (phase_start, phase_len) = (at + from, to - from);
-                self.chime(chime, phase_start)?;
-                if let Some(line) = line {
-                    let len = self.length(&line.cue)?;
-                    let voice_end = phase_start + len;
-                    let fits = len + gap <= phase_len && voice_end <= latest_voice_end;
-                    let free = busy
-                        .iter()
-                        .all(|&(s, e)| voice_end + gap <= s || phase_start >= e + gap);
-                    if fits && free {
-                        self.voice_at(&line, phase_start)?;
-                        busy.push((phase_start, voice_end));
-                    }
-                }
-            }
-            breath += 1;
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -744,7 +448,7 @@ mod tests {
             .map(|l| (l.cue.clone(), 2 * u64::from(rate)))
             .collect();
         for c in Chime::ALL {
-            m.insert(c.cue().into(), 3 * u64::from(rate));
+            m.insert(c.into(), 3 * u64::from(rate));
         }
         m
     }
