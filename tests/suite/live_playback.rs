@@ -47,12 +47,17 @@ fn sound_card_state() -> Result<(), String> {
     Ok(())
 }
 
-/// Records the sink's monitor, mono 16-bit at 48 kHz, until stopped.
-struct Recorder(Child);
+/// Records the sink's monitor, mono 16-bit at 48 kHz, until stopped. A thread drains `parec`'s
+/// pipe as it records: a pipe holds 64 KiB (0.68 s of audio), and a full one would stall
+/// `parec` and let the server drop what it could not hand over.
+struct Recorder {
+    child: Child,
+    drained: std::thread::JoinHandle<Vec<u8>>,
+}
 
 impl Recorder {
     fn start() -> Recorder {
-        let child = Command::new("parec")
+        let mut child = Command::new("parec")
             .args([
                 "-d",
                 "harness.monitor",
@@ -65,21 +70,21 @@ impl Recorder {
             .stdout(Stdio::piped())
             .spawn()
             .expect("parec");
+        let mut pipe = child.stdout.take().unwrap();
+        let drained = std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            pipe.read_to_end(&mut bytes).unwrap();
+            bytes
+        });
         // Let the recording settle before anything plays.
         std::thread::sleep(Duration::from_millis(500));
-        Recorder(child)
+        Recorder { child, drained }
     }
 
     fn stop(mut self) -> Vec<i16> {
-        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
-        let mut bytes = Vec::new();
-        self.0
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_end(&mut bytes)
-            .unwrap();
-        let _ = self.0.wait();
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let _ = self.child.wait();
+        let bytes = self.drained.join().unwrap();
         bytes
             .chunks_exact(2)
             .map(|b| i16::from_le_bytes([b[0], b[1]]))
@@ -402,30 +407,57 @@ fn keys_quit_and_ctrl_c_in_raw_mode() {
     }
 }
 
-/// The PulseAudio daemon the virtual sound card script started, if any.
-fn audio_server_pid() -> Option<i32> {
-    let dir = std::env::var_os("PULSE_RUNTIME_PATH")?;
-    std::fs::read_to_string(Path::new(&dir).join("pid"))
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
+/// A PulseAudio server of the test's own, in a temp dir (`scripts/virtual-sound-card.sh` with
+/// `BALASANA_AUDIO_DIR`): the test may kill it, as it never may the machine's card.
+struct PrivateServer {
+    dir: tempfile::TempDir,
 }
 
-/// Kills the virtual sound card's daemon.
-fn kill_audio_server() -> bool {
-    audio_server_pid().is_some_and(|pid| unsafe { libc::kill(pid, libc::SIGKILL) == 0 })
+impl PrivateServer {
+    fn start() -> PrivateServer {
+        let server = PrivateServer {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        server.run_script("start");
+        server
+    }
+
+    fn run_script(&self, verb: &str) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/virtual-sound-card.sh");
+        let ok = Command::new("bash")
+            .arg(script)
+            .arg(verb)
+            .env("BALASANA_AUDIO_DIR", self.dir.path())
+            .stdout(Stdio::null())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "could not {verb} the test's own sound server");
+    }
+
+    /// Points a player at this server.
+    fn serve(&self, command: &mut Command) {
+        command.env("PULSE_RUNTIME_PATH", self.dir.path()).env(
+            "PULSE_SERVER",
+            format!("unix:{}/native", self.dir.path().display()),
+        );
+    }
+
+    /// Kills the server, as a crash or a pulled device would end it.
+    fn kill(&self) {
+        let pid: i32 = std::fs::read_to_string(self.dir.path().join("pid"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+    }
 }
 
-fn start_audio_server() {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/virtual-sound-card.sh");
-    let ok = Command::new("bash")
-        .arg(script)
-        .stdout(Stdio::null())
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "could not restart the virtual sound card");
+impl Drop for PrivateServer {
+    fn drop(&mut self) {
+        self.run_script("stop");
+    }
 }
 
 /// Waits for a child and returns its exit code and the CPU seconds it used.
@@ -443,11 +475,7 @@ fn wait_with_cpu(child: Child) -> (Option<i32>, f64) {
 #[test]
 fn audio_server_lost_mid_session_recovers_or_ends_cleanly() {
     let Some(_sink) = sound_card() else { return };
-    let ours = "the sound server of scripts/virtual-sound-card.sh";
-    let not_ours = || format!("{ours} is not the one running");
-    if !needs(ours, audio_server_pid().map(drop).ok_or_else(not_ours)) {
-        return;
-    }
+    let server = PrivateServer::start();
     let dir = tempfile::tempdir().unwrap();
     make_pack(dir.path(), "tones", 48_000, 1, 2.0, &[]);
     let args = ["--pack", "tones", "--sets", "1"];
@@ -455,15 +483,14 @@ fn audio_server_lost_mid_session_recovers_or_ends_cleanly() {
     // Lost and back within a second: playback reconnects and goes on.
     let (child, mut tty) = spawn_on_pty({
         let mut c = player(dir.path(), &args);
+        server.serve(&mut c);
         c.stdout(Stdio::piped());
         c
     });
     std::thread::sleep(Duration::from_secs(3));
-    if !needs(ours, kill_audio_server().then_some(()).ok_or_else(not_ours)) {
-        return;
-    }
+    server.kill();
     std::thread::sleep(Duration::from_secs(1));
-    start_audio_server();
+    server.run_script("start");
     std::thread::sleep(Duration::from_secs(6));
     type_keys(&mut tty, b"q");
     let out = child.wait_with_output().unwrap();
@@ -472,9 +499,13 @@ fn audio_server_lost_mid_session_recovers_or_ends_cleanly() {
     assert!(stdout.contains("reconnecting"), "{stdout}");
 
     // Lost for good: one clear error, exit 5 within seconds, and no busy loop meanwhile.
-    let child = player(dir.path(), &args).spawn().unwrap();
+    let child = {
+        let mut c = player(dir.path(), &args);
+        server.serve(&mut c);
+        c.spawn().unwrap()
+    };
     std::thread::sleep(Duration::from_secs(3));
-    assert!(kill_audio_server());
+    server.kill();
     let lost_at = Instant::now();
     let mut stderr = String::new();
     let (code, cpu) = {
@@ -485,7 +516,6 @@ fn audio_server_lost_mid_session_recovers_or_ends_cleanly() {
         result
     };
     let took = lost_at.elapsed();
-    start_audio_server();
     eprintln!(
         "server lost: exit {code:?} after {took:?}, {cpu:.2} s of CPU in all; stderr: {stderr}"
     );
