@@ -18,7 +18,7 @@ const RATE: usize = 48_000;
 static SINK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// The sound card, for one test at a time; `None` (the test skips) when there is none.
-fn sound_card() -> Option<std::sync::MutexGuard<'static, ()>> {
+pub(crate) fn sound_card() -> Option<std::sync::MutexGuard<'static, ()>> {
     let guard = SINK.lock().unwrap_or_else(|p| p.into_inner());
     let card = sound_card_state()
         .map_err(|why| format!("{why} (run: eval \"$(scripts/virtual-sound-card.sh)\")"));
@@ -93,7 +93,7 @@ impl Recorder {
 }
 
 /// The player in `dir`, its config and data folders (the practice log) inside `dir` too.
-fn player(dir: &Path, args: &[&str]) -> Command {
+pub(crate) fn player(dir: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_balasana-audio"));
     c.current_dir(dir)
         .env("XDG_CONFIG_HOME", dir.join(".config"))
@@ -409,12 +409,12 @@ fn keys_quit_and_ctrl_c_in_raw_mode() {
 
 /// A PulseAudio server of the test's own, in a temp dir (`scripts/virtual-sound-card.sh` with
 /// `BALASANA_AUDIO_DIR`): the test may kill it, as it never may the machine's card.
-struct PrivateServer {
+pub(crate) struct PrivateServer {
     dir: tempfile::TempDir,
 }
 
 impl PrivateServer {
-    fn start() -> PrivateServer {
+    pub(crate) fn start() -> PrivateServer {
         let server = PrivateServer {
             dir: tempfile::tempdir().unwrap(),
         };
@@ -436,7 +436,7 @@ impl PrivateServer {
     }
 
     /// Points a player at this server.
-    fn serve(&self, command: &mut Command) {
+    pub(crate) fn serve(&self, command: &mut Command) {
         command.env("PULSE_RUNTIME_PATH", self.dir.path()).env(
             "PULSE_SERVER",
             format!("unix:{}/native", self.dir.path().display()),

@@ -1,0 +1,385 @@
+//! `packs record` on a real (virtual) sound card: a PulseAudio server of the test's own, whose
+//! null sink's monitor is its default source, serves as the microphone. Known speech (the
+//! default pack's clips) is played into the sink while the recorder is driven through a
+//! pseudo-terminal, as a person would drive it; the pack it makes is measured against what was
+//! played.
+
+use std::io::Read;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use balasana_audio::decode::decode_samples;
+use balasana_audio::loudness;
+use balasana_audio::pipeline::sound_span;
+use balasana_audio::resample::resample;
+
+use crate::common::*;
+use crate::live_playback::{PrivateServer, player, sound_card};
+
+/// The rate of the virtual card, and so of the takes and the pack made from them.
+const RATE: u32 = 48_000;
+
+/// The recorder on a new pseudo-terminal (stdin, stdout and stderr, 120 × 40), with what it
+/// draws collected as it comes.
+struct Recorder {
+    child: Child,
+    tty: std::fs::File,
+    screen: Arc<Mutex<Vec<u8>>>,
+    /// How much of the screen's output was seen by the last wait.
+    seen: usize,
+}
+
+impl Recorder {
+    fn spawn(mut command: Command) -> Recorder {
+        let (mut master, mut slave) = (0, 0);
+        let size = libc::winsize {
+            ws_row: 40,
+            ws_col: 120,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: openpty fills two descriptors, which are owned right after.
+        let rc = unsafe {
+            libc::openpty(
+                &mut master,
+                &mut slave,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                &size,
+            )
+        };
+        assert_eq!(rc, 0, "openpty");
+        let (tty, slave) = unsafe {
+            (
+                std::fs::File::from_raw_fd(master),
+                OwnedFd::from_raw_fd(slave),
+            )
+        };
+        let child = command
+            .stdin(Stdio::from(slave.try_clone().unwrap()))
+            .stdout(Stdio::from(slave.try_clone().unwrap()))
+            .stderr(Stdio::from(slave))
+            .spawn()
+            .unwrap();
+        // The child holds the terminal now; the test's copies of its end are closed above, so
+        // reading the master ends (EIO) once the child is gone.
+        let screen = Arc::new(Mutex::new(Vec::new()));
+        let mut reader = tty.try_clone().unwrap();
+        let collected = screen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                collected.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Recorder {
+            child,
+            tty,
+            screen,
+            seen: 0,
+        }
+    }
+
+    fn keys(&mut self, keys: &[u8]) {
+        use std::io::Write;
+        self.tty.write_all(keys).unwrap();
+        self.tty.flush().unwrap();
+    }
+
+    /// Waits until the recorder draws `text` (after what earlier waits saw); panics with the
+    /// latest output after 20 s.
+    fn wait_for(&mut self, text: &str) {
+        let started = Instant::now();
+        loop {
+            {
+                let screen = self.screen.lock().unwrap();
+                let fresh = String::from_utf8_lossy(&screen[self.seen..]);
+                if let Some(at) = fresh.find(text) {
+                    self.seen += fresh[..at + text.len()].len().min(screen.len() - self.seen);
+                    return;
+                }
+                if started.elapsed() > Duration::from_secs(20) {
+                    let tail = fresh.chars().rev().take(3000).collect::<Vec<_>>();
+                    let tail: String = tail.into_iter().rev().collect();
+                    panic!("the recorder never showed {text:?}; it showed: {tail}");
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Once it has ended: its exit code, everything it wrote, and whether it left the terminal
+    /// in cooked mode again (echo and canonical input on).
+    fn finish(mut self) -> (Option<i32>, String, bool) {
+        let status = self.child.wait().unwrap();
+        let mut term: libc::termios = unsafe { std::mem::zeroed() };
+        assert_eq!(
+            unsafe { libc::tcgetattr(self.tty.as_raw_fd(), &mut term) },
+            0
+        );
+        // The reader sees the end of the terminal soon after the child is gone.
+        std::thread::sleep(Duration::from_millis(200));
+        let out = String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned();
+        (status.code(), out, term.c_lflag & libc::ICANON != 0)
+    }
+}
+
+/// The lines of the short test session, each with a known clip of speech to say it: the default
+/// pack's clips in turn, decoded and brought to 48 kHz, written into `dir` as WAV to play.
+fn lines_and_clips(dir: &Path) -> Vec<(String, PathBuf, Vec<f32>)> {
+    let (short, _) = short_script();
+    let heart = Path::new(env!("CARGO_MANIFEST_DIR")).join("audio/heart");
+    short
+        .lines()
+        .zip(pack_lines())
+        .map(|(line, speech)| {
+            let bytes = std::fs::read(heart.join(format!("{}.ogg", speech.cue))).unwrap();
+            let (rate, samples) = decode_samples(bytes).unwrap();
+            let samples = resample(&samples, rate, RATE);
+            let path = dir.join(format!("{}.wav", line.cue));
+            write_wav(&path, RATE, 1, &samples);
+            // What is played is what the file holds: 16-bit.
+            let (_, played) = read_wav(&path);
+            let played = played.iter().map(|&s| f32::from(s) / 32767.0).collect();
+            (line.cue.to_string(), path, played)
+        })
+        .collect()
+}
+
+/// `packs record NAME` in `dir` on the test's own server, with the short session's lines.
+fn record(server: &PrivateServer, dir: &Path, extra: &[&str]) -> Recorder {
+    let (_, script) = short_script();
+    let mut args = vec![
+        "packs",
+        "record",
+        "mine",
+        "--script",
+        script.to_str().unwrap(),
+    ];
+    args.extend(["--speaker", "Test Voice", "--licence", "CC0-1.0"]);
+    args.extend(extra);
+    let mut command = player(dir, &args);
+    server.serve(&mut command);
+    Recorder::spawn(command)
+}
+
+/// Plays `clip` into the test server's sink (and so into its monitor, the microphone).
+fn play(server: &PrivateServer, clip: &Path) {
+    let mut paplay = Command::new("paplay");
+    paplay.arg(clip);
+    server.serve(&mut paplay);
+    assert!(paplay.status().unwrap().success(), "paplay {clip:?}");
+}
+
+/// One take, as a person makes it: space, the words, space; it is kept.
+fn take(recorder: &mut Recorder, server: &PrivateServer, cue: &str, clip: &Path) {
+    recorder.keys(b" ");
+    recorder.wait_for("● REC");
+    play(server, clip);
+    std::thread::sleep(Duration::from_millis(200));
+    recorder.keys(b" ");
+    recorder.wait_for(&format!("kept the take of {cue}:"));
+}
+
+/// The highest normalised cross-correlation of `made` with `played`, `made` placed within
+/// 0.1 s of where the pipeline's trim rule would start `played` (coarsely, then to the sample).
+fn best_correlation(played: &[f32], made: &[f32]) -> f64 {
+    let start = sound_span(played, RATE).unwrap().0 as i64;
+    let at = |lag: i64| -> f64 {
+        let (mut xy, mut xx, mut yy) = (0.0, 0.0, 0.0);
+        for (i, &y) in made.iter().enumerate() {
+            let j = lag + i as i64;
+            let x = if j >= 0 && (j as usize) < played.len() {
+                f64::from(played[j as usize])
+            } else {
+                0.0
+            };
+            let y = f64::from(y);
+            (xy, xx, yy) = (xy + x * y, xx + x * x, yy + y * y);
+        }
+        xy / (xx * yy).sqrt().max(1e-12)
+    };
+    let reach = i64::from(RATE) / 10;
+    let coarse = (start - reach..=start + reach)
+        .step_by(8)
+        .max_by(|a, b| at(*a).total_cmp(&at(*b)))
+        .unwrap();
+    (coarse - 8..=coarse + 8)
+        .map(at)
+        .max_by(f64::total_cmp)
+        .unwrap()
+}
+
+#[test]
+fn a_pack_recorded_from_the_microphone_is_what_was_said() {
+    let Some(_sink) = sound_card() else { return };
+    if !require("paplay") {
+        return;
+    }
+    let server = PrivateServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let clips = lines_and_clips(dir.path());
+    let started = Instant::now();
+    let mut recorder = record(&server, dir.path(), &[]);
+    recorder.wait_for(&format!("0 / {} recorded", clips.len()));
+    recorder.wait_for("the room is quiet (-inf dBFS RMS)");
+    for (cue, path, _) in &clips {
+        take(&mut recorder, &server, cue, path);
+        recorder.keys(b"n");
+    }
+    let (code, out, cooked) = recorder.finish();
+    let took = started.elapsed();
+    assert!(cooked, "terminal left in raw mode");
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains(&format!("{0} of {0} lines have a take", clips.len())),
+        "{out}"
+    );
+    let count = clips.len();
+    assert!(
+        out.contains(&format!("ready: {count} of {count} cues, 0 warnings")),
+        "the pack checks clean: {out}"
+    );
+    let pack = dir.path().join("audio/mine");
+    let manifest = std::fs::read_to_string(pack.join("pack.toml")).unwrap();
+    assert!(manifest.contains("voice = \"Test Voice\""), "{manifest}");
+    assert!(manifest.contains("licence = \"CC0-1.0\""), "{manifest}");
+    let mut worst = (f64::MAX, f64::MIN);
+    for (cue, _, played) in &clips {
+        let (rate, made) =
+            decode_samples(std::fs::read(pack.join(format!("{cue}.ogg"))).unwrap()).unwrap();
+        assert_eq!(rate, RATE, "{cue}");
+        let correlation = best_correlation(played, &made);
+        let lufs = loudness::measure(&made, rate).lufs.unwrap();
+        eprintln!("{cue}: correlation {correlation:.4}, {lufs:.2} LUFS");
+        assert!(correlation >= 0.9, "{cue}: correlation {correlation:.3}");
+        assert!((lufs + 20.0).abs() <= 0.5, "{cue}: {lufs:.2} LUFS");
+        worst = (worst.0.min(correlation), worst.1.max((lufs + 20.0).abs()));
+    }
+    eprintln!(
+        "{} lines recorded and the pack made in {:.1} s; lowest correlation {:.4}, farthest \
+         from -20 LUFS {:.2} LU",
+        clips.len(),
+        took.as_secs_f64(),
+        worst.0,
+        worst.1
+    );
+}
+
+#[test]
+fn ctrl_c_keeps_earlier_takes_a_second_run_resumes_and_line_redoes_one() {
+    let Some(_sink) = sound_card() else { return };
+    if !require("paplay") {
+        return;
+    }
+    let server = PrivateServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let clips = lines_and_clips(dir.path());
+    let count = clips.len();
+    let raw = dir.path().join("audio/mine/raw");
+    let take_of = |cue: &str| std::fs::read(raw.join(format!("{cue}.wav"))).ok();
+
+    // Two takes, then Ctrl-C during the third.
+    let mut recorder = record(&server, dir.path(), &[]);
+    recorder.wait_for("space starts a take");
+    for (cue, path, _) in &clips[..2] {
+        take(&mut recorder, &server, cue, path);
+        recorder.keys(b"n");
+    }
+    recorder.keys(b" ");
+    recorder.wait_for("● REC");
+    play(&server, &clips[2].1);
+    recorder.keys(b"\x03");
+    let (code, out, cooked) = recorder.finish();
+    assert_eq!(code, Some(130), "{out}");
+    assert!(cooked, "terminal left in raw mode");
+    assert!(
+        out.contains(&format!("2 of {count} lines have a take")),
+        "{out}"
+    );
+    let third = &clips[2].0;
+    assert!(
+        out.contains(&format!("the take of {third} that was running is not kept")),
+        "{out}"
+    );
+    let (first, second) = (take_of(&clips[0].0).unwrap(), take_of(&clips[1].0).unwrap());
+    assert_eq!(take_of(third), None);
+    let mut files: Vec<String> = std::fs::read_dir(&raw)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let expected = [
+        format!("{}.wav", clips[1].0),
+        format!("{}.wav", clips[0].0),
+        "draft.toml".into(),
+    ];
+    let mut expected = expected.to_vec();
+    expected.sort();
+    assert_eq!(files, expected, "nothing half written is left");
+
+    // A second run resumes at the third line.
+    let mut recorder = record(&server, dir.path(), &[]);
+    recorder.wait_for(&format!("2 / {count} recorded · line 3 of {count}"));
+    recorder.wait_for(&format!("cue {third}"));
+    recorder.keys(b"q");
+    let (code, out, _) = recorder.finish();
+    assert_eq!(code, Some(0), "{out}");
+
+    // --line redoes the first line's take (with other words) and no other.
+    let (cue, _, _) = &clips[0];
+    let mut recorder = record(&server, dir.path(), &["--line", cue]);
+    recorder.wait_for(&format!("line 1 of {count}"));
+    recorder.wait_for("space starts a take");
+    take(&mut recorder, &server, cue, &clips[5].1);
+    recorder.keys(b"q");
+    let (code, out, _) = recorder.finish();
+    assert_eq!(code, Some(0), "{out}");
+    assert_ne!(take_of(cue).unwrap(), first, "the first take is replaced");
+    assert_eq!(
+        take_of(&clips[1].0).unwrap(),
+        second,
+        "the second take stays"
+    );
+    assert_eq!(take_of(third), None);
+}
+
+#[test]
+fn no_microphone_is_one_line_exit_5_and_nothing_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin(dir.path())
+        .args([
+            "packs",
+            "record",
+            "mine",
+            "--speaker",
+            "A",
+            "--licence",
+            "CC0-1.0",
+        ])
+        // An audio server that is not there, whatever this machine has configured.
+        .env("PULSE_SERVER", "unix:/nonexistent/balasana-test/native")
+        .env("PULSE_RUNTIME_PATH", "/nonexistent/balasana-test")
+        .env("ALSA_CONFIG_PATH", dir.path().join("no-alsa.conf"))
+        .timeout(Duration::from_secs(20))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("no microphone (audio input device) available"),
+        "{stderr}"
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
