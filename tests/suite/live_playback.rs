@@ -240,11 +240,17 @@ fn ctrl_c_fades_out_and_exits_130() {
     assert!((200..=700).contains(&fade_ms), "fade took {fade_ms} ms");
 }
 
-/// Runs the player with its stdin on a new pseudo-terminal, so it reads keys as from a person;
-/// returns the child and the terminal's master side to type into.
-fn spawn_on_pty(mut command: Command) -> (Child, std::fs::File) {
+/// A new pseudo-terminal of 120 × 40: its master side (to type into and read the screen from)
+/// and its other end (for a child's standard streams).
+pub(crate) fn pty() -> (std::fs::File, std::os::fd::OwnedFd) {
     use std::os::fd::{FromRawFd, OwnedFd};
     let (mut master, mut slave) = (0, 0);
+    let size = libc::winsize {
+        ws_row: 40,
+        ws_col: 120,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
     // SAFETY: openpty fills two descriptors, which are owned right after.
     let rc = unsafe {
         libc::openpty(
@@ -252,16 +258,22 @@ fn spawn_on_pty(mut command: Command) -> (Child, std::fs::File) {
             &mut slave,
             std::ptr::null_mut(),
             std::ptr::null(),
-            std::ptr::null(),
+            &size,
         )
     };
     assert_eq!(rc, 0, "openpty");
-    let (master, slave) = unsafe {
+    unsafe {
         (
             std::fs::File::from_raw_fd(master),
             OwnedFd::from_raw_fd(slave),
         )
-    };
+    }
+}
+
+/// Runs the player with its stdin on a new pseudo-terminal, so it reads keys as from a person;
+/// returns the child and the terminal's master side to type into.
+fn spawn_on_pty(mut command: Command) -> (Child, std::fs::File) {
+    let (master, slave) = pty();
     let child = command.stdin(Stdio::from(slave)).spawn().unwrap();
     (child, master)
 }
