@@ -92,7 +92,14 @@ impl Microphone for CpalMicrophone {
     }
 
     fn close(&mut self) {
-        self.stream = None;
+        if let Some(stream) = self.stream.take() {
+            // Dropping a stream joins cpal's capture thread, which the PulseAudio ALSA plugin can
+            // leave deadlocked when its server goes away mid-take (seen with the server stopped):
+            // the stream is let go on a thread of its own, so the screen never freezes; at worst
+            // that thread stays blocked until the program ends.
+            let letting_go = std::thread::Builder::new().name("microphone-close".into());
+            let _ = letting_go.spawn(move || drop(stream));
+        }
         self.ring = None;
         self.input = None;
     }

@@ -434,7 +434,7 @@ impl PrivateServer {
         server
     }
 
-    fn run_script(&self, verb: &str) {
+    pub(crate) fn run_script(&self, verb: &str) {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/virtual-sound-card.sh");
         let ok = Command::new("bash")
             .arg(script)

@@ -107,6 +107,16 @@ impl Recorder {
     }
 }
 
+impl Drop for Recorder {
+    /// A test that failed half way leaves no recorder running.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// The lines to record, each with a known clip of speech to say it (decoded, brought to 48 kHz
 /// and written into `dir` as WAV to play): with `whole`, every line of the built-in sessions with
 /// the default pack's clip of it; else the short test session's lines with the default pack's
@@ -367,6 +377,45 @@ fn ctrl_c_keeps_earlier_takes_a_second_run_resumes_and_line_redoes_one() {
         "the second take stays"
     );
     assert_eq!(take_of(third), None);
+}
+
+#[test]
+fn a_microphone_lost_mid_take_discards_it_and_recording_goes_on_when_it_is_back() {
+    let Some(_sink) = sound_card() else { return };
+    if !require("paplay") {
+        return;
+    }
+    let server = PrivateServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let clips = lines_and_clips(dir.path(), false);
+    let raw = dir.path().join("audio/mine/raw");
+    let mut recorder = record(&server, dir.path(), false, &[]);
+    recorder.wait_for("space starts a take");
+    let (first, second) = (&clips[0], &clips[1]);
+    take(&mut recorder, &server, &first.0, &first.1);
+    let kept = std::fs::read(raw.join(format!("{}.wav", first.0))).unwrap();
+    recorder.keys(b"n");
+    recorder.keys(b" ");
+    recorder.wait_for("● REC");
+    // The sound server stops mid-take, as when a headset is pulled out.
+    server.run_script("stop");
+    recorder.wait_for(&format!("the take of {} was discarded", second.0));
+    recorder.wait_for("waiting for it to come back");
+    server.run_script("start");
+    recorder.wait_for("the microphone is back");
+    take(&mut recorder, &server, &second.0, &second.1);
+    recorder.keys(b"q");
+    let (code, out, cooked) = recorder.finish();
+    assert_eq!(code, Some(0), "{out}");
+    assert!(cooked, "terminal left in raw mode");
+    assert!(
+        out.contains(&format!("2 of {} lines have a take", clips.len())),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read(raw.join(format!("{}.wav", first.0))).unwrap(),
+        kept
+    );
 }
 
 #[test]
