@@ -17,8 +17,11 @@ const RATE: usize = 48_000;
 /// The tests share one sink: one at a time.
 static SINK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// The sound card held by one test.
+pub(crate) type SoundCard = std::sync::MutexGuard<'static, ()>;
+
 /// The sound card, for one test at a time; `None` (the test skips) when there is none.
-pub(crate) fn sound_card() -> Option<std::sync::MutexGuard<'static, ()>> {
+pub(crate) fn sound_card() -> Option<SoundCard> {
     let guard = SINK.lock().unwrap_or_else(|p| p.into_inner());
     let card = sound_card_state()
         .map_err(|why| format!("{why} (run: eval \"$(scripts/virtual-sound-card.sh)\")"));

@@ -17,7 +17,7 @@ use balasana_audio::pipeline::sound_span;
 use balasana_audio::resample::resample;
 
 use crate::common::*;
-use crate::live_playback::{PrivateServer, player, pty, sound_card};
+use crate::live_playback::{PrivateServer, SoundCard, player, pty, sound_card};
 
 /// The rate of the virtual card, and so of the takes and the pack made from them.
 const RATE: u32 = 48_000;
@@ -121,7 +121,7 @@ impl Drop for Recorder {
 /// and written into `dir` as WAV to play): with `whole`, every line of the built-in sessions with
 /// the default pack's clip of it; else the short test session's lines with the default pack's
 /// clips in turn.
-fn lines_and_clips(dir: &Path, whole: bool) -> Vec<(String, PathBuf, Vec<f32>)> {
+fn lines_and_clips(dir: &Path, whole: bool) -> Clips {
     let heart = Path::new(env!("CARGO_MANIFEST_DIR")).join("audio/heart");
     let said_by: Vec<(String, String)> = if whole {
         let cues = pack_lines().into_iter().map(|l| l.cue.to_string());
@@ -147,6 +147,23 @@ fn lines_and_clips(dir: &Path, whole: bool) -> Vec<(String, PathBuf, Vec<f32>)> 
             (cue, path, played)
         })
         .collect()
+}
+
+/// Clips to say, each a line's cue, its WAV file and its samples as played.
+type Clips = Vec<(String, PathBuf, Vec<f32>)>;
+
+/// What a live recording test needs: the sound card (one test at a time), `paplay`, a sound
+/// server of the test's own, a temporary folder and the clips in it ([`lines_and_clips`]);
+/// `None` (the test skips) without them.
+fn ready(whole: bool) -> Option<(SoundCard, PrivateServer, tempfile::TempDir, Clips)> {
+    let card = sound_card()?;
+    if !require("paplay") {
+        return None;
+    }
+    let server = PrivateServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let clips = lines_and_clips(dir.path(), whole);
+    Some((card, server, dir, clips))
 }
 
 /// `packs record mine` in `dir` on the test's own server: the short session's lines, or with
@@ -227,13 +244,9 @@ fn a_whole_pack_recorded_from_the_microphone_is_what_was_said_and_plays() {
 /// playing known speech into the microphone as a person would say it, finishes it, and checks
 /// every clip against what was played, its loudness, and the pack's check.
 fn record_a_pack(whole: bool) {
-    let Some(_sink) = sound_card() else { return };
-    if !require("paplay") {
+    let Some((_sink, server, dir, clips)) = ready(whole) else {
         return;
-    }
-    let server = PrivateServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let clips = lines_and_clips(dir.path(), whole);
+    };
     let started = Instant::now();
     let mut recorder = record(&server, dir.path(), whole, &[]);
     recorder.wait_for(&format!("0 / {} recorded", clips.len()));
@@ -303,13 +316,9 @@ fn record_a_pack(whole: bool) {
 
 #[test]
 fn ctrl_c_keeps_earlier_takes_a_second_run_resumes_and_line_redoes_one() {
-    let Some(_sink) = sound_card() else { return };
-    if !require("paplay") {
+    let Some((_sink, server, dir, clips)) = ready(false) else {
         return;
-    }
-    let server = PrivateServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let clips = lines_and_clips(dir.path(), false);
+    };
     let count = clips.len();
     let raw = dir.path().join("audio/mine/raw");
     let take_of = |cue: &str| std::fs::read(raw.join(format!("{cue}.wav"))).ok();
@@ -381,13 +390,9 @@ fn ctrl_c_keeps_earlier_takes_a_second_run_resumes_and_line_redoes_one() {
 
 #[test]
 fn a_microphone_lost_mid_take_discards_it_and_recording_goes_on_when_it_is_back() {
-    let Some(_sink) = sound_card() else { return };
-    if !require("paplay") {
+    let Some((_sink, server, dir, clips)) = ready(false) else {
         return;
-    }
-    let server = PrivateServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let clips = lines_and_clips(dir.path(), false);
+    };
     let raw = dir.path().join("audio/mine/raw");
     let mut recorder = record(&server, dir.path(), false, &[]);
     recorder.wait_for("space starts a take");
