@@ -66,9 +66,14 @@ pub fn run(settings: &Settings, base: &Path) -> Result<Ending, Error> {
         Some(Command::Packs(command)) => {
             let spec = match command.as_ref() {
                 PacksCommand::Check { script, .. } => script.as_deref(),
+                PacksCommand::Record(args) => args.script.as_deref(),
                 _ => None,
             };
-            commands::packs::run(command, &pack_lines(spec, base)?, base)?;
+            return Ok(commands::packs::run(
+                command,
+                &pack_lines(spec, base)?,
+                base,
+            )?);
         }
         Some(Command::Scripts(ScriptsCommand::List)) => {
             let (listing, notes) = commands::scripts::list(base)?;

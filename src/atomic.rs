@@ -6,7 +6,8 @@
 //!   its final target replaced (the link stays); a replaced file's permission bits (and, where
 //!   allowed, owner) are kept; a new file gets the mode the umask gives.
 //! - [`write_folder`]: a voice pack's folder (`packs make`, `packs new`), which replaces an older
-//!   folder of the same name in one step.
+//!   folder of the same name in one step ([`write_folder_carrying`] keeps one of its subfolders:
+//!   the takes `packs record` keeps in `raw/`).
 //!
 //! Pipes and devices cannot be replaced; `output::target` streams into them instead.
 
@@ -133,6 +134,17 @@ pub struct FolderError {
 /// removed. On a file system without that exchange, the old folder is first moved aside: `dir`
 /// is then missing for an instant, but never half written.
 pub fn write_folder(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), FolderError> {
+    write_folder_carrying(dir, files, None)
+}
+
+/// [`write_folder`], with the subfolder `carried` of the folder replaced (if there is one) put in
+/// the new folder too, its files hard-linked (copied where links cannot be made), so they are in
+/// the folder at every moment; files named as temporary ones are left out.
+pub fn write_folder_carrying(
+    dir: &Path,
+    files: &[(&str, &[u8])],
+    carried: Option<&str>,
+) -> Result<(), FolderError> {
     let fail = |path: &Path| {
         let path = path.to_path_buf();
         move |source| FolderError { path, source }
@@ -149,6 +161,9 @@ pub fn write_folder(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), FolderErr
         let mut file = File::create(&path).map_err(fail(&path))?;
         file.write_all(bytes).map_err(fail(&path))?;
         file.sync_all().map_err(fail(&path))?;
+    }
+    if let Some(sub) = carried {
+        carry(&dir.join(sub), &temp.path().join(sub))?;
     }
     File::open(temp.path())
         .and_then(|f| f.sync_all())
@@ -167,6 +182,34 @@ pub fn write_folder(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), FolderErr
     File::open(parent)
         .and_then(|f| f.sync_all())
         .map_err(fail(parent))
+}
+
+/// The files of the folder `from` (if it is one) linked, or else copied, into a new folder `to`.
+fn carry(from: &Path, to: &Path) -> Result<(), FolderError> {
+    let fail = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| FolderError { path, source }
+    };
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return Ok(());
+    };
+    std::fs::create_dir(to).map_err(fail(to))?;
+    for entry in entries {
+        let entry = entry.map_err(fail(from))?;
+        let name = entry.file_name();
+        let temporary = name.to_string_lossy().starts_with(TEMP_PREFIX);
+        if temporary || !entry.file_type().map_err(fail(&entry.path()))?.is_file() {
+            continue;
+        }
+        let target = to.join(&name);
+        if std::fs::hard_link(entry.path(), &target).is_err() {
+            std::fs::copy(entry.path(), &target).map_err(fail(&target))?;
+            File::open(&target)
+                .and_then(|f| f.sync_all())
+                .map_err(fail(&target))?;
+        }
+    }
+    File::open(to).and_then(|f| f.sync_all()).map_err(fail(to))
 }
 
 /// Exchanges the folders at `a` and `b` in one step, or where the file system cannot, moves `b`
@@ -246,6 +289,26 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(left, ["p"], "temporary folders left behind");
+    }
+
+    #[test]
+    fn a_carried_subfolder_survives_the_replacement() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("p");
+        write(&dir, &version(1));
+        std::fs::create_dir(dir.join("raw")).unwrap();
+        std::fs::write(dir.join("raw/take.wav"), b"take").unwrap();
+        std::fs::write(dir.join("raw/.balasana-x.partial"), b"half").unwrap();
+        write_folder_carrying(&dir, &[("pack.toml", b"new")], Some("raw")).unwrap();
+        assert_eq!(std::fs::read(dir.join("pack.toml")).unwrap(), b"new");
+        assert_eq!(std::fs::read(dir.join("raw/take.wav")).unwrap(), b"take");
+        let raw: Vec<_> = std::fs::read_dir(dir.join("raw")).unwrap().collect();
+        assert_eq!(raw.len(), 1, "the temporary file is left out");
+        assert!(!dir.join("clip-0.ogg").exists());
+        // Without the subfolder, nothing is carried and nothing fails.
+        write_folder_carrying(&root.path().join("q"), &[("pack.toml", b"q")], Some("raw")).unwrap();
+        assert!(!root.path().join("q/raw").exists());
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 2);
     }
 
     #[test]

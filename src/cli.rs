@@ -143,9 +143,37 @@ pub enum PacksCommand {
         #[command(flatten)]
         info: PackInfo,
     },
+    /// Record a pack with your own voice from the microphone, line by line, on a full screen;
+    /// takes are kept in audio/NAME/raw/ as they end, and the pack is made when every line has one
+    Record(RecordArgs),
     /// The script's cues and their texts as JSON (for tools/make_pack.py)
     #[command(hide = true)]
     Cues,
+}
+
+/// What `packs record` is told.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// The pack's name (a-z, 0-9, '-'): recorded into audio/NAME/
+    pub name: String,
+    /// Record only the lines of this session: a name from `scripts list` or a path [default:
+    /// every line of the built-in sessions]
+    #[arg(long, value_name = "NAME|PATH")]
+    pub script: Option<String>,
+    /// Go straight to the line with this cue id, to record it (again)
+    #[arg(long, value_name = "CUE")]
+    pub line: Option<String>,
+    /// Make the pack from the takes so far (trim, fades, -20 LUFS, true peak, Ogg Vorbis) and
+    /// check it, without recording
+    #[arg(long, conflicts_with = "line")]
+    pub finish: bool,
+    /// Who speaks (pack.toml `voice`); asked the first time if not given, then remembered
+    #[arg(long, value_name = "NAME")]
+    pub speaker: Option<String>,
+    /// The recordings' licence, an SPDX id (pack.toml `licence`); asked the first time if not
+    /// given, then remembered
+    #[arg(long, value_name = "SPDX-ID")]
+    pub licence: Option<String>,
 }
 
 /// What `packs synth` and `packs import` record in pack.toml about the voice.

@@ -74,7 +74,7 @@ impl Exit {
                  `packs check` found problems"
             }
             Exit::Device => {
-                "no audio device (suggests `--render FILE.wav`), or the device failed during playback"
+                "no audio device (suggests `--render FILE.wav`), or the device failed during playback; `packs record`: no microphone"
             }
             Exit::Write => {
                 "the WAV file (or a new pack folder) could not be written; nothing half-written is \

@@ -1,5 +1,5 @@
-//! The terminal during live playback: keys read in raw mode (restored on every exit path,
-//! panics included) and the progress display.
+//! The terminal during live playback and recording: keys read in raw mode (restored on every exit
+//! path, panics included), the progress display, and the whole screen `packs record` draws on.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -9,25 +9,36 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use crossterm::terminal;
+use crossterm::{cursor, terminal};
 
 use crate::output::live::{Request, Status};
 use crate::timeline::Timeline;
 
-/// Keys, read on a thread while the terminal is in raw mode. Dropping it stops the thread and
-/// restores the terminal.
-pub struct Keys {
-    requests: Receiver<Request>,
+/// Keys, read on a thread while the terminal is in raw mode, each turned into a request `R`
+/// (live playback's [`Request`] unless said otherwise). Dropping it stops the thread and restores
+/// the terminal.
+pub struct Keys<R = Request> {
+    requests: Receiver<R>,
     done: Arc<AtomicBool>,
     reader: Option<JoinHandle<()>>,
 }
 
-/// Restores the terminal even when the program panics.
+/// Whether a [`FullScreen`] is up, for the panic hook to take it down.
+static FULL_SCREEN: AtomicBool = AtomicBool::new(false);
+
+/// Restores the terminal even when the program panics: the full screen left, raw mode off.
 fn restore_on_panic() {
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            if FULL_SCREEN.swap(false, Ordering::Relaxed) {
+                let _ = crossterm::execute!(
+                    std::io::stdout(),
+                    cursor::Show,
+                    terminal::LeaveAlternateScreen
+                );
+            }
             let _ = terminal::disable_raw_mode();
             previous(info);
         }));
@@ -35,8 +46,17 @@ fn restore_on_panic() {
 }
 
 impl Keys {
-    /// Starts reading keys if stdin is a terminal; `None` otherwise (or if raw mode fails).
+    /// Starts reading keys as live playback's requests if stdin is a terminal; `None` otherwise
+    /// (or if raw mode fails).
     pub fn start() -> Option<Keys> {
+        Keys::start_with(request_for)
+    }
+}
+
+impl<R: Send + 'static> Keys<R> {
+    /// Starts reading keys if stdin is a terminal, each turned into a request by `meaning` (keys
+    /// it gives `None` for are ignored); `None` if stdin is no terminal or raw mode fails.
+    pub fn start_with(meaning: fn(KeyEvent) -> Option<R>) -> Option<Keys<R>> {
         if !std::io::stdin().is_terminal() {
             return None;
         }
@@ -52,7 +72,7 @@ impl Keys {
                     continue;
                 }
                 if let Ok(Event::Key(key)) = event::read()
-                    && let Some(request) = request_for(key)
+                    && let Some(request) = meaning(key)
                     && send.send(request).is_err()
                 {
                     break;
@@ -67,12 +87,12 @@ impl Keys {
     }
 
     /// The requests typed so far.
-    pub fn requests(&self) -> &Receiver<Request> {
+    pub fn requests(&self) -> &Receiver<R> {
         &self.requests
     }
 }
 
-impl Drop for Keys {
+impl<R> Drop for Keys<R> {
     fn drop(&mut self) {
         self.done.store(true, Ordering::Relaxed);
         if let Some(reader) = self.reader.take() {
@@ -100,6 +120,63 @@ fn request_for(key: KeyEvent) -> Option<Request> {
         KeyCode::Char('q') | KeyCode::Esc => Request::Quit,
         _ => return None,
     })
+}
+
+/// The whole terminal as one screen (the alternate screen, cursor hidden), drawn again whole each
+/// time; dropped (or on a panic), the terminal is as it was. Raw mode is the [`Keys`]' business.
+pub struct FullScreen {
+    /// Rows drawn last time, cleared when fewer are drawn.
+    drawn: usize,
+}
+
+impl FullScreen {
+    /// Takes over the terminal's screen.
+    pub fn enter() -> std::io::Result<FullScreen> {
+        restore_on_panic();
+        crossterm::execute!(
+            std::io::stdout(),
+            terminal::EnterAlternateScreen,
+            cursor::Hide
+        )?;
+        FULL_SCREEN.store(true, Ordering::Relaxed);
+        Ok(FullScreen { drawn: 0 })
+    }
+
+    /// The screen's width in columns (80 if unknown).
+    pub fn width(&self) -> usize {
+        terminal::size().map_or(80, |(columns, _)| usize::from(columns.max(20)))
+    }
+
+    /// Draws `rows` from the top, each cut to the screen's width, and clears the rest.
+    pub fn draw(&mut self, rows: &[String]) -> std::io::Result<()> {
+        use crossterm::{QueueableCommand, style::Print, terminal::Clear, terminal::ClearType};
+        let width = self.width();
+        let mut out = std::io::stdout().lock();
+        for (row, text) in rows.iter().enumerate() {
+            let text: String = text.chars().take(width).collect();
+            out.queue(cursor::MoveTo(0, row as u16))?
+                .queue(Print(text))?
+                .queue(Clear(ClearType::UntilNewLine))?;
+        }
+        if rows.len() < self.drawn {
+            out.queue(cursor::MoveTo(0, rows.len() as u16))?
+                .queue(Clear(ClearType::FromCursorDown))?;
+        }
+        self.drawn = rows.len();
+        out.flush()
+    }
+}
+
+impl Drop for FullScreen {
+    fn drop(&mut self) {
+        if FULL_SCREEN.swap(false, Ordering::Relaxed) {
+            let _ = crossterm::execute!(
+                std::io::stdout(),
+                cursor::Show,
+                terminal::LeaveAlternateScreen
+            );
+        }
+    }
 }
 
 /// How often a line is printed when stdout is not a terminal.

@@ -1,6 +1,7 @@
 //! The audio thread does nothing but mix: pulling samples through `MixSource` allocates and frees
 //! nothing, in every path (play, volume, pause, resume, seek, a clip that is late, stop), whether
-//! the clips were all given at the start or arrive from the preparation worker.
+//! the clips were all given at the start or arrive from the preparation worker. Nor does the
+//! microphone's callback, which only pushes into its ring.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -128,4 +129,24 @@ fn pulling_samples_never_allocates_while_the_worker_feeds_clips() {
     let seen = exercise(src, &controls, &t);
     assert!(seen.iter().all(|&(_, n)| n == 0), "{seen:?}");
     assert!(!supply.failed());
+}
+
+/// The microphone's audio callback only pushes into its ring: converting and pushing a device
+/// buffer (of any sample format, into a ring with room or a full one) allocates and frees nothing.
+#[test]
+fn the_microphones_callback_never_allocates() {
+    let (mut input, mut output) = balasana_audio::capture::ring(4_800);
+    let (floats, shorts) = (vec![0.25f32; 960], vec![1_000i16; 960]);
+    COUNT.with(|c| c.set(0));
+    COUNTING.with(|on| on.set(true));
+    for _ in 0..3 {
+        input.push(&floats);
+        input.push(&shorts);
+    }
+    COUNTING.with(|on| on.set(false));
+    assert_eq!(COUNT.with(|c| c.get()), 0);
+    // The ring filled up (4800 of 5760 samples kept): the overflow was pushed too.
+    assert_eq!((output.arrived(), output.dropped()), (5_760, 960));
+    let mut got = Vec::new();
+    assert_eq!(output.read(&mut got), 4_800);
 }

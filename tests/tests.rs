@@ -25,6 +25,8 @@ mod packs;
 mod pcm;
 #[path = "suite/practice.rs"]
 mod practice;
+#[path = "suite/record.rs"]
+mod record;
 #[path = "suite/render.rs"]
 mod render;
 #[path = "suite/render_formats.rs"]

@@ -1,7 +1,9 @@
-//! The edges where samples leave the program: a live device, or a file, pipe or standard output.
+//! The edges where samples leave the program: a live device, or a file, pipe or standard output;
+//! and a recorded take played back.
 
 pub mod feeder;
 pub mod live;
+pub mod preview;
 pub mod render;
 pub mod source;
 pub mod target;

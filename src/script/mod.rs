@@ -299,6 +299,8 @@ pub struct HoldCues {
 #[derive(Debug, Clone)]
 pub struct Lines {
     lines: Vec<Line>,
+    /// Where each line is first spoken ([`Script::placed_lines`]), beside it.
+    places: Vec<String>,
 }
 
 impl Lines {
@@ -306,9 +308,10 @@ impl Lines {
     /// (one clip speaks it), else the error names the cue and both sessions.
     pub fn of(scripts: &[&Script]) -> Result<Lines, String> {
         let mut lines: Vec<Line> = Vec::new();
+        let mut places = Vec::new();
         let mut from: Vec<&str> = Vec::new();
         for script in scripts {
-            for line in script.lines() {
+            for (place, line) in script.placed_lines() {
                 match lines.iter().position(|l| l.cue == line.cue) {
                     Some(i) if lines[i].text != line.text => {
                         return Err(format!(
@@ -319,17 +322,23 @@ impl Lines {
                     Some(_) => {}
                     None => {
                         lines.push(line.clone());
+                        places.push(place.to_owned());
                         from.push(&script.origin);
                     }
                 }
             }
         }
-        Ok(Lines { lines })
+        Ok(Lines { lines, places })
     }
 
     /// The lines, each cue once.
     pub fn lines(&self) -> impl Iterator<Item = &Line> {
         self.lines.iter()
+    }
+
+    /// The lines with where each is first spoken: a step's title, or a part of the hold.
+    pub fn placed(&self) -> impl Iterator<Item = (&str, &Line)> {
+        self.places.iter().map(String::as_str).zip(&self.lines)
     }
 }
 
@@ -350,15 +359,33 @@ impl Script {
 
     /// Every spoken line of the script, each cue once, in script order.
     pub fn lines(&self) -> impl Iterator<Item = &Line> {
+        self.placed_lines().map(|(_, line)| line)
+    }
+
+    /// [`Script::lines`] with where each is spoken: its step's title, or the part of the hold
+    /// (breathing in, breathing out, holding the breath, reminders, time remaining), or the set
+    /// announcements.
+    pub fn placed_lines(&self) -> impl Iterator<Item = (&str, &Line)> {
+        fn placed<'a>(
+            place: &'a str,
+            lines: &'a [Line],
+        ) -> impl Iterator<Item = (&'a str, &'a Line)> {
+            lines.iter().map(move |l| (place, l))
+        }
+        let hold = &self.hold;
         self.steps
             .iter()
-            .flat_map(|s| s.lines.iter())
-            .chain(&self.hold.inhale)
-            .chain(&self.hold.exhale)
-            .chain(&self.hold.hold)
-            .chain(&self.hold.reminders)
-            .chain(self.hold.remaining.iter().map(|r| &r.line))
-            .chain(&self.announce)
+            .flat_map(|s| s.lines.iter().map(|l| (s.title.as_str(), l)))
+            .chain(placed("Hold · breathing in", &hold.inhale))
+            .chain(placed("Hold · breathing out", &hold.exhale))
+            .chain(placed("Hold · holding the breath", &hold.hold))
+            .chain(placed("Hold · reminders", &hold.reminders))
+            .chain(
+                hold.remaining
+                    .iter()
+                    .map(|r| ("Hold · time remaining", &r.line)),
+            )
+            .chain(placed("Set announcements", &self.announce))
     }
 
     /// The "set K of N" line, if the script has one.

@@ -17,6 +17,16 @@ pub fn bin(dir: &Path) -> Command {
     bin_in(dir, dir)
 }
 
+/// [`bin`] with no audio device to be had, whatever this machine has configured: an audio server
+/// that is not there, and no ALSA configuration.
+pub fn bin_without_audio(dir: &Path) -> Command {
+    let mut c = bin(dir);
+    c.env("PULSE_SERVER", "unix:/nonexistent/balasana-test/native")
+        .env("PULSE_RUNTIME_PATH", "/nonexistent/balasana-test")
+        .env("ALSA_CONFIG_PATH", dir.join("no-alsa.conf"));
+    c
+}
+
 /// The binary run in the repository, with the shipped `script/` and `audio/`, and its config,
 /// data and cache folders in `home` (a temporary folder).
 pub fn bin_in_repo(home: &Path) -> Command {

@@ -17,8 +17,11 @@ const RATE: usize = 48_000;
 /// The tests share one sink: one at a time.
 static SINK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// The sound card held by one test.
+pub(crate) type SoundCard = std::sync::MutexGuard<'static, ()>;
+
 /// The sound card, for one test at a time; `None` (the test skips) when there is none.
-fn sound_card() -> Option<std::sync::MutexGuard<'static, ()>> {
+pub(crate) fn sound_card() -> Option<SoundCard> {
     let guard = SINK.lock().unwrap_or_else(|p| p.into_inner());
     let card = sound_card_state()
         .map_err(|why| format!("{why} (run: eval \"$(scripts/virtual-sound-card.sh)\")"));
@@ -93,7 +96,7 @@ impl Recorder {
 }
 
 /// The player in `dir`, its config and data folders (the practice log) inside `dir` too.
-fn player(dir: &Path, args: &[&str]) -> Command {
+pub(crate) fn player(dir: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_balasana-audio"));
     c.current_dir(dir)
         .env("XDG_CONFIG_HOME", dir.join(".config"))
@@ -240,11 +243,17 @@ fn ctrl_c_fades_out_and_exits_130() {
     assert!((200..=700).contains(&fade_ms), "fade took {fade_ms} ms");
 }
 
-/// Runs the player with its stdin on a new pseudo-terminal, so it reads keys as from a person;
-/// returns the child and the terminal's master side to type into.
-fn spawn_on_pty(mut command: Command) -> (Child, std::fs::File) {
+/// A new pseudo-terminal of 120 × 40: its master side (to type into and read the screen from)
+/// and its other end (for a child's standard streams).
+pub(crate) fn pty() -> (std::fs::File, std::os::fd::OwnedFd) {
     use std::os::fd::{FromRawFd, OwnedFd};
     let (mut master, mut slave) = (0, 0);
+    let size = libc::winsize {
+        ws_row: 40,
+        ws_col: 120,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
     // SAFETY: openpty fills two descriptors, which are owned right after.
     let rc = unsafe {
         libc::openpty(
@@ -252,16 +261,22 @@ fn spawn_on_pty(mut command: Command) -> (Child, std::fs::File) {
             &mut slave,
             std::ptr::null_mut(),
             std::ptr::null(),
-            std::ptr::null(),
+            &size,
         )
     };
     assert_eq!(rc, 0, "openpty");
-    let (master, slave) = unsafe {
+    unsafe {
         (
             std::fs::File::from_raw_fd(master),
             OwnedFd::from_raw_fd(slave),
         )
-    };
+    }
+}
+
+/// Runs the player with its stdin on a new pseudo-terminal, so it reads keys as from a person;
+/// returns the child and the terminal's master side to type into.
+fn spawn_on_pty(mut command: Command) -> (Child, std::fs::File) {
+    let (master, slave) = pty();
     let child = command.stdin(Stdio::from(slave)).spawn().unwrap();
     (child, master)
 }
@@ -409,12 +424,12 @@ fn keys_quit_and_ctrl_c_in_raw_mode() {
 
 /// A PulseAudio server of the test's own, in a temp dir (`scripts/virtual-sound-card.sh` with
 /// `BALASANA_AUDIO_DIR`): the test may kill it, as it never may the machine's card.
-struct PrivateServer {
+pub(crate) struct PrivateServer {
     dir: tempfile::TempDir,
 }
 
 impl PrivateServer {
-    fn start() -> PrivateServer {
+    pub(crate) fn start() -> PrivateServer {
         let server = PrivateServer {
             dir: tempfile::tempdir().unwrap(),
         };
@@ -422,7 +437,7 @@ impl PrivateServer {
         server
     }
 
-    fn run_script(&self, verb: &str) {
+    pub(crate) fn run_script(&self, verb: &str) {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/virtual-sound-card.sh");
         let ok = Command::new("bash")
             .arg(script)
@@ -436,7 +451,7 @@ impl PrivateServer {
     }
 
     /// Points a player at this server.
-    fn serve(&self, command: &mut Command) {
+    pub(crate) fn serve(&self, command: &mut Command) {
         command.env("PULSE_RUNTIME_PATH", self.dir.path()).env(
             "PULSE_SERVER",
             format!("unix:{}/native", self.dir.path().display()),

@@ -234,11 +234,14 @@ fn readme(m: &Manifest, has_licence_file: bool, seconds: f64) -> String {
 }
 
 /// Writes files as the pack folder `dir`, whole or not at all, replacing an older one in one
-/// step ([`atomic::write_folder`]).
+/// step ([`atomic::write_folder_carrying`]); the takes of `packs record` in its `raw/` folder
+/// stay.
 pub(super) fn write_folder(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), PacksError> {
-    atomic::write_folder(dir, files).map_err(|e| PacksError::Write {
-        path: e.path,
-        message: e.source.to_string(),
+    atomic::write_folder_carrying(dir, files, Some(super::RAW_FOLDER)).map_err(|e| {
+        PacksError::Write {
+            path: e.path,
+            message: e.source.to_string(),
+        }
     })
 }
 

@@ -1,7 +1,8 @@
 //! The `packs` commands, one file each: [`list`] the packs there are, [`check`] one against the
 //! script, start a pack to record ([`new`]), make a whole pack from synthesized or raw speech
 //! ([`synth`], [`import`], both through `make.rs` and the one clip pipeline in
-//! [`crate::pipeline`]), and print the lines to voice ([`cues`]).
+//! [`crate::pipeline`]), [`record`] one from the microphone (through the same), and print the
+//! lines to voice ([`cues`]).
 
 pub mod check;
 pub mod cues;
@@ -9,6 +10,7 @@ pub mod import;
 pub mod list;
 mod make;
 pub mod new;
+pub mod record;
 pub mod synth;
 
 use std::fmt::Write as _;
@@ -16,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::PacksCommand;
 use crate::exit::Exit;
+use crate::output::live::Ending;
 use crate::pack::{Location, PackError};
 use crate::script::Lines;
 
@@ -76,10 +79,17 @@ pub enum PacksError {
         /// What went wrong.
         message: String,
     },
+    /// `packs record`: no microphone could be opened.
+    #[error("{0}")]
+    NoMicrophone(String),
+    /// `packs record`: the system refused the terminal or the signal handlers.
+    #[error("the system refused {0}")]
+    System(String),
 }
 
 impl PacksError {
-    /// How the process ends: usage, pack problems, cannot write, engine missing or failed.
+    /// How the process ends: usage, pack problems, cannot write, engine missing or failed, no
+    /// microphone, the system refusing.
     pub fn exit_code(&self) -> Exit {
         match self {
             PacksError::BadName(_) | PacksError::Exists(_) | PacksError::Usage(_) => Exit::Usage,
@@ -88,12 +98,19 @@ impl PacksError {
             }
             PacksError::Write { .. } => Exit::Write,
             PacksError::EngineMissing { .. } | PacksError::EngineFailed { .. } => Exit::Engine,
+            PacksError::NoMicrophone(_) => Exit::Device,
+            PacksError::System(_) => Exit::System,
         }
     }
 }
 
-/// Runs a `packs` command, printing its report to stdout.
-pub fn run(command: &PacksCommand, script: &Lines, base: &Path) -> Result<(), PacksError> {
+/// The folder inside a pack where `packs record` keeps its takes; making a pack again keeps it,
+/// and the player and `packs check` never look into it.
+pub const RAW_FOLDER: &str = "raw";
+
+/// Runs a `packs` command, printing its report to stdout; how it ended (`packs record` can be
+/// quit or interrupted).
+pub fn run(command: &PacksCommand, script: &Lines, base: &Path) -> Result<Ending, PacksError> {
     let mut out = String::new();
     let result = match command {
         PacksCommand::List => list::list(script, base, &mut out),
@@ -121,6 +138,7 @@ pub fn run(command: &PacksCommand, script: &Lines, base: &Path) -> Result<(), Pa
             force,
             info,
         } => import::import(name, from, *force, info, script, base, &mut out),
+        PacksCommand::Record(args) => return record::record(args, script, base),
         PacksCommand::Cues => {
             out.push_str(&cues::cues(script));
             Ok(())
@@ -130,7 +148,7 @@ pub fn run(command: &PacksCommand, script: &Lines, base: &Path) -> Result<(), Pa
         use std::io::Write as _;
         let _ = std::io::stdout().lock().write_all(out.as_bytes());
     }
-    result
+    result.map(|()| Ending::Finished)
 }
 
 /// `s` cut to `width` characters, with `…` when it was longer.

@@ -99,9 +99,10 @@ impl Device for CpalDevice {
 }
 
 /// What the device's error callback has reported. The callback may run on the audio thread, so
-/// it only stores the error's kind in an atomic: no lock, no message built there.
+/// it only stores the error's kind in an atomic: no lock, no message built there. The capture
+/// device (`capture`) keeps its faults the same way.
 #[derive(Debug, Default)]
-struct Faults {
+pub(crate) struct Faults {
     /// The latest error's kind (an index into [`KINDS`] plus one; 0 for none, taken).
     latest: AtomicU8,
     /// Errors reported so far.
@@ -130,7 +131,8 @@ const KINDS: [cpal::ErrorKind; 14] = {
 };
 
 impl Faults {
-    fn report(&self, error: &cpal::Error) {
+    /// Notes an error the device reported (on whatever thread it reports from).
+    pub(crate) fn report(&self, error: &cpal::Error) {
         let kind = error.kind();
         let index = KINDS
             .iter()
@@ -141,7 +143,7 @@ impl Faults {
     }
 
     /// The latest error, as words, and whether it means the stream cannot go on.
-    fn take(&self) -> Option<Fault> {
+    pub(crate) fn take(&self) -> Option<Fault> {
         use cpal::ErrorKind as K;
         let kind =
             *KINDS.get(usize::from(self.latest.swap(0, Ordering::Relaxed)).checked_sub(1)?)?;
@@ -244,7 +246,7 @@ fn stream<T: SizedSample + FromSample<f32> + Send + 'static>(
 }
 
 /// Runs `f` with file descriptor 2 pointed at /dev/null, then restores it.
-fn quiet_stderr<T>(f: impl FnOnce() -> T) -> T {
+pub(crate) fn quiet_stderr<T>(f: impl FnOnce() -> T) -> T {
     // SAFETY: plain descriptor calls; the saved descriptor is restored and closed before return.
     unsafe {
         let saved = libc::dup(2);

@@ -28,6 +28,7 @@ use crate::output::source::MixSource;
 pub use clock::{Clock, SystemClock};
 pub use controls::Controls;
 pub use cpal::CpalDevice;
+pub(crate) use cpal::{Faults, quiet_stderr};
 pub use player::Player;
 use player::REOPEN_FOR;
 pub use signals::Signals;
