@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::mpsc::Sender;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -14,10 +14,9 @@ use crossterm::terminal;
 use crate::output::live::{Request, Status};
 use crate::timeline::Timeline;
 
-/// Keys, read on a thread while the terminal is in raw mode. Dropping it stops the thread and
-/// restores the terminal.
+/// Keys, read on a thread while the terminal is in raw mode, sent as requests into the play
+/// loop's channel. Dropping it stops the thread and restores the terminal.
 pub struct Keys {
-    requests: Receiver<Request>,
     done: Arc<AtomicBool>,
     reader: Option<JoinHandle<()>>,
 }
@@ -35,14 +34,14 @@ fn restore_on_panic() {
 }
 
 impl Keys {
-    /// Starts reading keys if stdin is a terminal; `None` otherwise (or if raw mode fails).
-    pub fn start() -> Option<Keys> {
+    /// Starts reading keys into `send` if stdin is a terminal; `None` otherwise (or if raw mode
+    /// fails).
+    pub fn start(send: Sender<Request>) -> Option<Keys> {
         if !std::io::stdin().is_terminal() {
             return None;
         }
         restore_on_panic();
         terminal::enable_raw_mode().ok()?;
-        let (send, requests) = channel();
         let done = Arc::new(AtomicBool::new(false));
         let stop = done.clone();
         let reader = std::thread::spawn(move || {
@@ -60,15 +59,9 @@ impl Keys {
             }
         });
         Some(Keys {
-            requests,
             done,
             reader: Some(reader),
         })
-    }
-
-    /// The requests typed so far.
-    pub fn requests(&self) -> &Receiver<Request> {
-        &self.requests
     }
 }
 

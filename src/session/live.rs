@@ -1,5 +1,7 @@
-//! A session played live on the default output device, with keys, progress and signals.
+//! A session played live on the default output device, with keys, the media controls, progress
+//! and signals.
 
+use std::sync::mpsc::channel;
 use std::time::{Duration, Instant};
 
 use super::log::Played;
@@ -7,6 +9,7 @@ use super::prepare::Session;
 use super::{SessionError, say};
 use crate::chime::Chime;
 use crate::cue::Cue;
+use crate::media::{MediaControls, Tracks};
 use crate::output::feeder::Supply;
 use crate::output::live::{Ending, Player, Signals, Status};
 use crate::terminal::{Keys, Progress};
@@ -38,7 +41,17 @@ pub fn play(session: &Session, signals: &Signals) -> Result<Played, SessionError
     if !quiet {
         say(&session.about(&timeline).heading());
     }
-    let keys = Keys::start();
+    // Keys and media controls send into one channel; the play loop wakes on either.
+    let (send, requests) = channel();
+    let media = (!session.args.no_media_controls).then(|| {
+        let tracks = Tracks::new(
+            &timeline,
+            &session.script.title,
+            &session.pack.manifest.voice,
+        );
+        MediaControls::start(tracks, send.clone())
+    });
+    let keys = Keys::start(send);
     if !quiet {
         say(if keys.is_some() {
             "Close your eyes; the voice will guide you.\r\n\
@@ -58,12 +71,18 @@ pub fn play(session: &Session, signals: &Signals) -> Result<Played, SessionError
         &timeline,
         tones,
         signals,
-        keys.as_ref().map(Keys::requests),
+        &requests,
         |status| {
             listening.report(status);
             progress.show(status);
+            if let Some(media) = &media {
+                media.show(status);
+            }
         },
     );
+    if let Some(media) = &media {
+        media.end();
+    }
     // The terminal leaves raw mode before anything more is printed.
     drop(keys);
     progress.finish();
