@@ -727,6 +727,44 @@ mod tests {
         );
     }
 
+    #[test]
+    fn play_and_pause_are_idempotent_and_a_set_volume_is_held_within_its_limits() {
+        // Pause twice at 1 s, play twice at 2 s, play again at 3 s: one pause, of a second.
+        let mut pause = at(1.0, |hand| (0..2).for_each(|_| hand.press(Request::Pause)));
+        let mut play = at(2.0, |hand| (0..2).for_each(|_| hand.press(Request::Play)));
+        let mut again = at(3.0, |hand| {
+            hand.press(Request::Play);
+            hand.press(Request::Volume(-6.0));
+        });
+        let mut too_loud = at(4.0, |hand| hand.press(Request::Volume(20.0)));
+        let mut not_a_number = at(5.0, |hand| hand.press(Request::Volume(f64::NAN)));
+        let r = run(&Signals::default(), move |hand| {
+            pause(hand);
+            play(hand);
+            again(hand);
+            too_loud(hand);
+            not_a_number(hand);
+        });
+        assert_eq!(ending(&r), Ending::Finished);
+        for (when, status) in &r.statuses {
+            let paused = *when >= secs(1.0) && *when < secs(2.0);
+            assert_eq!(status.paused, paused, "at {when:?}");
+        }
+        let volume_at = |t: f64| {
+            let (_, s) = r.statuses.iter().find(|(w, _)| *w >= secs(t)).unwrap();
+            s.volume_db
+        };
+        assert_eq!(
+            (
+                volume_at(2.5),
+                volume_at(3.0),
+                volume_at(4.0),
+                volume_at(5.0)
+            ),
+            (0.0, -6.0, 6.0, 6.0)
+        );
+    }
+
     /// The fade that ends a stream stopped early: where it starts, as a sample index, and that
     /// it only falls, reaching silence within [`FADE_SECS`] and a block.
     fn faded_out(stream: &[f32]) -> usize {
