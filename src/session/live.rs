@@ -1,7 +1,7 @@
 //! A session played live on the default output device, with keys, the media controls, progress
 //! and signals.
 
-use std::sync::mpsc::channel;
+use std::sync::mpsc::{Sender, channel};
 use std::time::{Duration, Instant};
 
 use super::log::Played;
@@ -11,8 +11,9 @@ use crate::chime::Chime;
 use crate::cue::Cue;
 use crate::media::{MediaControls, Tracks};
 use crate::output::feeder::Supply;
-use crate::output::live::{Ending, Player, Signals, Status};
+use crate::output::live::{Ending, Player, Request, Signals, Status};
 use crate::terminal::{Keys, Progress};
+use crate::timeline::Timeline;
 use crate::units::frames;
 
 /// How much of the session must be prepared before live playback starts, in seconds.
@@ -43,14 +44,7 @@ pub fn play(session: &Session, signals: &Signals) -> Result<Played, SessionError
     }
     // Keys and media controls send into one channel; the play loop wakes on either.
     let (send, requests) = channel();
-    let media = (!session.args.no_media_controls).then(|| {
-        let tracks = Tracks::new(
-            &timeline,
-            &session.script.title,
-            &session.pack.manifest.voice,
-        );
-        MediaControls::start(tracks, send.clone())
-    });
+    let media = media_controls(session, &timeline, &send);
     let keys = Keys::start(send);
     if !quiet {
         say(if keys.is_some() {
@@ -101,6 +95,23 @@ pub fn play(session: &Session, signals: &Signals) -> Result<Played, SessionError
         listened: listening.listened,
         ending,
         seconds: timeline.seconds(timeline.duration),
+    })
+}
+
+/// The session's media controls, unless `--no-media-controls`: its steps as tracks of the
+/// session's title, spoken by its voice, sending what a client asks for into `send`.
+fn media_controls(
+    session: &Session,
+    timeline: &Timeline,
+    send: &Sender<Request>,
+) -> Option<MediaControls> {
+    (!session.args.no_media_controls).then(|| {
+        let tracks = Tracks::new(
+            timeline,
+            &session.script.title,
+            &session.pack.manifest.voice,
+        );
+        MediaControls::start(tracks, send.clone())
     })
 }
 

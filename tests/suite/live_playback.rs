@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::*;
 
-pub(crate) const RATE: usize = 48_000;
+const RATE: usize = 48_000;
 
 /// The tests share one sink: one at a time.
 static SINK: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -224,10 +224,7 @@ fn ctrl_c_fades_out_and_exits_130() {
     assert!(took < Duration::from_secs(2), "took {took:?} to stop");
 
     // RMS in 10 ms windows: the end of the sound is a ramp, not a cut.
-    let rms: Vec<f64> = recorded
-        .chunks(480)
-        .map(|w| (w.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / w.len() as f64).sqrt())
-        .collect();
+    let rms = levels(&recorded);
     let loud = rms.iter().cloned().fold(0.0, f64::max);
     let last_loud = rms.iter().rposition(|&r| r > loud * 0.9).unwrap();
     let tail: Vec<u32> = rms[last_loud.saturating_sub(5)..]
@@ -243,6 +240,14 @@ fn ctrl_c_fades_out_and_exits_130() {
     let fade_ms = (silent - last_loud) * 10;
     eprintln!("ctrl-c: fade from 90% to 2% over {fade_ms} ms, exit after {took:?}");
     assert!((200..=700).contains(&fade_ms), "fade took {fade_ms} ms");
+}
+
+/// RMS levels of a recording in 10 ms windows.
+pub(crate) fn levels(recorded: &[i16]) -> Vec<f64> {
+    recorded
+        .chunks(RATE / 100)
+        .map(|w| (w.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / w.len() as f64).sqrt())
+        .collect()
 }
 
 /// Runs the player with its stdin on a new pseudo-terminal, so it reads keys as from a person;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::*;
 use crate::live_playback::{
-    RATE, Recorder, intervals_off_plan, longest_gap, player, short_session, sound_card,
+    Recorder, intervals_off_plan, levels, longest_gap, player, short_session, sound_card,
 };
 
 /// The player's name, as `playerctl -p` takes it.
@@ -148,14 +148,6 @@ fn events(plan: &serde_json::Value) -> Vec<(f64, String)> {
                 e["step"].as_str().unwrap().to_owned(),
             )
         })
-        .collect()
-}
-
-/// RMS levels of the recording in 10 ms windows.
-fn levels(recorded: &[i16]) -> Vec<f64> {
-    recorded
-        .chunks(RATE / 100)
-        .map(|w| (w.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / w.len() as f64).sqrt())
         .collect()
 }
 
