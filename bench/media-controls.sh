@@ -42,18 +42,28 @@ s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(16); time.sleep
 silent=$!
 until [ -S silent ]; do sleep 0.05; done
 
-row() {
-  local what=$1; shift
-  local ms
-  ms=$(for _ in $(seq "$runs"); do
-    first_sound_ms env "$@" XDG_DATA_HOME="$work/data" "$bin" -q --no-log ${EXTRA:-}
-  done | median)
-  printf '| %-52s | %6.0f ms |\n' "$what" "$ms"
+# The four buses take turns in every round, so a change in the machine's load falls on all alike.
+buses=(off none private silent)
+declare -A label=(
+  [off]='off (`--no-media-controls`)' [none]='no session bus'
+  [private]='a private session bus (dbus-daemon)' [silent]='a bus socket that never answers'
+)
+once() {
+  local no_bus=(-u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR="$work/runtime") extra=()
+  case $1 in
+    off) set -- "${no_bus[@]}"; extra=(--no-media-controls) ;;
+    none) set -- "${no_bus[@]}" ;;
+    private) set -- DBUS_SESSION_BUS_ADDRESS="$(head -1 address)" ;;
+    silent) set -- DBUS_SESSION_BUS_ADDRESS="unix:path=$work/silent" ;;
+  esac
+  first_sound_ms env "$@" XDG_DATA_HOME="$work/data" "$bin" -q --no-log "${extra[@]}"
 }
+for _ in $(seq "$runs"); do
+  for bus in "${buses[@]}"; do once "$bus" >> "ms.$bus"; done
+done
 printf '| %-52s | %9s |\n' "first sound (exec → first sample > −60 dBFS), median" measured
 printf '|%s|%s|\n' "$(printf -- '-%.0s' {1..54})" "$(printf -- '-%.0s' {1..11})"
-EXTRA=--no-media-controls row 'off (`--no-media-controls`)' -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR="$work/runtime"
-row 'no session bus' -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR="$work/runtime"
-row 'a private session bus (dbus-daemon)' DBUS_SESSION_BUS_ADDRESS="$(head -1 address)"
-row 'a bus socket that never answers' DBUS_SESSION_BUS_ADDRESS="unix:path=$work/silent"
+for bus in "${buses[@]}"; do
+  printf '| %-52s | %6.0f ms |\n' "${label[$bus]}" "$(median < "ms.$bus")"
+done
 printf '| %-52s | %6.2f MB |\n' 'release binary, as built' "$(awk "BEGIN {print $(stat -c %s "$bin") / 1048576}")"

@@ -403,3 +403,32 @@ fn without_a_bus_or_with_one_that_never_answers_a_session_plays_to_its_end_uncha
         );
     });
 }
+
+#[test]
+fn the_config_key_turns_the_media_controls_off() {
+    if !tools() {
+        return;
+    }
+    let Some(_sink) = sound_card() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (args, _, _) = short_session(dir.path());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let config = dir.path().join(".config/balasana-audio");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("config.toml"), "no-media-controls = true\n").unwrap();
+
+    let bus = PrivateBus::start();
+    let mut child = spawn_on_bus(&bus, dir.path(), &args);
+    // Time enough for the player to come onto the bus, as it does in the other tests.
+    std::thread::sleep(Duration::from_secs(3));
+    let listed = bus
+        .serve(&mut Command::new("playerctl"))
+        .arg("--list-all")
+        .output()
+        .unwrap();
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(143));
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.trim().is_empty(), "players on the bus: {listed}");
+}
