@@ -226,20 +226,23 @@ fn ctrl_c_fades_out_and_exits_130() {
     // RMS in 10 ms windows: the end of the sound is a ramp, not a cut.
     let rms = levels(&recorded);
     let loud = rms.iter().cloned().fold(0.0, f64::max);
-    let last_loud = rms.iter().rposition(|&r| r > loud * 0.9).unwrap();
-    let tail: Vec<u32> = rms[last_loud.saturating_sub(5)..]
-        .iter()
-        .map(|r| (r * 100.0 / loud) as u32)
-        .collect();
-    let Some(quiet) = rms[last_loud..].iter().position(|&r| r < loud * 0.02) else {
-        panic!(
-            "no silence after the fade; level (% of max) from the last loud window on: {tail:?}"
-        );
-    };
-    let silent = last_loud + quiet;
-    let fade_ms = (silent - last_loud) * 10;
+    let fade_ms = fade_out_ms(&rms, loud);
     eprintln!("ctrl-c: fade from 90% to 2% over {fade_ms} ms, exit after {took:?}");
     assert!((200..=700).contains(&fade_ms), "fade took {fade_ms} ms");
+}
+
+/// How long the end of the sound took to fall from 90 % of `level` to 2 % of it, in ms, given
+/// the recording's 10 ms `rms` levels; a panic showing the levels if it never fell silent.
+pub(crate) fn fade_out_ms(rms: &[f64], level: f64) -> usize {
+    let last_loud = rms.iter().rposition(|&r| r > level * 0.9).unwrap();
+    let Some(quiet) = rms[last_loud..].iter().position(|&r| r < level * 0.02) else {
+        let tail: Vec<u32> = rms[last_loud.saturating_sub(5)..]
+            .iter()
+            .map(|r| (r * 100.0 / level) as u32)
+            .collect();
+        panic!("no silence after the fade; level (% of it) from the last loud window on: {tail:?}");
+    };
+    quiet * 10
 }
 
 /// RMS levels of a recording in 10 ms windows.

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use crate::common::*;
 use crate::live_playback::{
-    Recorder, intervals_off_plan, levels, longest_gap, player, short_session, sound_card,
+    Recorder, fade_out_ms, intervals_off_plan, levels, longest_gap, player, short_session,
+    sound_card,
 };
 
 /// The player's name, as `playerctl -p` takes it.
@@ -332,12 +333,7 @@ fn volume_half_is_six_db_down_and_stop_fades_out_with_exit_0() {
     assert!(steady(before), "level not steady before the change");
     let db = 20.0 * (median(after) / median(before)).log10();
     // The stop: from 90 % of that level to 2 % of it.
-    let last_loud = rms.iter().rposition(|&r| r > median(after) * 0.9).unwrap();
-    let quiet = rms[last_loud..]
-        .iter()
-        .position(|&r| r < median(after) * 0.02)
-        .expect("no silence after the fade");
-    let fade_ms = quiet * 10;
+    let fade_ms = fade_out_ms(&rms, median(after));
     eprintln!("volume 0.5: {db:.2} dB; stop: fade over {fade_ms} ms, exit after {took:?}");
     assert!(
         (db + 6.0).abs() <= 0.3,
