@@ -33,6 +33,8 @@ cd "$work"   # no script/ or audio/ here: the built-in script and pack are measu
 
 SHORT=(--hold 90 --sets 2)
 LONG=(--hold 600 --sets 5)
+# shellcheck source=bench/first-sound.sh
+. "$root/bench/first-sound.sh"
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
 # measure CMD... -> "wall_s user_s sys_s maxrss_kb" of one run
@@ -86,24 +88,9 @@ if eval "$(BALASANA_AUDIO_DIR=$card_dir bash "$root/scripts/virtual-sound-card.s
   live=1
 fi
 if [ -n "$live" ] && command -v parec >/dev/null; then
-  # First sound: parec records the card's monitor all along; the recording's size just before
-  # exec marks exec time, the first sample above −60 dBFS (|s| > 33) the first sound.
+  # First sound: exec → the first sample above −60 dBFS on the card's monitor.
   for _ in $(seq "$runs"); do
-    parec -d harness.monitor --rate 48000 --channels 1 --format s16le --latency-msec 5 > rec.raw &
-    rec=$!
-    sleep 0.5
-    before=$(stat -c %s rec.raw)
-    timeout -s TERM 1.5 "$bin" -q --no-log >/dev/null 2>&1 || true
-    kill "$rec"; wait "$rec" 2>/dev/null || true
-    python3 - "$before" <<'PY'
-import struct, sys
-before = int(sys.argv[1]) // 2
-data = open("rec.raw", "rb").read()
-n = len(data) // 2
-samples = struct.unpack("<%dh" % n, data[: 2 * n])
-first = next((i for i in range(before, n) if abs(samples[i]) > 33), None)
-print(1e9 if first is None else (first - before) / 48.0)
-PY
+    first_sound_ms "$bin" -q --no-log
   done | median > first.txt
   first_ms=$(calc "$(cat first.txt)" 0)
   row 'first sound (exec → first sample > −60 dBFS)' "${first_ms} ms" '≤ 150 ms'

@@ -337,6 +337,11 @@ pub struct SessionArgs {
     #[arg(long)]
     pub no_log: bool,
 
+    /// No media controls: headset buttons, media keys, the desktop's media panel and playerctl
+    /// leave this session alone (they reach it through MPRIS on the session bus)
+    #[arg(long)]
+    pub no_media_controls: bool,
+
     /// Print nothing but errors and notes
     #[arg(long, short)]
     pub quiet: bool,

@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::mpsc::Sender;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -14,11 +14,9 @@ use crossterm::{cursor, terminal};
 use crate::output::live::{Request, Status};
 use crate::timeline::Timeline;
 
-/// Keys, read on a thread while the terminal is in raw mode, each turned into a request `R`
-/// (live playback's [`Request`] unless said otherwise). Dropping it stops the thread and restores
-/// the terminal.
-pub struct Keys<R = Request> {
-    requests: Receiver<R>,
+/// Keys, read on a thread while the terminal is in raw mode, each sent as a request into the
+/// channel its owner reads. Dropping it stops the thread and restores the terminal.
+pub struct Keys {
     done: Arc<AtomicBool>,
     reader: Option<JoinHandle<()>>,
 }
@@ -46,23 +44,24 @@ fn restore_on_panic() {
 }
 
 impl Keys {
-    /// Starts reading keys as live playback's requests if stdin is a terminal; `None` otherwise
-    /// (or if raw mode fails).
-    pub fn start() -> Option<Keys> {
-        Keys::start_with(request_for)
+    /// Starts reading keys as live playback's requests into `send` if stdin is a terminal;
+    /// `None` otherwise (or if raw mode fails).
+    pub fn start(send: Sender<Request>) -> Option<Keys> {
+        Keys::start_with(send, request_for)
     }
-}
 
-impl<R: Send + 'static> Keys<R> {
     /// Starts reading keys if stdin is a terminal, each turned into a request by `meaning` (keys
-    /// it gives `None` for are ignored); `None` if stdin is no terminal or raw mode fails.
-    pub fn start_with(meaning: fn(KeyEvent) -> Option<R>) -> Option<Keys<R>> {
+    /// it gives `None` for are ignored) and sent into `send`; `None` if stdin is no terminal or
+    /// raw mode fails.
+    pub fn start_with<R: Send + 'static>(
+        send: Sender<R>,
+        meaning: fn(KeyEvent) -> Option<R>,
+    ) -> Option<Keys> {
         if !std::io::stdin().is_terminal() {
             return None;
         }
         restore_on_panic();
         terminal::enable_raw_mode().ok()?;
-        let (send, requests) = channel();
         let done = Arc::new(AtomicBool::new(false));
         let stop = done.clone();
         let reader = std::thread::spawn(move || {
@@ -80,19 +79,13 @@ impl<R: Send + 'static> Keys<R> {
             }
         });
         Some(Keys {
-            requests,
             done,
             reader: Some(reader),
         })
     }
-
-    /// The requests typed so far.
-    pub fn requests(&self) -> &Receiver<R> {
-        &self.requests
-    }
 }
 
-impl<R> Drop for Keys<R> {
+impl Drop for Keys {
     fn drop(&mut self) {
         self.done.store(true, Ordering::Relaxed);
         if let Some(reader) = self.reader.take() {

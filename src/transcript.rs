@@ -74,10 +74,7 @@ pub fn render(timeline: &Timeline, format: Format, title: &str) -> String {
             let mut steps = timeline.steps.iter().peekable();
             for (e, text) in spoken {
                 while let Some(step) = steps.next_if(|s| s.frame <= e.frame) {
-                    let set = step.set.map_or(String::new(), |k| {
-                        format!(" (set {k} of {})", timeline.sets)
-                    });
-                    let _ = writeln!(out, "\n{}{set}", step.title);
+                    let _ = writeln!(out, "\n{}", timeline.step_title(step));
                 }
                 let _ = writeln!(
                     out,

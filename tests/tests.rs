@@ -19,6 +19,8 @@ mod late_clips;
 mod lengths;
 #[path = "suite/live_playback.rs"]
 mod live_playback;
+#[path = "suite/media_controls.rs"]
+mod media_controls;
 #[path = "suite/packs.rs"]
 mod packs;
 #[path = "suite/pcm.rs"]

@@ -138,10 +138,7 @@ fn chapters(t: &Timeline) -> Vec<Chapter> {
                 .events
                 .get(t.events.partition_point(|e| e.frame < s.frame))
                 .map_or(s.frame, |e| e.frame),
-            title: match s.set {
-                Some(n) => format!("{} (set {n} of {})", s.title, t.sets),
-                None => s.title.clone(),
-            },
+            title: t.step_title(s),
         })
         .collect()
 }

@@ -1,5 +1,7 @@
-//! A session played live on the default output device, with keys, progress and signals.
+//! A session played live on the default output device, with keys, the media controls, progress
+//! and signals.
 
+use std::sync::mpsc::{Sender, channel};
 use std::time::{Duration, Instant};
 
 use super::log::Played;
@@ -7,9 +9,11 @@ use super::prepare::Session;
 use super::{SessionError, say};
 use crate::chime::Chime;
 use crate::cue::Cue;
+use crate::media::{MediaControls, Tracks};
 use crate::output::feeder::Supply;
-use crate::output::live::{Ending, Player, Signals, Status};
+use crate::output::live::{Ending, Player, Request, Signals, Status};
 use crate::terminal::{Keys, Progress};
+use crate::timeline::Timeline;
 use crate::units::frames;
 
 /// How much of the session must be prepared before live playback starts, in seconds.
@@ -38,7 +42,10 @@ pub fn play(session: &Session, signals: &Signals) -> Result<Played, SessionError
     if !quiet {
         say(&session.about(&timeline).heading());
     }
-    let keys = Keys::start();
+    // Keys and media controls send into one channel; the play loop wakes on either.
+    let (send, requests) = channel();
+    let media = media_controls(session, &timeline, &send);
+    let keys = Keys::start(send);
     if !quiet {
         say(if keys.is_some() {
             "Close your eyes; the voice will guide you.\r\n\
@@ -58,12 +65,18 @@ pub fn play(session: &Session, signals: &Signals) -> Result<Played, SessionError
         &timeline,
         tones,
         signals,
-        keys.as_ref().map(Keys::requests),
+        &requests,
         |status| {
             listening.report(status);
             progress.show(status);
+            if let Some(media) = &media {
+                media.show(status);
+            }
         },
     );
+    if let Some(media) = &media {
+        media.end();
+    }
     // The terminal leaves raw mode before anything more is printed.
     drop(keys);
     progress.finish();
@@ -82,6 +95,23 @@ pub fn play(session: &Session, signals: &Signals) -> Result<Played, SessionError
         listened: listening.listened,
         ending,
         seconds: timeline.seconds(timeline.duration),
+    })
+}
+
+/// The session's media controls, unless `--no-media-controls`: its steps as tracks of the
+/// session's title, spoken by its voice, sending what a client asks for into `send`.
+fn media_controls(
+    session: &Session,
+    timeline: &Timeline,
+    send: &Sender<Request>,
+) -> Option<MediaControls> {
+    (!session.args.no_media_controls).then(|| {
+        let tracks = Tracks::new(
+            timeline,
+            &session.script.title,
+            &session.pack.manifest.voice,
+        );
+        MediaControls::start(tracks, send.clone())
     })
 }
 

@@ -118,6 +118,15 @@ impl Timeline {
             .checked_sub(1)
     }
 
+    /// A step's title with its set, as chapters, transcripts and the media controls name it:
+    /// `Step 4 · Hold and breathe (set 1 of 2)`.
+    pub fn step_title(&self, step: &StepStart) -> String {
+        match step.set {
+            Some(n) => format!("{} (set {n} of {})", step.title, self.sets),
+            None => step.title.clone(),
+        }
+    }
+
     /// The hold in progress at `frame`.
     pub fn hold_at(&self, frame: u64) -> Option<&Hold> {
         self.holds

@@ -53,13 +53,13 @@ fn sound_card_state() -> Result<(), String> {
 /// Records the sink's monitor, mono 16-bit at 48 kHz, until stopped. A thread drains `parec`'s
 /// pipe as it records: a pipe holds 64 KiB (0.68 s of audio), and a full one would stall
 /// `parec` and let the server drop what it could not hand over.
-struct Recorder {
+pub(crate) struct Recorder {
     child: Child,
     drained: std::thread::JoinHandle<Vec<u8>>,
 }
 
 impl Recorder {
-    fn start() -> Recorder {
+    pub(crate) fn start() -> Recorder {
         let mut child = Command::new("parec")
             .args([
                 "-d",
@@ -84,7 +84,7 @@ impl Recorder {
         Recorder { child, drained }
     }
 
-    fn stop(mut self) -> Vec<i16> {
+    pub(crate) fn stop(mut self) -> Vec<i16> {
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
         let _ = self.child.wait();
         let bytes = self.drained.join().unwrap();
@@ -95,10 +95,15 @@ impl Recorder {
     }
 }
 
-/// The player in `dir`, its config and data folders (the practice log) inside `dir` too.
+/// The player in `dir`, its config and data folders (the practice log) inside `dir` too. Its
+/// session bus is a socket nobody listens on, so its media controls never reach the machine's.
 pub(crate) fn player(dir: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_balasana-audio"));
     c.current_dir(dir)
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", dir.join("no-bus").display()),
+        )
         .env("XDG_CONFIG_HOME", dir.join(".config"))
         .env("XDG_DATA_HOME", dir.join(".local/share"))
         .env("XDG_CACHE_HOME", dir.join(".cache"))
@@ -110,7 +115,7 @@ pub(crate) fn player(dir: &Path, args: &[&str]) -> Command {
 
 /// The short test script with a pack of 0.25 s bursts in `dir`, voice only: the arguments that
 /// play it, its plan, and the planned start of every event in seconds.
-fn short_session(dir: &Path) -> (Vec<String>, serde_json::Value, Vec<f64>) {
+pub(crate) fn short_session(dir: &Path) -> (Vec<String>, serde_json::Value, Vec<f64>) {
     let (short, script) = short_script();
     make_pack_for(&short, dir, "bursts", 48_000, 1, 0.25, &[]);
     let args: Vec<String> = ["--script", script.to_str().unwrap(), "--pack", "bursts"]
@@ -222,25 +227,33 @@ fn ctrl_c_fades_out_and_exits_130() {
     assert!(took < Duration::from_secs(2), "took {took:?} to stop");
 
     // RMS in 10 ms windows: the end of the sound is a ramp, not a cut.
-    let rms: Vec<f64> = recorded
-        .chunks(480)
-        .map(|w| (w.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / w.len() as f64).sqrt())
-        .collect();
+    let rms = levels(&recorded);
     let loud = rms.iter().cloned().fold(0.0, f64::max);
-    let last_loud = rms.iter().rposition(|&r| r > loud * 0.9).unwrap();
-    let tail: Vec<u32> = rms[last_loud.saturating_sub(5)..]
-        .iter()
-        .map(|r| (r * 100.0 / loud) as u32)
-        .collect();
-    let Some(quiet) = rms[last_loud..].iter().position(|&r| r < loud * 0.02) else {
-        panic!(
-            "no silence after the fade; level (% of max) from the last loud window on: {tail:?}"
-        );
-    };
-    let silent = last_loud + quiet;
-    let fade_ms = (silent - last_loud) * 10;
+    let fade_ms = fade_out_ms(&rms, loud);
     eprintln!("ctrl-c: fade from 90% to 2% over {fade_ms} ms, exit after {took:?}");
     assert!((200..=700).contains(&fade_ms), "fade took {fade_ms} ms");
+}
+
+/// How long the end of the sound took to fall from 90 % of `level` to 2 % of it, in ms, given
+/// the recording's 10 ms `rms` levels; a panic showing the levels if it never fell silent.
+pub(crate) fn fade_out_ms(rms: &[f64], level: f64) -> usize {
+    let last_loud = rms.iter().rposition(|&r| r > level * 0.9).unwrap();
+    let Some(quiet) = rms[last_loud..].iter().position(|&r| r < level * 0.02) else {
+        let tail: Vec<u32> = rms[last_loud.saturating_sub(5)..]
+            .iter()
+            .map(|r| (r * 100.0 / level) as u32)
+            .collect();
+        panic!("no silence after the fade; level (% of it) from the last loud window on: {tail:?}");
+    };
+    quiet * 10
+}
+
+/// RMS levels of a recording in 10 ms windows.
+pub(crate) fn levels(recorded: &[i16]) -> Vec<f64> {
+    recorded
+        .chunks(RATE / 100)
+        .map(|w| (w.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / w.len() as f64).sqrt())
+        .collect()
 }
 
 /// A new pseudo-terminal of 120 × 40: its master side (to type into and read the screen from)
@@ -288,7 +301,7 @@ fn type_keys(tty: &mut std::fs::File, keys: &[u8]) {
 }
 
 /// The longest silence in the plan (between two voice events), as (start, end) in seconds.
-fn longest_gap(plan: &serde_json::Value) -> (f64, f64) {
+pub(crate) fn longest_gap(plan: &serde_json::Value) -> (f64, f64) {
     let events = plan["events"].as_array().unwrap();
     events
         .windows(2)
@@ -298,6 +311,24 @@ fn longest_gap(plan: &serde_json::Value) -> (f64, f64) {
         })
         .max_by(|a, b| (a.1 - a.0).total_cmp(&(b.1 - b.0)))
         .unwrap()
+}
+
+/// Compares the intervals between recorded onsets (`found`, in frames) with the plan's (`planned`,
+/// in seconds), pair by pair: those off by more than half a second (index of the later onset,
+/// how much longer), and the largest error of all the others, in seconds.
+pub(crate) fn intervals_off_plan(found: &[usize], planned: &[f64]) -> (Vec<(usize, f64)>, f64) {
+    let secs: Vec<f64> = found.iter().map(|&f| f as f64 / RATE as f64).collect();
+    let mut off = Vec::new();
+    let mut worst = 0.0f64;
+    for i in 1..secs.len().min(planned.len()) {
+        let err = (secs[i] - secs[i - 1]) - (planned[i] - planned[i - 1]);
+        if err.abs() > 0.5 {
+            off.push((i, err));
+        } else {
+            worst = worst.max(err.abs());
+        }
+    }
+    (off, worst)
 }
 
 #[test]
@@ -340,18 +371,8 @@ fn space_pauses_and_resumes_exactly_where_it_paused() {
         found.len(),
         planned.len()
     );
-    let secs: Vec<f64> = found.iter().map(|&f| f as f64 / RATE as f64).collect();
     // Every interval is the plan's, but the one that holds the pause, which is longer by it.
-    let mut stretched = Vec::new();
-    let mut worst = 0.0f64;
-    for i in 1..secs.len() {
-        let err = (secs[i] - secs[i - 1]) - (planned[i] - planned[i - 1]);
-        if err.abs() > 0.5 {
-            stretched.push((i, err));
-        } else {
-            worst = worst.max(err.abs());
-        }
-    }
+    let (stretched, worst) = intervals_off_plan(&found, &planned);
     eprintln!(
         "pause: stretched intervals {stretched:?}, other intervals within {:.3} ms, wall {wall:.2} s",
         worst * 1e3

@@ -125,10 +125,10 @@ fn decode(bytes: &[u8], ext: &str) -> Decoded {
             tags.push((t.key.to_ascii_uppercase(), t.value.to_string()));
         }
     };
-    if let Some(meta) = probed.metadata.get() {
-        if let Some(rev) = meta.current() {
-            collect(rev);
-        }
+    if let Some(meta) = probed.metadata.get()
+        && let Some(rev) = meta.current()
+    {
+        collect(rev);
     }
     let mut format = probed.format;
     if let Some(rev) = format.metadata().current() {

@@ -13,7 +13,7 @@ pub trait Clock {
     /// Waits for `span`.
     fn sleep(&mut self, span: Duration);
     /// Waits up to `timeout` for a request; the first that comes, if any.
-    fn wait(&mut self, requests: Option<&Receiver<Request>>, timeout: Duration) -> Option<Request>;
+    fn wait(&mut self, requests: &Receiver<Request>, timeout: Duration) -> Option<Request>;
 }
 
 /// The system's monotonic clock; waits block the thread.
@@ -39,12 +39,12 @@ impl Clock for SystemClock {
         std::thread::sleep(span);
     }
 
-    fn wait(&mut self, requests: Option<&Receiver<Request>>, timeout: Duration) -> Option<Request> {
-        match requests.map(|r| r.recv_timeout(timeout)) {
-            Some(Ok(request)) => Some(request),
-            Some(Err(RecvTimeoutError::Timeout)) => None,
-            // No keys, or their reader is gone: the wait is the timeout alone.
-            Some(Err(RecvTimeoutError::Disconnected)) | None => {
+    fn wait(&mut self, requests: &Receiver<Request>, timeout: Duration) -> Option<Request> {
+        match requests.recv_timeout(timeout) {
+            Ok(request) => Some(request),
+            Err(RecvTimeoutError::Timeout) => None,
+            // No keys and no media controls, or they are gone: the wait is the timeout alone.
+            Err(RecvTimeoutError::Disconnected) => {
                 std::thread::sleep(timeout);
                 None
             }

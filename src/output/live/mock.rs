@@ -242,8 +242,8 @@ impl Clock for MockClock {
         self.pass(span);
     }
 
-    fn wait(&mut self, requests: Option<&Receiver<Request>>, timeout: Duration) -> Option<Request> {
+    fn wait(&mut self, requests: &Receiver<Request>, timeout: Duration) -> Option<Request> {
         self.pass(timeout);
-        requests.and_then(|r| r.try_recv().ok())
+        requests.try_recv().ok()
     }
 }

@@ -61,11 +61,16 @@ pub enum Ending {
     Terminated,
 }
 
-/// A listener's request, from the keyboard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A listener's request, from the keyboard or the media controls; both send into the one
+/// channel the play loop reads.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Request {
     /// Pause, or resume where it paused.
     TogglePause,
+    /// Resume where it paused; nothing if playing (headsets send play and pause apart).
+    Play,
+    /// Pause; nothing if paused.
+    Pause,
     /// Skip to the next step.
     Next,
     /// Back to the start of this step (or the previous one, in a step's first two seconds).
@@ -74,6 +79,8 @@ pub enum Request {
     Louder,
     /// Volume down 3 dB.
     Softer,
+    /// Volume set to this many dB, held within [`VOLUME_MIN_DB`]…[`VOLUME_MAX_DB`].
+    Volume(f64),
     /// Fade out and end (exit 0).
     Quit,
     /// Fade out and end as Ctrl-C does (exit 130); raw mode turns Ctrl-C into a key.
@@ -92,6 +99,11 @@ pub struct Status {
     /// The device was lost and playback is trying to come back.
     pub reconnecting: bool,
 }
+
+/// The lowest volume, dB.
+pub const VOLUME_MIN_DB: f64 = -30.0;
+/// The highest volume, dB.
+pub const VOLUME_MAX_DB: f64 = 6.0;
 
 /// The fade applied when a session is stopped early.
 pub const FADE_SECS: f64 = 0.4;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::{
     Clock, CpalDevice, Device, Ending, FADE_SECS, Fault, LiveError, Request, Signals, Status,
-    SystemClock,
+    SystemClock, VOLUME_MAX_DB, VOLUME_MIN_DB,
 };
 use crate::mix::Mixer;
 use crate::output::feeder::Supply;
@@ -34,10 +34,8 @@ const TICK: Duration = Duration::from_millis(250);
 const JUMP_SETTLES: Duration = Duration::from_millis(500);
 /// Waited after the device has played out what it holds, before the session ends.
 const DRAIN_MARGIN: Duration = Duration::from_millis(50);
-/// Volume steps and limits, dB.
+/// A volume key's step, dB.
 const VOLUME_STEP_DB: f64 = 3.0;
-const VOLUME_MIN_DB: f64 = -30.0;
-const VOLUME_MAX_DB: f64 = 6.0;
 
 /// The output device and the clock the session is played by: the default device and the
 /// system's clock, unless a test gives others.
@@ -123,8 +121,8 @@ impl<D: Device, C: Clock> Player<D, C> {
     /// Plays a session to its end, a signal or a quit request. `mixer` makes the session's
     /// mixer positioned at a frame (again after the device is reopened); `supply` prepares its
     /// clips (told of every jump; a clip it could not prepare stops the session). `requests` come
-    /// from the keys; `tones` mark a pause and a resume; `progress` is called about four times a
-    /// second.
+    /// from the keys and the media controls; `tones` mark a pause and a resume; `progress` is
+    /// called about four times a second, and at once after requests are answered.
     #[allow(clippy::too_many_arguments)] // each is a distinct input of the loop; a struct adds nothing
     pub fn play(
         &mut self,
@@ -133,7 +131,7 @@ impl<D: Device, C: Clock> Player<D, C> {
         timeline: &Timeline,
         tones: (Arc<[f32]>, Arc<[f32]>),
         signals: &Signals,
-        requests: Option<&Receiver<Request>>,
+        requests: &Receiver<Request>,
         mut progress: impl FnMut(&Status),
     ) -> Result<Ending, LiveError> {
         let controls = Arc::new(Controls::default());
@@ -160,9 +158,9 @@ impl<D: Device, C: Clock> Player<D, C> {
             if supply.failed() {
                 controls.stop();
             }
-            // Sleep until a key is pressed or it is time to show progress again.
+            // Sleep until a request comes or it is time to show progress again.
             let first = self.clock.wait(requests, TICK);
-            let more = std::iter::from_fn(|| requests.and_then(|r| r.try_recv().ok()));
+            let more = std::iter::from_fn(|| requests.try_recv().ok());
             for request in first.into_iter().chain(more) {
                 listener.answer(request, &controls, supply, timeline, self.clock.now());
             }
@@ -264,17 +262,15 @@ impl Listener {
         };
         match request {
             Request::TogglePause => controls.set_paused(!controls.paused()),
+            Request::Play => controls.set_paused(false),
+            Request::Pause => controls.set_paused(true),
             Request::Next => jump(next_step(timeline, frame)),
             Request::Restart => jump(restart_step(timeline, frame)),
-            Request::Louder | Request::Softer => {
-                let step = if request == Request::Louder {
-                    VOLUME_STEP_DB
-                } else {
-                    -VOLUME_STEP_DB
-                };
-                self.volume_db = (self.volume_db + step).clamp(VOLUME_MIN_DB, VOLUME_MAX_DB);
-                controls.set_volume(crate::loudness::db_to_gain(self.volume_db) as f32);
-            }
+            Request::Louder => self.set_volume(self.volume_db + VOLUME_STEP_DB, controls),
+            Request::Softer => self.set_volume(self.volume_db - VOLUME_STEP_DB, controls),
+            // A volume that is not a number changes nothing.
+            Request::Volume(db) if db.is_nan() => {}
+            Request::Volume(db) => self.set_volume(db, controls),
             Request::Quit | Request::Interrupt if !controls.stopping() => {
                 self.ending = if request == Request::Quit {
                     Ending::Quit
@@ -285,6 +281,12 @@ impl Listener {
             }
             Request::Quit | Request::Interrupt => {}
         }
+    }
+
+    /// Sets the volume to `db`, held within its limits.
+    fn set_volume(&mut self, db: f64, controls: &Controls) {
+        self.volume_db = db.clamp(VOLUME_MIN_DB, VOLUME_MAX_DB);
+        controls.set_volume(crate::loudness::db_to_gain(self.volume_db) as f32);
     }
 
     /// The state of playback, for the progress display.
@@ -422,7 +424,7 @@ mod tests {
             &timeline,
             tones,
             signals,
-            Some(&requests),
+            &requests,
             |status| statuses.push((probe.now(), *status)),
         );
         Run {
@@ -722,6 +724,44 @@ mod tests {
             close(gain_at(4.0), crate::loudness::db_to_gain(-30.0)),
             "{}",
             gain_at(4.0)
+        );
+    }
+
+    #[test]
+    fn play_and_pause_are_idempotent_and_a_set_volume_is_held_within_its_limits() {
+        // Pause twice at 1 s, play twice at 2 s, play again at 3 s: one pause, of a second.
+        let mut pause = at(1.0, |hand| (0..2).for_each(|_| hand.press(Request::Pause)));
+        let mut play = at(2.0, |hand| (0..2).for_each(|_| hand.press(Request::Play)));
+        let mut again = at(3.0, |hand| {
+            hand.press(Request::Play);
+            hand.press(Request::Volume(-6.0));
+        });
+        let mut too_loud = at(4.0, |hand| hand.press(Request::Volume(20.0)));
+        let mut not_a_number = at(5.0, |hand| hand.press(Request::Volume(f64::NAN)));
+        let r = run(&Signals::default(), move |hand| {
+            pause(hand);
+            play(hand);
+            again(hand);
+            too_loud(hand);
+            not_a_number(hand);
+        });
+        assert_eq!(ending(&r), Ending::Finished);
+        for (when, status) in &r.statuses {
+            let paused = *when >= secs(1.0) && *when < secs(2.0);
+            assert_eq!(status.paused, paused, "at {when:?}");
+        }
+        let volume_at = |t: f64| {
+            let (_, s) = r.statuses.iter().find(|(w, _)| *w >= secs(t)).unwrap();
+            s.volume_db
+        };
+        assert_eq!(
+            (
+                volume_at(2.5),
+                volume_at(3.0),
+                volume_at(4.0),
+                volume_at(5.0)
+            ),
+            (0.0, -6.0, 6.0, 6.0)
         );
     }
 

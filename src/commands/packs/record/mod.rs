@@ -259,17 +259,18 @@ fn run<M: Microphone, P: Playback>(
     heading: &Heading,
     signals: &Signals,
 ) -> Result<(flow::Ending, String), PacksError> {
-    let keys = Keys::start_with(key_for)
+    let (send, pressed) = std::sync::mpsc::channel();
+    let keys = Keys::start_with(send, key_for)
         .ok_or_else(|| PacksError::System("the terminal would not take raw mode".into()))?;
     let mut screen = FullScreen::enter().map_err(|e| PacksError::System(e.to_string()))?;
     let clock = Instant::now();
     let ending = loop {
-        match keys.requests().recv_timeout(TICK) {
+        match pressed.recv_timeout(TICK) {
             Ok(key) => flow.press(key, clock.elapsed()),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => std::thread::sleep(TICK),
         }
-        while let Ok(key) = keys.requests().try_recv() {
+        while let Ok(key) = pressed.try_recv() {
             flow.press(key, clock.elapsed());
         }
         flow.tick(clock.elapsed());
