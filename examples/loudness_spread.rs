@@ -3,7 +3,7 @@
 //! `cargo run --release --example loudness_spread -- heart joe slt`
 
 use balasana_audio::loudness::measure;
-use balasana_audio::pack::{Clips, Location, Pack};
+use balasana_audio::pack::{Location, Pack};
 use balasana_audio::script::{EMBEDDED, EMBEDDED_NAME, Script};
 
 fn main() {
@@ -20,7 +20,7 @@ fn main() {
             }
         };
         let loaded = started.elapsed();
-        let clips = Clips::prepare(&pack, 48_000);
+        let clips = pack.prepare(48_000);
         let prepared = started.elapsed();
         let spread = |lufs: Vec<f64>| {
             let lo = lufs.iter().cloned().fold(f64::INFINITY, f64::min);

@@ -1,5 +1,5 @@
 //! What each fuzz input goes through, shared by the fuzz targets (`fuzz/fuzz_targets/`) and the
-//! corpus replay in `tests/fuzz_regressions.rs`, so CI replays every committed input through
+//! corpus replay in `tests/suite/fuzz_regressions.rs`, so CI replays every committed input through
 //! exactly the fuzzed code paths with a plain `cargo test`.
 //!
 //! Each function returns for any input the code handles, errors included, and panics only on a
@@ -7,8 +7,9 @@
 //! inside the text, sorted events, resampled lengths).
 
 use balasana_audio::chime::Chime;
+use balasana_audio::decode::decode;
 use balasana_audio::loudness::{VOICE_TARGET_LUFS, matching_gain};
-use balasana_audio::pack::{Manifest, PackError, decode};
+use balasana_audio::pack::{Manifest, PackError};
 use balasana_audio::resample::resample;
 use balasana_audio::script::{Range3, Script};
 use balasana_audio::timeline::{self, ClipLengths, Options};

@@ -48,25 +48,21 @@ impl Chime {
         Chime::Resume,
     ];
 
-    /// The cue id the timeline and packs use for this chime.
-    pub fn cue(self) -> &'static str {
-        match self {
-            Chime::Start => "chime-start",
-            Chime::Step => "chime-step",
-            Chime::Inhale => "chime-inhale",
-            Chime::Exhale => "chime-exhale",
-            Chime::Hold => "chime-hold",
-            Chime::Bell => "chime-bell",
-            Chime::HoldEnd => "chime-hold-end",
-            Chime::End => "chime-end",
-            Chime::Pause => "chime-pause",
-            Chime::Resume => "chime-resume",
-        }
-    }
-
-    /// The short name a pack's `[chimes]` table uses (`start`, `step`, …).
+    /// The chime's name: what a pack's `[chimes]` table calls it (`start`, `hold-end`, …); its cue
+    /// id is this with the `chime-` prefix ([`crate::cue::Cue`]'s `From<Chime>`).
     pub fn key(self) -> &'static str {
-        &self.cue()[crate::cue::CHIME_PREFIX.len()..]
+        match self {
+            Chime::Start => "start",
+            Chime::Step => "step",
+            Chime::Inhale => "inhale",
+            Chime::Exhale => "exhale",
+            Chime::Hold => "hold",
+            Chime::Bell => "bell",
+            Chime::HoldEnd => "hold-end",
+            Chime::End => "end",
+            Chime::Pause => "pause",
+            Chime::Resume => "resume",
+        }
     }
 
     /// (seconds after the chime starts, fundamental in Hz, amplitude) of each strike, and the
@@ -91,7 +87,7 @@ impl Chime {
 
     /// The length of [`Chime::synthesize`] at `rate`, in frames, without synthesizing.
     pub fn frames(self, rate: u32) -> u64 {
-        crate::timeline::frames(self.design().1, rate)
+        crate::units::frames(self.design().1, rate)
     }
 
     /// Renders this chime as mono samples at `rate`, into the one buffer it is shared in.
@@ -228,6 +224,7 @@ mod tests {
         for i in 0..all.len() {
             for j in i + 1..all.len() {
                 assert_ne!(all[i], all[j]);
+                assert_ne!(Chime::ALL[i].key(), Chime::ALL[j].key());
             }
         }
         assert_eq!(Chime::HoldEnd.key(), "hold-end");

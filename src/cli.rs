@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::script::{self, BreathPhases, Range3, Script};
+use crate::codec::Format;
+use crate::script::{self, BreathPhases, LIMITS, Limited, Script, limit_of};
 use crate::timeline::Pacing;
 
 use crate::exit::Exit;
@@ -269,7 +270,7 @@ pub struct SessionArgs {
 
     /// With --render: the file format, whatever the extension (needed for `-`)
     #[arg(long, value_enum, requires = "render")]
-    pub format: Option<crate::output::encode::Format>,
+    pub format: Option<FormatArg>,
 
     /// With --render: Ogg Vorbis quality, -1 to 10 (oggenc's scale) [default: 4]
     #[arg(
@@ -340,55 +341,6 @@ pub fn command() -> clap::Command {
     let Ok(script) = Script::parse(script::EMBEDDED, script::EMBEDDED_NAME) else {
         return command;
     };
-    let l = &script.limits;
-    let span = |r: &Range3, unit: &str| {
-        let [lo, hi] = r.allowed;
-        let [rlo, rhi] = r.recommended;
-        format!("allowed {lo}–{hi}{unit}, recommended {rlo}–{rhi}{unit}")
-    };
-    let ranges = [
-        (
-            "hold",
-            format!("[default: {} s; {}]", l.hold.default, span(&l.hold, " s")),
-        ),
-        (
-            "sets",
-            format!("[default: {}; {}]", l.sets.default, span(&l.sets, "")),
-        ),
-        (
-            "rest",
-            format!("[default: {} s; {}]", l.rest.default, span(&l.rest, " s")),
-        ),
-        (
-            "lead_in",
-            format!(
-                "[default: {} s; {}]",
-                l.lead_in.default,
-                span(&l.lead_in, " s")
-            ),
-        ),
-        (
-            "breath",
-            format!(
-                "[default: {}:{}; inhale {}, exhale {}]",
-                l.inhale.default,
-                l.exhale.default,
-                span(&l.inhale, " s"),
-                span(&l.exhale, " s")
-            ),
-        ),
-    ];
-    let names = |values: Vec<String>, default: &str| {
-        format!("[default: {default}; one of: {}]", values.join(", "))
-    };
-    let choice = |name: &str| {
-        script
-            .choices
-            .get(name)
-            .map(|c| names(c.values.clone(), &c.default))
-            .unwrap_or_default()
-    };
-    let levels = script.guidance.iter().map(|g| g.name.clone()).collect();
     let patterns: Vec<String> = script
         .breath_patterns
         .iter()
@@ -400,37 +352,74 @@ pub fn command() -> clap::Command {
             )
         })
         .collect();
-    let bell = &l.bell;
-    let ranges = ranges.into_iter().chain([
-        ("pack", format!("[default: {}]", crate::pack::DEFAULT_PACK)),
-        (
-            "guidance",
-            names(
-                levels,
-                script.guidance.first().map_or("", |g| g.name.as_str()),
-            ),
-        ),
-        ("variation", choice("variation")),
-        ("arms", choice("arms")),
-        (
-            "bell",
-            format!(
-                "[default: none; allowed {}–{} s, recommended {}–{} s]",
-                bell.allowed[0], bell.allowed[1], bell.recommended[0], bell.recommended[1]
-            ),
-        ),
-    ]);
     command = command.mut_arg("breath", |arg| {
         let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
         arg.help(format!("{help}; patterns: {}", patterns.join(", ")))
     });
-    for (id, range) in ranges {
+    for (long, range) in defaults_and_ranges(&script) {
+        let Some(id) = command
+            .get_arguments()
+            .find(|a| a.get_long() == Some(long))
+            .map(|a| a.get_id().clone())
+        else {
+            continue;
+        };
         command = command.mut_arg(id, |arg| {
             let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
             arg.help(format!("{help} {range}"))
         });
     }
     command
+}
+
+/// The `[default: …; allowed …]` each option's help ends with, by long option, from `script`:
+/// each limited option set on its own, then `--breath` with the limits of its inhale and exhale,
+/// then the pack and the named choices, then the options off by default (the bell). Completions
+/// list the options in this order.
+fn defaults_and_ranges(script: &Script) -> Vec<(&'static str, String)> {
+    let l = &script.limits;
+    let limited = |off: bool| {
+        LIMITS
+            .iter()
+            .filter(move |limit| limit.is_whole_option() && limit.off_by_default == off)
+            .map(|limit| {
+                let r = l.range(limit.option);
+                let help = format!("[default: {}; {}]", limit.default_text(r), limit.span(r));
+                (limit.flag, help)
+            })
+    };
+    let mut ranges: Vec<(&str, String)> = limited(false).collect();
+    let (inhale, exhale) = (limit_of(Limited::Inhale), limit_of(Limited::Exhale));
+    ranges.push((
+        "breath",
+        format!(
+            "[default: {}:{}; inhale {}, exhale {}]",
+            l.inhale.default,
+            l.exhale.default,
+            inhale.span(&l.inhale),
+            exhale.span(&l.exhale)
+        ),
+    ));
+    let names = |values: Vec<String>, default: &str| {
+        format!("[default: {default}; one of: {}]", values.join(", "))
+    };
+    let choice = |name: &str| {
+        script
+            .choices
+            .get(name)
+            .map(|c| names(c.values.clone(), &c.default))
+            .unwrap_or_default()
+    };
+    let levels = script.guidance.iter().map(|g| g.name.clone()).collect();
+    let default_level = script.guidance.first().map_or("", |g| g.name.as_str());
+    ranges.extend([
+        ("pack", format!("[default: {}]", crate::pack::DEFAULT_PACK)),
+        ("guidance", names(levels, default_level)),
+        ("variation", choice("variation")),
+        ("arms", choice("arms")),
+    ]);
+    ranges.extend(limited(true));
+    ranges
 }
 
 /// A `--breath` value: seconds of each phase, or the name of one of the script's patterns.
@@ -459,6 +448,27 @@ impl From<PacingArg> for Pacing {
             PacingArg::Guided => Pacing::Guided,
             PacingArg::Chimes => Pacing::Chimes,
             PacingArg::Silent => Pacing::Silent,
+        }
+    }
+}
+
+/// How `--format` is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// 16-bit PCM WAV, with `cue ` points and `LIST` labels for the steps
+    Wav,
+    /// Lossless FLAC, with Vorbis-comment chapters
+    Flac,
+    /// Ogg Vorbis, with Vorbis-comment chapters
+    Ogg,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Wav => Format::Wav,
+            FormatArg::Flac => Format::Flac,
+            FormatArg::Ogg => Format::Ogg,
         }
     }
 }

@@ -21,9 +21,6 @@ use crate::script::Script;
 use crate::script::line_column;
 use crate::timeline::Options;
 
-/// Environment variable naming another config file (like ripgrep's `RIPGREP_CONFIG_PATH`).
-pub const CONFIG_ENV: &str = "BALASANA_CONFIG";
-
 /// Prefix of the environment variable of each setting: `BALASANA_HOLD`, `BALASANA_LEAD_IN`.
 pub const ENV_PREFIX: &str = "BALASANA_";
 
@@ -90,7 +87,10 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// No home or config folder is known.
-    #[error("no config folder is known on this system (set {CONFIG_ENV}=FILE)")]
+    #[error(
+        "no config folder is known on this system (set {}=FILE)",
+        crate::paths::CONFIG_ENV
+    )]
     NoFolder,
 }
 
@@ -146,15 +146,6 @@ pub struct Settings {
     pub file: Option<PathBuf>,
 }
 
-/// The config file's path: `$BALASANA_CONFIG`, else `<config dir>/balasana-audio/config.toml`
-/// (on Linux `$XDG_CONFIG_HOME/balasana-audio/config.toml`, by default under `~/.config`).
-pub fn path() -> Option<PathBuf> {
-    match std::env::var_os(CONFIG_ENV) {
-        Some(p) if !p.is_empty() => Some(PathBuf::from(p)),
-        _ => dirs::config_dir().map(|d| d.join("balasana-audio").join("config.toml")),
-    }
-}
-
 /// A configurable option: its clap id, long name and whether it takes a value.
 struct Key {
     id: String,
@@ -206,7 +197,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Settings, Either> {
         ),
         Some(_) => false,
     };
-    let file = path();
+    let file = crate::paths::config_file();
     if !wants_settings {
         let cli = Cli::from_arg_matches(&matches).map_err(Either::Clap)?;
         return Ok(Settings {
@@ -215,27 +206,42 @@ pub fn parse(args: Vec<OsString>) -> Result<Settings, Either> {
             file,
         });
     }
-    let keys = keys(&command);
-    let on_command_line =
-        |key: &Key| matches.value_source(&key.id) == Some(ValueSource::CommandLine);
-    let mut settings = Vec::new();
-    let mut layered: Vec<OsString> = Vec::new();
     let config = match &file {
-        Some(p) => read_file(p, &keys, &command).map_err(Either::Layer)?,
+        Some(p) => read_file(p, &keys(&command), &command).map_err(Either::Layer)?,
         None => Vec::new(),
     };
-    for key in &keys {
-        let (value, source) = if on_command_line(key) {
-            (command_line_value(&matches, key), Source::CommandLine)
+    let (settings, layered) =
+        layer(&command, &matches, &config, file.as_deref()).map_err(Either::Layer)?;
+    let cli = with_layers(&command, &matches, args, layered)?;
+    Ok(Settings {
+        cli,
+        settings,
+        file,
+    })
+}
+
+/// Each setting's value and source, in `--help` order: the command line's, else its variable's,
+/// else the config `file`'s entry, else none (the default); and the command-line tokens the
+/// environment and the file stand for.
+fn layer(
+    command: &clap::Command,
+    matches: &ArgMatches,
+    config: &[Entry],
+    file: Option<&Path>,
+) -> Result<(Vec<Setting>, Vec<OsString>), ConfigError> {
+    let mut settings = Vec::new();
+    let mut layered: Vec<OsString> = Vec::new();
+    for key in &keys(command) {
+        let (value, source) = if matches.value_source(&key.id) == Some(ValueSource::CommandLine) {
+            (command_line_value(matches, key), Source::CommandLine)
         } else if let Some(raw) = std::env::var_os(key.env()) {
-            let tokens = env_tokens(key, &raw, &command).map_err(Either::Layer)?;
+            layered.extend(env_tokens(key, &raw, command)?);
             let value = raw.to_string_lossy().into_owned();
-            layered.extend(tokens);
             (Some(value), Source::Environment(key.env()))
         } else if let Some(entry) = config.iter().find(|e| e.key == key.long) {
             layered.extend(entry.tokens.iter().map(OsString::from));
             let source = Source::File {
-                path: file.clone().unwrap_or_default(),
+                path: file.map(Path::to_path_buf).unwrap_or_default(),
                 line: entry.line,
             };
             (Some(entry.value.clone()), source)
@@ -248,7 +254,24 @@ pub fn parse(args: Vec<OsString>) -> Result<Settings, Either> {
             source,
         });
     }
-    let cli = if matches.subcommand_name().is_none() {
+    Ok((settings, layered))
+}
+
+/// The command line parsed again with the `layered` tokens before its own, so it wins and every
+/// combination is checked once; for `config show`, the session settings from the layers alone.
+fn with_layers(
+    command: &clap::Command,
+    matches: &ArgMatches,
+    args: Vec<OsString>,
+    layered: Vec<OsString>,
+) -> Result<Cli, Either> {
+    let combined = |all: Vec<OsString>| {
+        command
+            .clone()
+            .try_get_matches_from(all)
+            .map_err(|e| Either::Layer(ConfigError::Combined(first_line(&e))))
+    };
+    if matches.subcommand_name().is_none() {
         let mut all = vec![
             args.first()
                 .cloned()
@@ -256,28 +279,15 @@ pub fn parse(args: Vec<OsString>) -> Result<Settings, Either> {
         ];
         all.extend(layered);
         all.extend(args.into_iter().skip(1));
-        let matches = command
-            .try_get_matches_from(all)
-            .map_err(|e| Either::Layer(ConfigError::Combined(first_line(&e))))?;
-        Cli::from_arg_matches(&matches).map_err(Either::Clap)?
-    } else {
-        // `config show`: the session settings come from the layers alone.
-        let mut cli = Cli::from_arg_matches(&matches).map_err(Either::Clap)?;
-        let mut all = vec![OsString::from("balasana-audio")];
-        all.extend(layered);
-        let session = command
-            .try_get_matches_from(all)
-            .map_err(|e| Either::Layer(ConfigError::Combined(first_line(&e))))?;
-        cli.session = Cli::from_arg_matches(&session)
-            .map_err(Either::Clap)?
-            .session;
-        cli
-    };
-    Ok(Settings {
-        cli,
-        settings,
-        file,
-    })
+        return Cli::from_arg_matches(&combined(all)?).map_err(Either::Clap);
+    }
+    let mut cli = Cli::from_arg_matches(matches).map_err(Either::Clap)?;
+    let mut all = vec![OsString::from("balasana-audio")];
+    all.extend(layered);
+    cli.session = Cli::from_arg_matches(&combined(all)?)
+        .map_err(Either::Clap)?
+        .session;
+    Ok(cli)
 }
 
 /// A failure of [`parse`]: clap's own (printed by clap, with its exit code) or a layer's.
@@ -409,28 +419,8 @@ fn read_file(
                 format!("unknown key {name:?} (keys: {})", known.join(", ")),
             ));
         };
-        let value = value.into_inner();
-        let (shown, tokens) = match (&value, key.takes_value) {
-            (toml::Value::Boolean(on), false) => {
-                let tokens = if *on { vec![key.flag()] } else { Vec::new() };
-                (on.to_string(), tokens)
-            }
-            (_, false) => {
-                return Err(at(offset, format!("{name}: expected true or false")));
-            }
-            (toml::Value::String(s), true) => (s.clone(), vec![key.flag(), s.clone()]),
-            (toml::Value::Integer(n), true) => (n.to_string(), vec![key.flag(), n.to_string()]),
-            (toml::Value::Float(x), true) => (x.to_string(), vec![key.flag(), x.to_string()]),
-            (other, true) => {
-                return Err(at(
-                    offset,
-                    format!(
-                        "{name}: expected a number or a string, found {}",
-                        other.type_str()
-                    ),
-                ));
-            }
-        };
+        let (shown, tokens) =
+            tokens(key, &value.into_inner()).map_err(|m| at(offset, format!("{name}: {m}")))?;
         if key.takes_value {
             check_value(command, key, OsStr::new(&shown))
                 .map_err(|message| at(offset, format!("{name}: {message}")))?;
@@ -443,6 +433,27 @@ fn read_file(
         });
     }
     Ok(entries)
+}
+
+/// A config value as it is shown and as the command-line tokens it stands for: a flag's
+/// boolean, or an option's string or number.
+fn tokens(key: &Key, value: &toml::Value) -> Result<(String, Vec<String>), String> {
+    Ok(match (value, key.takes_value) {
+        (toml::Value::Boolean(on), false) => {
+            let tokens = if *on { vec![key.flag()] } else { Vec::new() };
+            (on.to_string(), tokens)
+        }
+        (_, false) => return Err("expected true or false".into()),
+        (toml::Value::String(s), true) => (s.clone(), vec![key.flag(), s.clone()]),
+        (toml::Value::Integer(n), true) => (n.to_string(), vec![key.flag(), n.to_string()]),
+        (toml::Value::Float(x), true) => (x.to_string(), vec![key.flag(), x.to_string()]),
+        (other, true) => {
+            return Err(format!(
+                "expected a number or a string, found {}",
+                other.type_str()
+            ));
+        }
+    })
 }
 
 /// A setting's default: from the session script's `[limits]` for the timed options, else the

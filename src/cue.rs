@@ -1,5 +1,6 @@
 //! [`Cue`]: the id of a clip, a spoken line's (`settle`) or a chime's (`chime-start`). The one
-//! place that knows the `chime-` prefix.
+//! place that knows the `chime-` prefix: a chime's cue id is the prefix and the chime's
+//! [`Chime::key`].
 
 use std::borrow::Borrow;
 use std::fmt;
@@ -44,7 +45,8 @@ impl Cue {
 
     /// The built-in chime this cue names, if any.
     pub fn chime(&self) -> Option<Chime> {
-        Chime::ALL.into_iter().find(|c| c.cue() == self.0)
+        let key = self.0.strip_prefix(CHIME_PREFIX)?;
+        Chime::ALL.into_iter().find(|c| c.key() == key)
     }
 
     /// The id.
@@ -63,7 +65,7 @@ pub fn is_cue_id(id: &str) -> bool {
 
 impl From<Chime> for Cue {
     fn from(chime: Chime) -> Cue {
-        Cue(chime.cue().to_owned())
+        Cue::chime_key(chime.key())
     }
 }
 

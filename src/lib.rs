@@ -1,32 +1,61 @@
 //! balasana-audio: an eyes-closed guided Child's pose (Balasana) session.
 //!
-//! The core is pure and testable: [`script`] (parse + validate) → [`timeline`] (events at exact
-//! frames) → [`mix`] (samples for any frame range). The edges touch the world: [`pack`] (clip
-//! files), [`output::live`] (the audio device), [`output::render`] (WAV files), [`terminal`]
-//! (keys and progress), [`pipeline`] (the one clip pipeline), [`commands`] (one file per command),
-//! [`app`] and [`cli`] (the command line).
+//! The modules stand in layers, and a module imports only from its own layer or the ones below
+//! (no circles; `docs/architecture.md` draws them, with the data flow and where each rule lives):
+//!
+//! | layer | modules | what they do |
+//! |---|---|---|
+//! | top | [`cli`], [`app`] (and `main.rs`) | parse arguments, dispatch, one error enum mapped to exit codes |
+//! | session and commands | [`session`], [`commands`] | one session: options → prepare → plan, render or live → log; one file per other command |
+//! | edges | [`output`], [`terminal`] | the live device and its source, the clip worker, renders and their targets; keys and progress |
+//! | files | [`decode`], [`probe`], [`cache`], [`pack`], [`pipeline`], [`library`], [`practice`], [`config`], [`paths`], [`atomic`] | clips decoded and measured, packs found and read, the session library, the practice log, layered settings, where files live, writing whole or not at all |
+//! | pure core | [`script`], [`timeline`], [`plan`], [`transcript`], [`mix`] | no I/O: script → timeline (events at exact frames) → mixer (samples for any frame range); plans and transcripts read the timeline |
+//! | sound pieces | [`chime`], [`cue`], [`loudness`], [`resample`], [`codec`] | chimes synthesized, cue ids, EBU R128 gains, band-limited resampling, WAV/FLAC/Ogg encoders |
+//! | leaves | [`units`], [`exit`] | seconds to frames and time written for people; exit codes |
+//!
+//! One exception, as in ripgrep: [`config`], [`session`] and [`commands`] read the parsed
+//! argument types of [`cli`], which nothing else below the top does.
 
 #![warn(missing_docs)]
 
+// Top.
 pub mod app;
-pub mod cache;
-pub mod chime;
 pub mod cli;
+
+// Session and commands.
 pub mod commands;
-pub mod config;
-pub mod cue;
-pub mod exit;
-pub mod library;
-pub mod loudness;
-pub mod mix;
+pub mod session;
+
+// Edges.
 pub mod output;
+pub mod terminal;
+
+// Files.
+pub mod atomic;
+pub mod cache;
+pub mod config;
+pub mod decode;
+pub mod library;
 pub mod pack;
+pub mod paths;
 pub mod pipeline;
-pub mod plan;
 pub mod practice;
 pub mod probe;
-pub mod resample;
+
+// The pure core.
+pub mod mix;
+pub mod plan;
 pub mod script;
-pub mod terminal;
 pub mod timeline;
 pub mod transcript;
+
+// Sound pieces.
+pub mod chime;
+pub mod codec;
+pub mod cue;
+pub mod loudness;
+pub mod resample;
+
+// Leaves.
+pub mod exit;
+pub mod units;

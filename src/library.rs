@@ -3,7 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::script::{BUILT_IN, DEFAULT_SESSION, Script, ScriptError};
+use crate::paths;
+use crate::script::{
+    BUILT_IN, DEFAULT_SESSION, MAX_SCRIPT_BYTES, Script, ScriptError, line_column,
+};
 
 /// Why a session could not be had.
 #[derive(Debug, thiserror::Error)]
@@ -41,16 +44,10 @@ pub struct Entry {
     pub origin: Origin,
 }
 
-/// The user's own sessions folder: `<data dir>/balasana-audio/script` (on Linux
-/// `~/.local/share/balasana-audio/script`).
-pub fn user_scripts() -> Option<PathBuf> {
-    dirs::data_dir().map(|d| d.join("balasana-audio").join("script"))
-}
-
 /// The folders searched for sessions by name, in order.
 fn folders(base: &Path) -> Vec<PathBuf> {
     std::iter::once(base.join("script"))
-        .chain(user_scripts())
+        .chain(paths::user_scripts())
         .collect()
 }
 
@@ -95,9 +92,50 @@ pub fn built_in_origin(name: &str) -> String {
     format!("<built-in script/{name}.toml>")
 }
 
-/// Reads and validates a script file (refusing one over [`crate::script::MAX_SCRIPT_BYTES`]).
+/// Reads, parses and validates a script file, refusing one over [`MAX_SCRIPT_BYTES`] before
+/// reading it whole, and one that is not UTF-8.
 fn read(path: &Path) -> Result<Script, ScriptError> {
-    Script::read(path)
+    use std::io::Read;
+    let origin = path.display().to_string();
+    let fail = |line, column, message: String| ScriptError {
+        origin: origin.clone(),
+        line,
+        column,
+        message,
+    };
+    let unreadable = |e: std::io::Error| fail(1, 1, format!("cannot read script: {e}"));
+    let too_large = |bytes: u64| {
+        fail(
+            1,
+            1,
+            format!(
+                "the script is larger than {} MB ({bytes} bytes)",
+                MAX_SCRIPT_BYTES >> 20
+            ),
+        )
+    };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let meta = file.metadata().map_err(unreadable)?;
+    if meta.is_dir() {
+        return Err(fail(1, 1, "cannot read script: it is a folder".into()));
+    }
+    if meta.len() > MAX_SCRIPT_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SCRIPT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_SCRIPT_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let before = String::from_utf8_lossy(&e.as_bytes()[..valid]);
+        let (line, column) = line_column(&before, valid);
+        fail(line, column, "not UTF-8 (a script is UTF-8 text)".into())
+    })?;
+    Script::parse(&text, &origin)
 }
 
 /// Every session found by name: files first (`./script/`, then the user's folder), then the

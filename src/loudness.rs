@@ -27,27 +27,6 @@ pub struct Level {
     pub peak_dbfs: f64,
 }
 
-impl Level {
-    /// The level measured before of the clip with this cache key ([`crate::cache`]).
-    pub fn cached(key: &crate::cache::Key) -> Option<Level> {
-        let text = key.get("loudness")?;
-        let mut parts = text.split_whitespace();
-        let lufs = match parts.next()? {
-            "none" => None,
-            l => Some(l.parse::<f64>().ok().filter(|l| l.is_finite())?),
-        };
-        let peak_dbfs = parts.next()?.parse::<f64>().ok()?;
-        (!peak_dbfs.is_nan() && peak_dbfs < f64::INFINITY && parts.next().is_none())
-            .then_some(Level { lufs, peak_dbfs })
-    }
-
-    /// Stores this level as that of the clip with this cache key.
-    pub fn remember(self, key: &crate::cache::Key) {
-        let lufs = self.lufs.map_or("none".to_owned(), |l| l.to_string());
-        key.put("loudness", &format!("{lufs} {}", self.peak_dbfs));
-    }
-}
-
 /// Decibels to a linear amplitude factor.
 pub fn db_to_gain(db: f64) -> f64 {
     10f64.powf(db / 20.0)

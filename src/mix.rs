@@ -13,8 +13,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 
 use crate::cue::Cue;
-use crate::pack::Clips;
 use crate::timeline::{Layer, Timeline};
+
+/// Clips ready to mix: mono, at one output rate, shared without copying (what
+/// [`Mixer::new`] takes when every clip is given at the start).
+#[derive(Debug, Clone)]
+pub struct Clips {
+    /// Samples per second.
+    pub rate: u32,
+    /// Samples by cue id, chimes included.
+    pub by_cue: HashMap<Cue, Arc<[f32]>>,
+}
 
 /// Why a mixer could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -232,7 +241,7 @@ impl Mixer {
     /// Adds an ambience bed (mono, at the timeline's rate) at linear `gain`, looped under the
     /// session and ducked under the timeline's voice events.
     pub fn with_bed(mut self, samples: Arc<[f32]>, gain: f32, timeline: &Timeline) -> Mixer {
-        let frames = |s: f64| crate::timeline::frames(s, timeline.rate);
+        let frames = |s: f64| crate::units::frames(s, timeline.rate);
         let voices: Vec<(u64, u64)> = timeline
             .events
             .iter()

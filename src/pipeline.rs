@@ -7,9 +7,9 @@
 
 use std::collections::VecDeque;
 
+use crate::codec::EncodeError;
+use crate::codec::ogg::VorbisStream;
 use crate::loudness::{self, SILENCE_DBFS, VOICE_TARGET_LUFS};
-use crate::output::encode::EncodeError;
-use crate::output::encode::ogg::VorbisStream;
 use crate::resample::resample;
 
 /// Sound starts and ends where the 5 ms RMS rises above this many dB under the clip's peak.
@@ -92,7 +92,7 @@ pub fn finish(raw: &[f32], rate: u32, serial: i32) -> Result<Finished, FinishErr
     for _ in 0..6 {
         let (samples, limited_db) = level(&trimmed, rate, aim, target);
         let ogg = encode_vorbis(&samples, rate, serial)?;
-        let decoded = crate::pack::decode(ogg.clone()).map_err(FinishError::Encode)?;
+        let decoded = crate::decode::decode(ogg.clone()).map_err(FinishError::Encode)?;
         let peak = true_peak_dbfs(&decoded.samples, rate);
         let lufs = decoded.level.lufs.unwrap_or(f64::NEG_INFINITY);
         if peak > TRUE_PEAK_CEILING_DBFS {

@@ -5,26 +5,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::timeline::{Layer, Timeline};
-
-/// `m:ss.mmm` (or `h:mm:ss.mmm`) of `seconds`.
-pub fn clock(seconds: f64) -> String {
-    let ms = (seconds * 1000.0).round() as u64;
-    let (h, m, s, ms) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
-    if h > 0 {
-        format!("{h}:{m:02}:{s:02}.{ms:03}")
-    } else {
-        format!("{m:02}:{s:02}.{ms:03}")
-    }
-}
-
-/// `HH:MM:SS` + `sep` + `mmm` of `frame` at `rate`, rounded to the nearest millisecond: chapter
-/// marks (`.`) and subtitle cues (`,` in SubRip, `.` in WebVTT).
-pub fn timestamp(frame: u64, rate: u32, sep: char) -> String {
-    let ms = (u128::from(frame) * 1000 + u128::from(rate) / 2) / u128::from(rate);
-    let ms = ms as u64;
-    let (h, m, s, ms) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
-    format!("{h:02}:{m:02}:{s:02}{sep}{ms:03}")
-}
+use crate::units::clock;
 
 /// The timeline as a table: a heading per step, then time, layer, cue and text per event.
 pub fn table(timeline: &Timeline, heading: &str) -> String {
@@ -138,23 +119,4 @@ pub fn json(timeline: &Timeline) -> String {
             .collect(),
     };
     serde_json::to_string_pretty(&plan).unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{clock, timestamp};
-
-    #[test]
-    fn timestamps_round_to_the_millisecond() {
-        assert_eq!(timestamp(0, 48_000, '.'), "00:00:00.000");
-        assert_eq!(timestamp(48_000 * 3661 + 24, 48_000, '.'), "01:01:01.001");
-        assert_eq!(timestamp(23, 48_000, ','), "00:00:00,000");
-    }
-
-    #[test]
-    fn clock_formats() {
-        assert_eq!(clock(0.0), "00:00.000");
-        assert_eq!(clock(61.2345), "01:01.235");
-        assert_eq!(clock(3725.5), "1:02:05.500");
-    }
 }

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use jiff::civil::Date;
 use jiff::{ToSpan, ZonedDateTime};
@@ -17,17 +17,6 @@ use serde::{Deserialize, Serialize};
 
 /// A live session shorter than this is not logged.
 pub const MIN_SECONDS: f64 = 10.0;
-
-/// Environment variable naming another log file (tests, or a synced folder).
-pub const LOG_ENV: &str = "BALASANA_LOG_FILE";
-
-/// The log file: `$BALASANA_LOG_FILE`, else `<data dir>/balasana-audio/log.jsonl`.
-pub fn path() -> Option<PathBuf> {
-    match std::env::var_os(LOG_ENV) {
-        Some(p) if !p.is_empty() => Some(PathBuf::from(p)),
-        _ => dirs::data_dir().map(|d| d.join("balasana-audio").join("log.jsonl")),
-    }
-}
 
 /// Why the log could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +38,10 @@ pub enum LogError {
         source: std::io::Error,
     },
     /// No data folder is known.
-    #[error("no data folder is known on this system (set {LOG_ENV}=FILE)")]
+    #[error(
+        "no data folder is known on this system (set {}=FILE)",
+        crate::paths::LOG_ENV
+    )]
     NoFolder,
 }
 

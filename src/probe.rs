@@ -1,9 +1,12 @@
-//! Clip lengths without decoding: read from the container's headers (Ogg Vorbis, FLAC, WAV), or
-//! else from a small cache of lengths learned by decoding once, keyed by the file's content.
+//! Clip lengths without decoding, read from the container's headers (Ogg Vorbis, FLAC, WAV).
+//! Pure: bytes in, a shape out. Clips whose headers do not say (MP3) are decoded once and their
+//! shape remembered in the cache ([`crate::cache`]).
 //!
 //! The length a clip will have once prepared (decoded, loudness-matched, resampled with
 //! [`crate::resample::resample_into`]) follows from its own rate and frame count alone:
 //! [`prepared_frames`]. That is all `--plan` and the timeline need.
+
+use crate::decode::riff_chunks;
 
 /// A clip's own rate and length in frames (samples per channel), as decoding would give them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,14 +35,6 @@ pub fn from_headers(bytes: &[u8]) -> Option<Shape> {
         None
     }?;
     (shape.rate > 0).then_some(shape)
-}
-
-fn u32_le(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
-}
-
-fn u16_le(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
 }
 
 /// Ogg Vorbis: symphonia's own Ogg reader (the one rodio decodes with) reads the identification
@@ -92,51 +87,30 @@ fn flac(b: &[u8]) -> Option<Shape> {
 /// WAV: the `fmt ` chunk's rate and block size, the `data` chunk's size. Only plain PCM and
 /// float (format 1 or 3) with a `data` size that is stated and held in full.
 fn wav(b: &[u8]) -> Option<Shape> {
-    if b.get(8..12)? != b"WAVE" {
-        return None;
-    }
-    let mut at = 12;
+    let le16 = |b: &[u8], at: usize| Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?));
+    let le32 = |b: &[u8], at: usize| Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?));
     let mut fmt = None;
-    while at + 8 <= b.len() {
-        let id = &b[at..at + 4];
-        let size = u32_le(b, at + 4)? as usize;
-        let body = at + 8;
-        if id == b"fmt " {
-            let format = u16_le(b, body)?;
-            let rate = u32_le(b, body + 4)?;
-            let align = u16_le(b, body + 12)?;
+    for chunk in riff_chunks(b)? {
+        if chunk.id == b"fmt " {
+            let format = le16(chunk.rest, 0)?;
+            let rate = le32(chunk.rest, 4)?;
+            let align = le16(chunk.rest, 12)?;
             if !matches!(format, 1 | 3) || align == 0 {
                 return None;
             }
             fmt = Some((rate, u64::from(align)));
-        } else if id == b"data" {
+        } else if chunk.id == b"data" {
             let (rate, align) = fmt?;
-            let held = b.len() - body;
-            if size == u32::MAX as usize || size > held {
+            if chunk.size == u32::MAX || chunk.size as usize > chunk.rest.len() {
                 return None;
             }
             return Some(Shape {
                 rate,
-                frames: size as u64 / align,
+                frames: u64::from(chunk.size) / align,
             });
         }
-        at = body.checked_add(size)?.checked_add(size & 1)?;
     }
     None
-}
-
-/// The cached shape of the clip with this cache key, if one was stored ([`crate::cache`]).
-pub fn cached(key: &crate::cache::Key) -> Option<Shape> {
-    let text = key.get("lengths")?;
-    let mut parts = text.split_whitespace().map(str::parse::<u64>);
-    let rate = u32::try_from(parts.next()?.ok()?).ok()?;
-    let frames = parts.next()?.ok()?;
-    (rate > 0 && parts.next().is_none()).then_some(Shape { rate, frames })
-}
-
-/// Stores the decoded shape of the clip with this cache key.
-pub fn remember(key: &crate::cache::Key, shape: Shape) {
-    key.put("lengths", &format!("{} {}", shape.rate, shape.frames));
 }
 
 #[cfg(test)]

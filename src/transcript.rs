@@ -35,7 +35,7 @@ impl Format {
 
 /// `hh:mm:ss` + `sep` + `mmm` of a frame of `timeline`.
 fn stamp(timeline: &Timeline, frame: u64, sep: char) -> String {
-    crate::plan::timestamp(frame, timeline.rate, sep)
+    crate::units::timestamp(frame, timeline.rate, sep)
 }
 
 /// The transcript of `timeline` in `format`; `title` heads the plain-text one.

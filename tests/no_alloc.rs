@@ -7,13 +7,18 @@ use std::cell::Cell;
 use std::sync::Arc;
 use std::time::Duration;
 
-use balasana_audio::chime::Chime;
 use balasana_audio::mix::Mixer;
 use balasana_audio::output::feeder::Supply;
 use balasana_audio::output::source::{Controls, MixSource};
-use balasana_audio::pack::{Clips, Location, Pack, PackFiles};
-use balasana_audio::script::{EMBEDDED, EMBEDDED_NAME, Script};
-use balasana_audio::timeline::{self, Options, Timeline};
+use balasana_audio::pack::{Pack, PackFiles};
+use balasana_audio::script::Script;
+use balasana_audio::timeline::Timeline;
+
+/// The in-process session the integration tests share.
+#[path = "common/session.rs"]
+mod shared;
+
+use shared::{RATE, tones};
 
 /// Counts allocations, reallocations and frees made by threads that asked to be counted.
 struct Counting;
@@ -68,23 +73,9 @@ fn pull(src: &mut MixSource, n: usize) -> u64 {
     COUNT.with(|c| c.get())
 }
 
-const RATE: u32 = 48_000;
-
+/// The built-in session with two 30 s holds.
 fn session() -> (Script, Timeline, PackFiles) {
-    let script = Script::parse(EMBEDDED, EMBEDDED_NAME).unwrap();
-    let files = PackFiles::open(Location::Embedded, &script, None).unwrap();
-    let mut options = Options::defaults(&script);
-    options.hold = 30.0;
-    options.sets = 2;
-    let t = timeline::build(&script, &options, &files.lengths(RATE).unwrap(), RATE).unwrap();
-    (script, t, files)
-}
-
-fn tones() -> (Arc<[f32]>, Arc<[f32]>) {
-    (
-        Chime::Pause.synthesize(RATE),
-        Chime::Resume.synthesize(RATE),
-    )
+    shared::session(30.0)
 }
 
 /// Every control path, with the number of allocations each made.
@@ -118,7 +109,7 @@ fn exercise(mut src: MixSource, controls: &Controls, t: &Timeline) -> Vec<(&'sta
 fn pulling_samples_never_allocates_with_every_clip_given() {
     let (script, t, files) = session();
     let pack = Pack::load(files.location.clone(), &script, None).unwrap();
-    let clips = Clips::prepare(&pack, RATE);
+    let clips = pack.prepare(RATE);
     let controls = Arc::new(Controls::default());
     let mixer = Mixer::new(&t, &clips).unwrap();
     let src = MixSource::new(mixer, controls.clone(), 2, RATE, 0.4, tones());

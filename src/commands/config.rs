@@ -1,6 +1,7 @@
 //! `config show`, `config path` and `config init`; the settings themselves are layered in
 //! [`crate::config`].
 
+use crate::atomic;
 use crate::cli::ConfigCommand;
 use crate::config::{ConfigError, Settings, show, template};
 use crate::script::Script;
@@ -31,7 +32,7 @@ pub fn run(
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(write)?;
             }
-            std::fs::write(path, template(script)).map_err(write)?;
+            atomic::write(path, template(script).as_bytes()).map_err(write)?;
             Ok(format!("wrote {shown}\n"))
         }
     }

@@ -1,11 +1,10 @@
 //! `log`: the practice log, as a summary, JSON or streaks.
 
-use crate::app::Error;
 use crate::practice;
 
 /// `log`: the summary, the JSON array, or the streaks; unreadable lines are noted and kept.
-pub fn show(json: bool, streak: bool, recent: usize) -> Result<String, Error> {
-    let path = practice::path().ok_or(practice::LogError::NoFolder)?;
+pub fn show(json: bool, streak: bool, recent: usize) -> Result<String, practice::LogError> {
+    let path = crate::paths::log_file().ok_or(practice::LogError::NoFolder)?;
     let log = practice::read(&path)?;
     for (line, why) in &log.unreadable {
         eprintln!(

@@ -2,30 +2,41 @@
 
 use std::path::Path;
 
-use crate::app::{Error, RENDER_RATE};
 use crate::library;
-use crate::pack::{Clips, Location, Pack};
-use crate::plan;
-use crate::timeline::{self, Options};
+use crate::output::render::RATE;
+use crate::pack::{Location, PackError, PackFiles};
+use crate::script::Script;
+use crate::timeline::{self, Options, TimelineError};
+use crate::units::clock;
+
+/// Why a session has no length with the default voice.
+#[derive(Debug, thiserror::Error)]
+enum Untimed {
+    /// The default pack lacks a clip, or one cannot be read.
+    #[error(transparent)]
+    Pack(#[from] PackError),
+    /// The session cannot be sequenced at its defaults.
+    #[error("cannot build the session: {0}")]
+    Timeline(#[from] TimelineError),
+}
 
 /// `scripts list`: each session with its title, where it lives, and its length at its default
-/// settings with the default voice.
-pub fn list(base: &Path) -> Result<String, Error> {
+/// settings with the default voice, and a note for each session that voice cannot time (its
+/// length is `-`). Lengths come from the clips' headers (or the lengths cache): nothing is
+/// decoded.
+pub fn list(base: &Path) -> Result<(String, Vec<String>), PackError> {
     let default_pack = Location::find(None, base)?;
     let mut rows = Vec::new();
+    let mut notes = Vec::new();
     for entry in library::all(base) {
         let (title, length) = match library::load(Some(&entry.name), base) {
-            Ok(script) => {
-                let options = Options::defaults(&script);
-                let pack = Pack::load(default_pack.clone(), &script, None)?;
-                let clips = Clips::prepare(&pack, RENDER_RATE);
-                let timeline = timeline::build(&script, &options, &clips.lengths(), RENDER_RATE)?;
-                let length = plan::clock(timeline.seconds(timeline.duration));
-                (
-                    script.title,
-                    length.split('.').next().unwrap_or_default().to_owned(),
-                )
-            }
+            Ok(script) => match length(&script, &default_pack) {
+                Ok(length) => (script.title, length),
+                Err(e) => {
+                    notes.push(format!("session {:?} has no length: {e}", entry.name));
+                    (script.title, "-".to_owned())
+                }
+            },
             Err(e) => (format!("invalid: {e}"), "-".to_owned()),
         };
         let place = match &entry.origin {
@@ -39,5 +50,14 @@ pub fn list(base: &Path) -> Result<String, Error> {
     for (name, length, title, place) in rows {
         out.push_str(&format!("{name:width$}  {length:>6}  {title} ({place})\n"));
     }
-    Ok(out)
+    Ok((out, notes))
+}
+
+/// `mm:ss` of `script` at its defaults with the pack at `location`, from clip lengths alone.
+fn length(script: &Script, location: &Location) -> Result<String, Untimed> {
+    let files = PackFiles::open(location.clone(), script, None)?;
+    let options = Options::defaults(script);
+    let timeline = timeline::build(script, &options, &files.lengths(RATE)?, RATE)?;
+    let length = clock(timeline.seconds(timeline.duration));
+    Ok(length.split('.').next().unwrap_or_default().to_owned())
 }

@@ -10,11 +10,11 @@ use std::sync::{Arc, Mutex};
 use std::thread::Thread;
 use std::time::Duration;
 
-use crate::chime::Chime;
 use crate::cue::Cue;
 use crate::mix::{Feed, Mixer, slots};
 use crate::pack::{ClipFile, PackError, PackFiles};
-use crate::timeline::{Timeline, frames};
+use crate::timeline::Timeline;
+use crate::units::frames;
 
 /// How far ahead of the play head clips are prepared, in seconds.
 const AHEAD_SECS: f64 = 10.0;
@@ -153,24 +153,23 @@ impl Supply {
     }
 
     /// The clip of `cue`, prepared now on this thread (the pause and resume tones).
-    pub fn clip(&self, cue: &str) -> Result<Arc<[f32]>, PackError> {
+    pub fn clip(&self, cue: &Cue) -> Result<Arc<[f32]>, PackError> {
         self.prepare(cue, &mut HashMap::new())
     }
 
     /// Prepares the clip of `cue`: the pack's, or a synthesized chime.
     fn prepare(
         &self,
-        cue: &str,
+        cue: &Cue,
         delays: &mut HashMap<u32, usize>,
     ) -> Result<Arc<[f32]>, PackError> {
         if !self.slow.is_zero() {
             std::thread::sleep(self.slow);
         }
         match self.files.get(cue) {
-            Some(file) => file.prepare(cue, self.rate, delays),
-            None => Ok(Chime::ALL
-                .iter()
-                .find(|c| c.cue() == cue)
+            Some(file) => file.prepare(self.rate, delays),
+            None => Ok(cue
+                .chime()
                 .map_or_else(|| Arc::from([]), |c| c.synthesize(self.rate))),
         }
     }

@@ -1,6 +1,5 @@
 //! The edges where samples leave the program: a live device, or a file, pipe or standard output.
 
-pub mod encode;
 pub mod feeder;
 pub mod live;
 pub mod render;

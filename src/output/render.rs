@@ -7,11 +7,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
-use super::encode::{self, EncodeError, Format, Layout, Metadata, Patch};
 use super::target::Target;
+use crate::codec::{self, EncodeError, Format, Layout, Metadata, Patch};
 use crate::mix::Mixer;
 
-pub use super::encode::to_i16;
+/// Sample rate of renders and of `--plan`.
+pub const RATE: u32 = 48_000;
+/// Channels of renders.
+pub const CHANNELS: u16 = 2;
 
 /// Why a render failed; a regular target file is untouched in every case.
 #[derive(Debug, thiserror::Error)]
@@ -134,7 +137,7 @@ pub fn render(
         let target = &target;
         // Ok(Some(patch)) when finished, Ok(None) when abandoned (the mixer stopped sending).
         let encoder = scope.spawn(move || -> Result<Option<Option<Patch>>, EncodeError> {
-            let mut enc = encode::encoder(
+            let mut enc = codec::encoder(
                 spec.format,
                 target.writer(),
                 layout,

@@ -1,99 +1,14 @@
-//! The mixer as the live device's source of samples, and the controls the rest of the program
-//! moves it with. The audio thread runs only [`MixSource::fill`]: it mixes, and allocates nothing,
-//! frees nothing, takes no lock and does no I/O (tests/no_alloc.rs counts).
+//! The mixer as the live device's source of samples, moved by the live [`Controls`] (which the
+//! play loop in `output::live` holds). The audio thread runs only [`MixSource::fill`]: it mixes,
+//! and allocates nothing, frees nothing, takes no lock and does no I/O (tests/no_alloc.rs counts).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use rodio::cpal::{FromSample, Sample};
 
 use crate::mix::Mixer;
-
-/// No seek pending.
-const NO_SEEK: u64 = u64::MAX;
-
-/// Shared between the audio thread and the rest of the program: requests go in, the position
-/// comes out. Read at block boundaries; no locks.
-#[derive(Debug)]
-pub struct Controls {
-    /// The timeline frame being played (where a paused session will resume).
-    frame: AtomicU64,
-    /// Set by the source once it has produced its last sample.
-    finished: AtomicBool,
-    /// Blocks produced so far, paused or not: proof the device is taking samples.
-    blocks: AtomicU64,
-    stop: AtomicBool,
-    paused: AtomicBool,
-    seek: AtomicU64,
-    /// Master volume, the bits of an `f32` linear gain.
-    volume: AtomicU32,
-}
-
-impl Default for Controls {
-    fn default() -> Self {
-        Controls {
-            frame: AtomicU64::new(0),
-            finished: AtomicBool::new(false),
-            blocks: AtomicU64::new(0),
-            stop: AtomicBool::new(false),
-            paused: AtomicBool::new(false),
-            seek: AtomicU64::new(NO_SEEK),
-            volume: AtomicU32::new(1.0f32.to_bits()),
-        }
-    }
-}
-
-impl Controls {
-    /// The timeline frame being played.
-    pub fn frame(&self) -> u64 {
-        self.frame.load(Ordering::Relaxed)
-    }
-
-    /// Whether the source has played its last sample.
-    pub fn finished(&self) -> bool {
-        self.finished.load(Ordering::Acquire)
-    }
-
-    /// Blocks produced so far; it stops growing when the device stops taking samples.
-    pub fn blocks(&self) -> u64 {
-        self.blocks.load(Ordering::Relaxed)
-    }
-
-    /// Whether the end was asked for.
-    pub fn stopping(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
-    }
-
-    /// Asks for a fade-out and the end.
-    pub fn stop(&self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-
-    /// Asks to pause (fade out, then silence) or to resume (fade in where it paused).
-    pub fn set_paused(&self, paused: bool) {
-        self.paused.store(paused, Ordering::Relaxed);
-    }
-
-    /// Whether a pause is asked for.
-    pub fn paused(&self) -> bool {
-        self.paused.load(Ordering::Relaxed)
-    }
-
-    /// Asks to continue from `frame` (a short fade out and in around the jump).
-    pub fn seek(&self, frame: u64) {
-        self.seek.store(frame, Ordering::Relaxed);
-    }
-
-    /// Sets the master volume (linear gain); changes are smoothed.
-    pub fn set_volume(&self, gain: f32) {
-        self.volume.store(gain.to_bits(), Ordering::Relaxed);
-    }
-
-    /// The master volume asked for.
-    pub fn volume(&self) -> f32 {
-        f32::from_bits(self.volume.load(Ordering::Relaxed))
-    }
-}
+/// The controls a source is moved with; they live with the play loop that moves them.
+pub use crate::output::live::controls::Controls;
 
 /// Frames mixed per block; controls are read between blocks (10 ms at 48 kHz).
 const BLOCK: usize = 480;
@@ -161,7 +76,7 @@ impl MixSource {
         tones: (Arc<[f32]>, Arc<[f32]>),
     ) -> Self {
         let mut mixer = mixer;
-        let lookahead = crate::timeline::frames(PAUSE_FADE, rate) + 2 * BLOCK as u64;
+        let lookahead = crate::units::frames(PAUSE_FADE, rate) + 2 * BLOCK as u64;
         // Paused, or held until the first clips are prepared.
         let held = !mixer.ready(lookahead);
         let paused_at = (controls.paused() || held).then(|| mixer.position());
@@ -195,7 +110,7 @@ impl MixSource {
     fn fade_to(&mut self, target: f32, seconds: f64, pending: Pending) {
         self.ramp_from = self.gain;
         self.target = target;
-        self.ramp_len = crate::timeline::frames(seconds, self.rate).max(1) as u32;
+        self.ramp_len = crate::units::frames(seconds, self.rate).max(1) as u32;
         self.ramp_pos = 0;
         self.pending = pending;
     }
@@ -215,8 +130,8 @@ impl MixSource {
     /// Turns requests into fades, at a block boundary.
     fn read_controls(&mut self) {
         let c = &self.controls;
-        let seek = c.seek.swap(NO_SEEK, Ordering::Relaxed);
-        if c.stop.load(Ordering::Relaxed) {
+        let seek = c.take_seek();
+        if c.stopping() {
             if self.pending != Pending::Stop {
                 let fade = if self.paused_at.is_some() {
                     SEEK_FADE
@@ -228,7 +143,7 @@ impl MixSource {
             return;
         }
         if let Some(at) = self.paused_at.as_mut() {
-            if seek != NO_SEEK {
+            if let Some(seek) = seek {
                 *at = seek;
             }
             let at = *at;
@@ -254,7 +169,7 @@ impl MixSource {
             }
             return;
         }
-        if seek != NO_SEEK {
+        if let Some(seek) = seek {
             self.fade_to(0.0, SEEK_FADE, Pending::Seek(seek));
         } else if c.paused() && !matches!(self.pending, Pending::Pause(_)) {
             let at = match self.pending {
@@ -344,8 +259,7 @@ impl MixSource {
         }
         self.pos = 0;
         let frame = self.paused_at.unwrap_or(self.mixer.position());
-        self.controls.frame.store(frame, Ordering::Relaxed);
-        self.controls.blocks.fetch_add(1, Ordering::Relaxed);
+        self.controls.made_block(frame);
         self.len > 0
     }
 
@@ -357,7 +271,7 @@ impl MixSource {
         let mut written = 0;
         for frame in out.chunks_exact_mut(channels) {
             if self.pos == self.len && !self.refill() {
-                self.controls.finished.store(true, Ordering::Release);
+                self.controls.set_finished();
                 break;
             }
             frame.fill(T::from_sample_(self.block[self.pos]));
@@ -372,8 +286,8 @@ impl MixSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mix::Clips;
     use crate::mix::tests::{clips, timeline};
-    use crate::pack::Clips;
     use crate::timeline::Timeline;
     use std::collections::HashMap;
 

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: running the binary, making small voice packs,
-//! reading rendered WAV files.
-#![allow(dead_code)] // each test file uses its own subset
+//! reading rendered WAV files, and skipping (or, under CI, failing) when a tool is missing.
+//! `session.rs` holds the in-process session the allocator test shares.
+
+pub mod session;
 
 use std::path::{Path, PathBuf};
 
@@ -12,11 +14,22 @@ use balasana_audio::script::{BUILT_IN, EMBEDDED, EMBEDDED_NAME, Line, Lines, Scr
 /// its config, data and cache folders inside `dir` and no `BALASANA_…` variables, so the settings of
 /// whoever runs the tests never leak in.
 pub fn bin(dir: &Path) -> Command {
+    bin_in(dir, dir)
+}
+
+/// The binary run in the repository, with the shipped `script/` and `audio/`, and its config,
+/// data and cache folders in `home` (a temporary folder).
+pub fn bin_in_repo(home: &Path) -> Command {
+    bin_in(Path::new(env!("CARGO_MANIFEST_DIR")), home)
+}
+
+/// [`bin`] run in `cwd` with its folders in `home`.
+fn bin_in(cwd: &Path, home: &Path) -> Command {
     let mut c = Command::cargo_bin("balasana-audio").unwrap();
-    c.current_dir(dir)
-        .env("XDG_CONFIG_HOME", dir.join(".config"))
-        .env("XDG_DATA_HOME", dir.join(".local/share"))
-        .env("XDG_CACHE_HOME", dir.join(".cache"));
+    c.current_dir(cwd)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env("XDG_CACHE_HOME", home.join(".cache"));
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("BALASANA_") {
             c.env_remove(name);
@@ -138,6 +151,25 @@ fn make_pack_of(
     folder
 }
 
+/// Makes a pack folder `dir/audio/fixture` whose every clip (one per cue of every built-in
+/// session) is a copy of `tests/fixtures/<fixture>`.
+pub fn make_fixture_pack(dir: &Path, fixture: &str) -> PathBuf {
+    let folder = dir.join("audio/fixture");
+    std::fs::create_dir_all(&folder).unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(fixture);
+    let ext = source.extension().unwrap().to_str().unwrap();
+    let mut manifest = test_manifest("fixture", "tone");
+    for line in &pack_lines() {
+        let file = format!("{}.{ext}", line.cue);
+        std::fs::copy(&source, folder.join(&file)).unwrap();
+        manifest.clips.insert(line.cue.to_string(), file);
+    }
+    write_manifest(&folder, &manifest);
+    folder
+}
+
 /// A manifest with no clips yet, licensed CC0 and credited to the tests.
 pub fn test_manifest(name: &str, voice: &str) -> Manifest {
     Manifest {
@@ -163,9 +195,14 @@ pub fn write_manifest(folder: &Path, manifest: &Manifest) {
     .unwrap();
 }
 
-/// Reads a 16-bit WAV: (spec, interleaved samples).
+/// Reads a 16-bit WAV file: (spec, interleaved samples).
 pub fn read_wav(path: &Path) -> (hound::WavSpec, Vec<i16>) {
-    let mut r = hound::WavReader::open(path).unwrap();
+    wav_samples(&std::fs::read(path).unwrap())
+}
+
+/// The samples of a 16-bit WAV's bytes: (spec, interleaved samples).
+pub fn wav_samples(bytes: &[u8]) -> (hound::WavSpec, Vec<i16>) {
+    let mut r = hound::WavReader::new(std::io::Cursor::new(bytes)).unwrap();
     let spec = r.spec();
     let samples = r.samples::<i16>().map(Result::unwrap).collect();
     (spec, samples)
@@ -232,4 +269,39 @@ pub fn plan_and_render(dir: &Path, args: &[&str]) -> (Vec<usize>, Vec<i16>) {
         .map(|e| e["frame"].as_u64().unwrap() as usize)
         .collect();
     (planned, left)
+}
+
+/// Whether `tool` is installed (an executable on `PATH`); when it is not, the test skips with the
+/// reason printed, or fails under CI (`CI` set), where every tool must be there.
+pub fn require(tool: &str) -> bool {
+    let on_path = std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(dir.join(tool))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    });
+    needs(
+        tool,
+        if on_path {
+            Ok(())
+        } else {
+            Err(format!("{tool} is not installed"))
+        },
+    )
+}
+
+/// Whether `what` a test needs is there (`state`, else why not): a skip with the reason printed,
+/// or under CI (`CI` set) a failure.
+pub fn needs(what: &str, state: Result<(), String>) -> bool {
+    match state {
+        Ok(()) => true,
+        Err(why) if std::env::var_os("CI").is_some() => {
+            panic!("CI must have {what}: {why}")
+        }
+        Err(why) => {
+            eprintln!("SKIPPED: {why}");
+            false
+        }
+    }
 }

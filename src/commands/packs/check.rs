@@ -1,12 +1,16 @@
 //! `packs check`: a pack against the script, as a [`Report`] whose text is the command's output
 //! and whose [`Report::verdict`] is its outcome.
 
+use std::collections::BTreeSet;
 use std::fmt;
+use std::path::Path;
 
 use super::{PacksError, plural, shorten};
 use crate::cue::Cue;
+use crate::decode::{Clip, decode};
+use crate::library;
 use crate::loudness::VOICE_TARGET_LUFS;
-use crate::pack::{Clip, Location, Manifest, decode};
+use crate::pack::{Location, Manifest};
 use crate::pipeline;
 use crate::script::Lines;
 
@@ -56,6 +60,34 @@ impl Measure {
                 .count(),
             lead,
             trail,
+        }
+    }
+}
+
+impl Measure {
+    /// What stops the clip from playing (empty, silent) into `problems`, and what is worth
+    /// fixing (clipping, long silences) into `warnings`, each naming `file`.
+    fn findings(&self, file: &str, problems: &mut Vec<String>, warnings: &mut Vec<String>) {
+        if self.empty {
+            problems.push(format!("{file}: empty"));
+            return;
+        }
+        if self.lufs.is_none() {
+            problems.push(format!("{file}: silent (peak {:.0} dBFS)", self.peak_dbfs));
+            return;
+        }
+        if self.clipped > 0 {
+            warnings.push(format!(
+                "{file}: clipping ({} samples at full scale)",
+                self.clipped
+            ));
+        }
+        for (what, secs) in [("leading", self.lead), ("trailing", self.trail)] {
+            if secs > LONG_SILENCE {
+                warnings.push(format!(
+                    "{file}: {secs:.1} s of {what} silence (trim to under {LONG_SILENCE} s)"
+                ));
+            }
         }
     }
 }
@@ -158,25 +190,7 @@ impl Report {
                     problems.push(format!("{file}: cannot decode ({message})"));
                 }
                 Found::Measured { file, measure: m } => {
-                    if m.empty {
-                        problems.push(format!("{file}: empty"));
-                    } else if m.lufs.is_none() {
-                        problems.push(format!("{file}: silent (peak {:.0} dBFS)", m.peak_dbfs));
-                    } else {
-                        if m.clipped > 0 {
-                            warnings.push(format!(
-                                "{file}: clipping ({} samples at full scale)",
-                                m.clipped
-                            ));
-                        }
-                        for (what, secs) in [("leading", m.lead), ("trailing", m.trail)] {
-                            if secs > LONG_SILENCE {
-                                warnings.push(format!(
-                                    "{file}: {secs:.1} s of {what} silence (trim to under {LONG_SILENCE} s)"
-                                ));
-                            }
-                        }
-                    }
+                    m.findings(file, &mut problems, &mut warnings);
                     if !row.cue.is_chime() {
                         levels.extend(m.lufs);
                     }
@@ -346,9 +360,24 @@ impl fmt::Display for Report {
     }
 }
 
+/// The cue ids every session of the library found from `base` speaks (a session that does not
+/// load is left out): a pack entry for one of them is no typo, whichever session is checked.
+pub fn library_cues(base: &Path) -> BTreeSet<Cue> {
+    library::all(base)
+        .iter()
+        .filter_map(|entry| library::load(Some(&entry.name), base).ok())
+        .flat_map(|script| script.lines().map(|l| l.cue.clone()).collect::<Vec<_>>())
+        .collect()
+}
+
 /// Checks a pack against the script: reads and measures every clip it needs and every file it
-/// holds.
-pub fn check(location: &Location, script: &Lines) -> Result<Report, PacksError> {
+/// holds. `library` are the cues the sessions of the library speak ([`library_cues`]): a pack
+/// entry for one is not reported as a cue the script does not have.
+pub fn check(
+    location: &Location,
+    script: &Lines,
+    library: &BTreeSet<Cue>,
+) -> Result<Report, PacksError> {
     let manifest = Manifest::load(location)?;
     let mut entries: Vec<(Cue, Option<String>)> = script
         .lines()
@@ -360,63 +389,14 @@ pub fn check(location: &Location, script: &Lines) -> Result<Report, PacksError> 
             .iter()
             .map(|(k, f)| (Cue::chime_key(k), Some(f.clone()))),
     );
-    let read = |file: &str| {
-        location
-            .read(file)
-            .map_err(|e| e.to_string())
-            .and_then(decode)
-    };
     let rows = entries
         .iter()
-        .map(|(cue, file)| {
-            let found = match file.as_ref().filter(|f| location.has(f)) {
-                None => Found::Missing(file.clone()),
-                Some(file) => match read(file) {
-                    Ok(clip) => Found::Measured {
-                        file: file.clone(),
-                        measure: Measure::of(&clip),
-                    },
-                    Err(message) => Found::Undecodable {
-                        file: file.clone(),
-                        message,
-                    },
-                },
-            };
-            Row {
-                cue: cue.clone(),
-                found,
-            }
+        .map(|(cue, file)| Row {
+            cue: cue.clone(),
+            found: found(location, file.as_deref()),
         })
         .collect();
-    let mut extras = Extras::default();
-    for (name, file) in &manifest.ambience {
-        if !location.has(file) {
-            extras
-                .ambience
-                .push(format!("ambience {name:?}: missing file {file}"));
-        } else if let Err(e) = read(file) {
-            extras
-                .ambience
-                .push(format!("ambience {name:?}: {file}: cannot decode ({e})"));
-        }
-    }
-    let known: Vec<&str> = entries
-        .iter()
-        .filter_map(|(_, f)| f.as_deref())
-        .chain(manifest.ambience.values().map(String::as_str))
-        .collect();
-    extras.unknown_files = location
-        .files()
-        .into_iter()
-        .filter(|f| f != "pack.toml" && !known.contains(&f.as_str()))
-        .filter(|f| !(f.ends_with(".md") || f.ends_with(".txt")))
-        .collect();
-    extras.unknown_cues = manifest
-        .clips
-        .keys()
-        .filter(|k| !script.lines().any(|l| l.cue == **k))
-        .cloned()
-        .collect();
+    let extras = extras(location, &manifest, &entries, script, library);
     Ok(Report::new(
         manifest.name,
         location.describe(""),
@@ -429,6 +409,80 @@ pub fn check(location: &Location, script: &Lines) -> Result<Report, PacksError> 
         script.lines().count(),
         extras,
     ))
+}
+
+/// What is found for a cue whose entry names `file` (`None`: no entry).
+fn found(location: &Location, file: Option<&str>) -> Found {
+    let Some(file) = file.filter(|f| location.has(f)) else {
+        return Found::Missing(file.map(str::to_owned));
+    };
+    match read(location, file) {
+        Ok(clip) => Found::Measured {
+            file: file.to_owned(),
+            measure: Measure::of(&clip),
+        },
+        Err(message) => Found::Undecodable {
+            file: file.to_owned(),
+            message,
+        },
+    }
+}
+
+/// A pack file, read and decoded.
+fn read(location: &Location, file: &str) -> Result<Clip, String> {
+    location
+        .read(file)
+        .map_err(|e| e.to_string())
+        .and_then(decode)
+}
+
+/// What the pack holds besides the clips of `entries` (the script's cues and the pack's chimes):
+/// its ambience beds' problems, the files no entry uses, and the cues of `pack.toml` no session
+/// of the `library` speaks.
+fn extras(
+    location: &Location,
+    manifest: &Manifest,
+    entries: &[(Cue, Option<String>)],
+    script: &Lines,
+    library: &BTreeSet<Cue>,
+) -> Extras {
+    let mut extras = Extras::default();
+    for (name, file) in &manifest.ambience {
+        if !location.has(file) {
+            extras
+                .ambience
+                .push(format!("ambience {name:?}: missing file {file}"));
+        } else if let Err(e) = read(location, file) {
+            extras
+                .ambience
+                .push(format!("ambience {name:?}: {file}: cannot decode ({e})"));
+        }
+    }
+    // The files of the script's cues, of cues other sessions speak, of chimes and of beds.
+    let spoken_elsewhere = manifest
+        .clips
+        .iter()
+        .filter(|(cue, _)| library.contains(cue.as_str()))
+        .map(|(_, file)| file.as_str());
+    let known: Vec<&str> = entries
+        .iter()
+        .filter_map(|(_, f)| f.as_deref())
+        .chain(spoken_elsewhere)
+        .chain(manifest.ambience.values().map(String::as_str))
+        .collect();
+    extras.unknown_files = location
+        .files()
+        .into_iter()
+        .filter(|f| f != "pack.toml" && !known.contains(&f.as_str()))
+        .filter(|f| !(f.ends_with(".md") || f.ends_with(".txt")))
+        .collect();
+    extras.unknown_cues = manifest
+        .clips
+        .keys()
+        .filter(|k| !library.contains(k.as_str()) && !script.lines().any(|l| l.cue == **k))
+        .cloned()
+        .collect();
+    extras
 }
 
 #[cfg(test)]

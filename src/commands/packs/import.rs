@@ -5,7 +5,7 @@ use std::path::Path;
 use super::PacksError;
 use super::make::{Defaults, make_pack, target};
 use crate::cli::PackInfo;
-use crate::pack::decode;
+use crate::decode::decode;
 use crate::script::Lines;
 
 /// Makes a pack from raw speech: `<from>/<cue>.wav` for every line of the script.

@@ -4,7 +4,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::{PacksError, minutes, shorten};
-use crate::pack::{DEFAULT_PACK, Location, Manifest, decode, user_packs};
+use crate::decode::decode;
+use crate::pack::{DEFAULT_PACK, Location, Manifest};
+use crate::paths::user_packs;
 use crate::script::Lines;
 
 /// Lists every pack found: built in, under `<base>/audio/`, and in the user's packs folder.

@@ -1,6 +1,6 @@
 //! The `packs` commands, one file each: [`list`] the packs there are, [`check`] one against the
 //! script, start a pack to record ([`new`]), make a whole pack from synthesized or raw speech
-//! ([`synth`], [`import`], both through [`make`] and the one clip pipeline in
+//! ([`synth`], [`import`], both through `make.rs` and the one clip pipeline in
 //! [`crate::pipeline`]), and print the lines to voice ([`cues`]).
 
 pub mod check;
@@ -99,7 +99,7 @@ pub fn run(command: &PacksCommand, script: &Lines, base: &Path) -> Result<(), Pa
         PacksCommand::List => list::list(script, base, &mut out),
         PacksCommand::Check { pack, .. } => {
             let location = Location::find(Some(pack), base)?;
-            let report = check::check(&location, script)?;
+            let report = check::check(&location, script, &check::library_cues(base))?;
             let _ = write!(out, "{report}");
             report.verdict()
         }

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use super::PacksError;
 use super::make::{Defaults, make_pack, scratch_dir, target};
 use crate::cli::{Engine, PackInfo};
-use crate::pack::{Clip, decode};
+use crate::decode::{Clip, decode};
 use crate::script::Lines;
 
 /// flite's `duration_stretch` (> 1 is slower): slt's own pace, about 0.069 s of speech per letter

@@ -1,0 +1,141 @@
+//! Where a pack's files live: a folder on disk or the default pack compiled into the binary,
+//! found by name or path; its files read with a size limit.
+
+use std::path::{Path, PathBuf};
+
+use include_dir::{Dir, include_dir};
+
+use super::{DEFAULT_PACK, PackError};
+use crate::paths;
+
+/// The largest pack file (clip, bed or `pack.toml`) that is read: 64 MB.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// The default pack, compiled in so an installed binary needs no files.
+static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/audio/heart");
+
+/// Where a pack's files live.
+#[derive(Debug, Clone)]
+pub enum Location {
+    /// Compiled into the binary.
+    Embedded,
+    /// A folder on disk.
+    Folder(PathBuf),
+}
+
+impl Location {
+    /// Finds a pack. `spec` is a path (it contains a slash or starts with `.`) or a name, looked
+    /// for as `<base>/audio/NAME`, then in the user's packs folder ([`paths::user_packs`]); the default
+    /// name falls back to the built-in pack. No spec means the default pack.
+    pub fn find(spec: Option<&str>, base: &Path) -> Result<Location, PackError> {
+        let name = spec.unwrap_or(DEFAULT_PACK);
+        let is_pack = |dir: &Path| dir.join("pack.toml").is_file();
+        if name.contains(['/', '\\']) || name.starts_with('.') {
+            let dir = PathBuf::from(name);
+            return if is_pack(&dir) {
+                Ok(Location::Folder(dir))
+            } else {
+                Err(PackError::NotFound {
+                    name: name.into(),
+                    looked: dir.join("pack.toml").display().to_string(),
+                })
+            };
+        }
+        let candidates: Vec<PathBuf> = std::iter::once(base.join("audio"))
+            .chain(paths::user_packs())
+            .map(|d| d.join(name))
+            .collect();
+        if let Some(dir) = candidates.iter().find(|d| is_pack(d)) {
+            Ok(Location::Folder(dir.clone()))
+        } else if name == DEFAULT_PACK {
+            Ok(Location::Embedded)
+        } else {
+            let looked: Vec<String> = candidates.iter().map(|d| d.display().to_string()).collect();
+            Err(PackError::NotFound {
+                name: name.into(),
+                looked: looked.join(", "),
+            })
+        }
+    }
+
+    /// Whether this is the default pack (built in, or its folder under `audio/`).
+    pub fn is_default(&self) -> bool {
+        match self {
+            Location::Embedded => true,
+            Location::Folder(dir) => dir.file_name().is_some_and(|n| n == DEFAULT_PACK),
+        }
+    }
+
+    /// Whether the pack has `file`.
+    pub fn has(&self, file: &str) -> bool {
+        match self {
+            Location::Embedded => EMBEDDED.get_file(file).is_some(),
+            Location::Folder(dir) => dir.join(file).is_file(),
+        }
+    }
+
+    /// Every file name in the pack folder (not recursive).
+    pub fn files(&self) -> Vec<String> {
+        match self {
+            Location::Embedded => EMBEDDED
+                .files()
+                .filter_map(|f| f.path().to_str().map(str::to_owned))
+                .collect(),
+            Location::Folder(dir) => std::fs::read_dir(dir)
+                .map(|entries| {
+                    entries
+                        .filter_map(Result::ok)
+                        .filter(|e| e.path().is_file())
+                        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    /// How the location reads in messages.
+    pub fn describe(&self, file: &str) -> String {
+        match self {
+            Location::Embedded => format!("<built-in audio/{DEFAULT_PACK}>/{file}"),
+            Location::Folder(dir) => dir.join(file).display().to_string(),
+        }
+    }
+
+    /// Reads one file of the pack.
+    pub fn read(&self, file: &str) -> Result<Vec<u8>, PackError> {
+        match self {
+            Location::Embedded => EMBEDDED
+                .get_file(file)
+                .map(|f| f.contents().to_vec())
+                .ok_or_else(|| PackError::Read {
+                    path: self.describe(file),
+                    source: std::io::ErrorKind::NotFound.into(),
+                }),
+            Location::Folder(dir) => {
+                use std::io::Read;
+                let fail = |source| PackError::Read {
+                    path: self.describe(file),
+                    source,
+                };
+                let too_large = |bytes| PackError::TooLarge {
+                    path: self.describe(file),
+                    bytes,
+                };
+                let f = std::fs::File::open(dir.join(file)).map_err(fail)?;
+                let size = f.metadata().map_err(fail)?.len();
+                if size > MAX_FILE_BYTES {
+                    return Err(too_large(size));
+                }
+                // The size can lie (a file still growing, a device): never read past the limit.
+                let mut bytes = Vec::with_capacity(size as usize);
+                f.take(MAX_FILE_BYTES + 1)
+                    .read_to_end(&mut bytes)
+                    .map_err(fail)?;
+                if bytes.len() as u64 > MAX_FILE_BYTES {
+                    return Err(too_large(bytes.len() as u64));
+                }
+                Ok(bytes)
+            }
+        }
+    }
+}
