@@ -145,7 +145,11 @@ pub enum PacksCommand {
     },
     /// The script's cues and their texts as JSON (for tools/make_pack.py)
     #[command(hide = true)]
-    Cues,
+    Cues {
+        /// Each line's sentences and sessions, and the tempos to speak them at
+        #[arg(long)]
+        phrases: bool,
+    },
 }
 
 /// What `packs synth` and `packs import` record in pack.toml about the voice.

