@@ -120,22 +120,105 @@ def script_phrases(exe: str) -> tuple[list[float], list[dict]]:
     return found["tempos"], found["lines"]
 
 
-def speak_ladder(engine, exe: str, raw: Path) -> int:
-    """Every sentence at every tempo into raw/<cue>/<i>@<tempo>.wav; a take already there (a run
-    resumed with --raw) is kept. Returns the number of takes made."""
-    tempos, lines = script_phrases(exe)
-    made = 0
-    for line in lines:
-        folder = raw / line["cue"]
-        folder.mkdir(parents=True, exist_ok=True)
+def speak_takes(engine, raw: Path, line: dict, tempos) -> tuple[int, list[np.ndarray]]:
+    """A line's sentences at each of `tempos` into raw/<cue>/<i>@<tempo>.wav; a take already there
+    (a run resumed with --raw) is kept. Returns the takes made, and the last tempo's audio."""
+    folder = raw / line["cue"]
+    folder.mkdir(parents=True, exist_ok=True)
+    made, audio = 0, []
+    for tempo in tempos:
+        audio = []
         for i, sentence in enumerate(line["sentences"]):
-            for tempo in tempos:
-                path = folder / f"{i}@{tempo:.2f}.wav"
-                if not path.exists():
-                    part = path.with_suffix(".part")
-                    write_float_wav(part, engine.synthesize(sentence, tempo), engine.rate)
-                    part.rename(path)
-                    made += 1
+            path = folder / f"{i}@{tempo:.2f}.wav"
+            if path.exists():
+                audio.append(read_float_wav(path))
+                continue
+            take = engine.synthesize(sentence, tempo)
+            part = path.with_suffix(".part")
+            write_float_wav(part, take, engine.rate)
+            part.rename(path)
+            audio.append(take)
+            made += 1
+    return made, audio
+
+
+def speak_ladder(engine, exe: str, raw: Path, narrow: bool) -> int:
+    """Every sentence at every tempo of the binary's ladder, or with `narrow` only where the fit
+    can land (`narrow_tempos`). Returns the number of takes made."""
+    tempos, lines = script_phrases(exe)
+    if not narrow:
+        return sum(speak_takes(engine, raw, line, tempos)[0] for line in lines)
+    return speak_narrow(engine, raw, tempos, lines)
+
+
+# The narrow ladder: an engine whose speech lasts 1/tempo as long (Piper's length_scale = base /
+# tempo) is spoken at tempo 1, each line's finished length at any tempo estimated from it, and
+# only the tempo nearest its session's middle and its two neighbours are spoken. The binary's fit
+# then chooses among the takes there as it does on the full ladder; a line whose choice lands at
+# the edge of its takes would have been fitted the same on the full ladder only if the estimate
+# was right, so such lines are reported. Words and ranges come from the sessions' [pace].
+PADS = 0.18  # the pipeline keeps 60 ms before the sound and 120 ms after
+ENGINE_GAP = 0.2  # about what an engine leaves at a comma at tempo 1; the join replaces it
+
+
+def session_paces() -> dict[str, dict]:
+    """Each built-in session's [pace] (script/<session>.toml)."""
+    import tomllib
+
+    paces = {}
+    for path in (REPO_ROOT / "script").glob("*.toml"):
+        with open(path, "rb") as f:
+            pace = tomllib.load(f).get("pace")
+        if pace:
+            paces[path.stem] = pace
+    return paces
+
+
+def sound_seconds(audio: np.ndarray, rate: int) -> float:
+    """Seconds from the first to the last sound: 5 ms RMS above 45 dB under the peak (the
+    pipeline's trim)."""
+    half = max(1, int(round(0.005 * rate)) // 2)
+    power = np.convolve(audio.astype(np.float64) ** 2, np.ones(2 * half + 1) / (2 * half + 1),
+                        mode="same")
+    loud = np.nonzero(power > (np.max(np.abs(audio)) * 10 ** (-45 / 20)) ** 2)[0]
+    return (loud[-1] - loud[0] + 1) / rate if len(loud) else 0.0
+
+
+def words(text: str) -> int:
+    return sum(1 for t in text.split() if any(c.isalnum() for c in t))
+
+
+def speak_narrow(engine, raw: Path, tempos: list[float], lines: list[dict]) -> int:
+    paces = session_paces()
+    made, estimates = 0, {}
+    for line in lines:
+        n, audio = speak_takes(engine, raw, line, [1.0])
+        made += n
+        pace = next((paces[s] for s in line["sessions"] if s in paces), None)
+        if pace is None or "words_per_minute" not in pace:
+            continue
+        speech = sum(sound_seconds(a, engine.rate) for a in audio)
+        breaks = sum(s.count(", ") + s.count("; ") + s.count(": ") + s.count(" — ")
+                     for s in line["sentences"])
+        speech -= breaks * ENGINE_GAP
+        fixed = (PADS + (len(audio) - 1) * pace["sentence_pause"] + breaks * pace["comma_pause"])
+        middle = sum(pace["words_per_minute"]) / 2
+        wanted = speech / (60 * words(line["text"]) / middle - fixed)
+        estimates[line["cue"]] = (min(tempos, key=lambda t: abs(t - wanted)), line)
+    medians = {}
+    for session in paces:
+        fitted = sorted(t for t, line in estimates.values()
+                        if session in line["sessions"] and words(line["text"]) >= 8)
+        if fitted:
+            medians[session] = fitted[(len(fitted) - 1) // 2]
+    for line in lines:
+        if line["cue"] in estimates and words(line["text"]) >= 8:
+            centre = estimates[line["cue"]][0]
+        else:
+            centre = next((medians[s] for s in line["sessions"] if s in medians), 1.0)
+        i = tempos.index(centre)
+        around = tempos[max(0, i - 1):i + 2]
+        made += speak_takes(engine, raw, line, [t for t in around if abs(t - 1.0) > 1e-9])[0]
     return made
 
 
@@ -146,6 +229,13 @@ def write_float_wav(path: Path, audio: np.ndarray, rate: int) -> None:
     path.write_bytes(b"RIFF" + struct.pack("<I", 4 + 8 + len(fmt) + 8 + len(data)) + b"WAVE"
                      + b"fmt " + struct.pack("<I", len(fmt)) + fmt
                      + b"data" + struct.pack("<I", len(data)) + data)
+
+
+def read_float_wav(path: Path) -> np.ndarray:
+    """A take written by `write_float_wav` (or any WAV soundfile reads), as float64 samples."""
+    import soundfile as sf
+
+    return sf.read(path, dtype="float64")[0]
 
 
 # --- licence harvesting ---------------------------------------------------------------------------
@@ -687,7 +777,7 @@ def main() -> None:
             return
         raw = args.raw or Path(tmp) / "raw"
         raw.mkdir(parents=True, exist_ok=True)
-        made = speak_ladder(engine, exe, raw)
+        made = speak_ladder(engine, exe, raw, args.engine == "piper")
         print(f"synthesized {made} takes into {raw}; fitting and finishing them with {exe}")
         run_binary(exe, ["packs", "import", args.pack, "--from", str(raw), *common])
 

@@ -198,3 +198,62 @@ mod tests {
         assert_eq!(syllables("extensive", "pt-BR"), 3);
     }
 }
+
+/// The counter against the reference counts of `tools/syllables.tsv` (the CMU dictionary and
+/// hand counts, `docs/pace.md` section 2): per language, the words counted exactly and the total
+/// against the reference's. Hyphenation leaves a short word or a word's edge unsplit (a-way,
+/// o-pen), so it undercounts by about as much on every pack of a language; these are the
+/// measured figures, asserted so the counter cannot drift unnoticed.
+#[cfg(test)]
+mod reference {
+    use super::syllables;
+
+    /// (language, words, words counted exactly, syllables counted, syllables in the reference).
+    fn agreement() -> Vec<(String, usize, usize, usize, usize)> {
+        let mut found: Vec<(String, usize, usize, usize, usize)> = Vec::new();
+        let table = include_str!("../../tools/syllables.tsv");
+        for row in table
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
+            let fields: Vec<&str> = row.split('\t').collect();
+            let (language, word, count, source) = (fields[0], fields[1], fields[2], fields[3]);
+            let reference: usize = count.parse().unwrap();
+            // "cmudict:2/3": two pronunciations, either count accepted.
+            let accepted: Vec<usize> = match source.split_once(':') {
+                Some((_, counts)) => counts.split('/').map(|c| c.parse().unwrap()).collect(),
+                None => vec![reference],
+            };
+            let counted = syllables(word, language);
+            let i = match found.iter().position(|f| f.0 == language) {
+                Some(i) => i,
+                None => {
+                    found.push((language.to_owned(), 0, 0, 0, 0));
+                    found.len() - 1
+                }
+            };
+            let f = &mut found[i];
+            f.1 += 1;
+            f.2 += usize::from(accepted.contains(&counted));
+            f.3 += counted;
+            f.4 += reference;
+        }
+        found
+    }
+
+    #[test]
+    fn hyphenation_pieces_agree_with_the_reference_counts_as_measured() {
+        let expected = [
+            ("de", 79, 76, 139, 143),
+            ("en", 243, 203, 308, 349),
+            ("es", 72, 63, 148, 157),
+            ("fr", 77, 70, 120, 119),
+            ("it", 83, 77, 177, 183),
+        ];
+        let expected: Vec<(String, usize, usize, usize, usize)> = expected
+            .iter()
+            .map(|&(l, n, exact, counted, reference)| (l.to_owned(), n, exact, counted, reference))
+            .collect();
+        assert_eq!(agreement(), expected);
+    }
+}
