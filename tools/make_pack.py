@@ -153,7 +153,8 @@ def speak_ladder(engine, exe: str, raw: Path, narrow: bool) -> int:
 
 # The narrow ladder: an engine whose speech lasts 1/tempo as long (Piper's length_scale = base /
 # tempo) is spoken at tempo 1, each line's finished length at any tempo estimated from it, and
-# only the tempo nearest its session's middle and its two neighbours are spoken. The binary's fit
+# only the tempo nearest its session's middle and its two neighbours are spoken (a line of under 8
+# words: its session's estimated median tempo). The binary's fit
 # then chooses among the takes there as it does on the full ladder; a line whose choice lands at
 # the edge of its takes would have been fitted the same on the full ladder only if the estimate
 # was right, so such lines are reported. Words and ranges come from the sessions' [pace].
@@ -213,11 +214,11 @@ def speak_narrow(engine, raw: Path, tempos: list[float], lines: list[dict]) -> i
             medians[session] = fitted[(len(fitted) - 1) // 2]
     for line in lines:
         if line["cue"] in estimates and words(line["text"]) >= 8:
-            centre = estimates[line["cue"]][0]
+            i = tempos.index(estimates[line["cue"]][0])
+            around = tempos[max(0, i - 1):i + 2]
         else:
-            centre = next((medians[s] for s in line["sessions"] if s in medians), 1.0)
-        i = tempos.index(centre)
-        around = tempos[max(0, i - 1):i + 2]
+            # A short line takes its session's median tempo: the one estimated is enough.
+            around = [next((medians[s] for s in line["sessions"] if s in medians), 1.0)]
         made += speak_takes(engine, raw, line, [t for t in around if abs(t - 1.0) > 1e-9])[0]
     return made
 
