@@ -144,8 +144,8 @@ fn gaps(samples: &[f32], rate: u32, sound: (usize, usize), count: usize) -> Vec<
     let shortest = (MIN_GAP * f64::from(rate)).round() as usize;
     let mut runs = Vec::new();
     let mut run_start = None;
-    for i in sound.0..sound.1 {
-        match (power[i] <= threshold, run_start) {
+    for (i, &p) in power.iter().enumerate().take(sound.1).skip(sound.0) {
+        match (p <= threshold, run_start) {
             (true, None) => run_start = Some(i),
             (false, Some(s)) => {
                 if i - s >= shortest {
