@@ -602,13 +602,17 @@ fn script_text_with_quotes_backslashes_newlines_and_non_ascii_survives_new_and_c
 }
 
 #[test]
-fn every_shipped_pack_covers_the_script() {
+fn every_shipped_pack_covers_the_script_at_each_sessions_pace() {
+    // No warning: every clip clean, and the pack inside the [pace] range of every session (the
+    // lengths of its clips and the words of their lines; no recogniser).
     let home = tempfile::tempdir().unwrap();
     for pack in ["heart", "joe", "slt"] {
         bin_in_repo(home.path())
             .args(["packs", "check", pack])
             .assert()
             .success()
+            .stdout(contains("pace, balasana (120–140 wpm"))
+            .stdout(contains("pace, bedtime (100–120 wpm"))
             .stdout(contains(format!(
                 "ready: {n} of {n} cues, 0 warnings",
                 n = cues()
@@ -694,4 +698,72 @@ fn a_long_line_shared_by_sessions_of_different_paces_is_refused() {
     assert!(shared.contains("cue = \"breathe-in-back\""));
     std::fs::write(dir.path().join("script/bedtime.toml"), shared).unwrap();
     bin(dir.path()).args(["packs", "cues"]).assert().success();
+}
+
+/// Speech for a take: 0.2 s of silence, then bursts of `sounds` seconds with 0.15 s of silence
+/// between them (an engine's gap at a comma), then 0.3 s of silence.
+fn take(path: &Path, sounds: &[f64]) {
+    let rate = 24_000;
+    let silence = |s: f64| vec![0.0f32; (s * f64::from(rate)) as usize];
+    let mut x = silence(0.2);
+    for (i, &s) in sounds.iter().enumerate() {
+        if i > 0 {
+            x.extend(silence(0.15));
+        }
+        x.extend(burst(220.0, rate, s).iter().map(|v| v * 0.3));
+    }
+    x.extend(silence(0.3));
+    write_wav(path, rate, 1, &x);
+}
+
+#[test]
+fn import_fits_each_line_to_its_pace_from_takes_at_several_tempos() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("raw");
+    // Every other line: each sentence once, at tempo 1.
+    for line in pack_lines() {
+        let folder = raw.join(line.cue.as_str());
+        std::fs::create_dir_all(&folder).unwrap();
+        for i in 0..sentences(&line.text).len() {
+            take(&folder.join(format!("{i}@1.00.wav")), &[0.5]);
+        }
+    }
+    // "Sit on your heels, for a breath or two.": 9 words, one comma. At 130 wpm it lasts
+    // 60 × 9 / 130 = 4.154 s: 0.18 s of pads and 0.45 s of comma pause leave 3.524 s of sound,
+    // which the take at tempo 0.80 has; at tempo 1 it is 0.8 as long (156.6 wpm).
+    let sit = raw.join("exit-sit");
+    take(&sit.join("0@0.80.wav"), &[1.5, 2.0238]);
+    take(&sit.join("0@1.00.wav"), &[1.2, 1.619]);
+    let out = bin(dir.path())
+        .args([
+            "packs",
+            "import",
+            "fit",
+            "--from",
+            "raw",
+            "--licence",
+            "CC0-1.0",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // The fit's table: cue, tempo kept, pause scale, wpm, syl/s.
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let row: Vec<&str> = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("exit-sit ") && l.contains('×'))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(row[1..3], ["0.80", "1.0×"], "{stdout}");
+    let wpm: f64 = row[3].parse().unwrap();
+    assert!((wpm - 130.0).abs() < 1.0, "{wpm}");
+    // The detector's 5 ms window widens each sound by a few ms; the clip stays within 40 ms.
+    let (seconds, _, _) = measured(&dir.path().join("audio/fit/exit-sit.ogg"));
+    assert!((seconds - 4.154).abs() < 0.04, "{seconds}");
+    bin(dir.path())
+        .args(["packs", "check", "fit"])
+        .assert()
+        .success()
+        .stdout(contains("exit-sit"));
 }
