@@ -89,15 +89,6 @@ impl SessionPace {
         self.median(|f| f.rate(unit))
     }
 
-    /// Whether the pack is inside the session's range: the median of its long lines is (true
-    /// without a pace or without long lines).
-    pub fn inside(&self) -> bool {
-        match (self.pace, self.median_rate()) {
-            (Some(pace), Some(median)) => pace.contains(median),
-            _ => true,
-        }
-    }
-
     /// The long lines outside the range, furthest out first.
     pub fn outside(&self) -> Vec<&LineFigures> {
         let Some(pace) = self.pace else {
@@ -167,7 +158,7 @@ mod tests {
         assert_eq!(s.long_lines().len(), 3);
         assert_eq!(s.median_rate(), Some(130.0));
         assert_eq!(s.median(Figures::syllables_per_second), Some(13.0 / 6.0));
-        assert!(s.inside() && s.warning().is_none());
+        assert!(s.warning().is_none());
         assert_eq!(s.outside().len(), 1);
         assert_eq!(s.outside()[0].cue, "cue-1");
     }
@@ -183,6 +174,6 @@ mod tests {
         // No pace: figures but no verdict.
         let mut free = s.clone();
         free.pace = None;
-        assert!(free.inside() && free.warning().is_none() && free.outside().is_empty());
+        assert!(free.warning().is_none() && free.outside().is_empty());
     }
 }
