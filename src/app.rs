@@ -22,9 +22,6 @@ pub enum Error {
     /// The session could not be planned, rendered or played.
     #[error(transparent)]
     Session(#[from] SessionError),
-    /// The sessions a pack command works on disagree.
-    #[error("{0}")]
-    Usage(String),
     /// A `packs` command found a problem or could not finish.
     #[error(transparent)]
     Packs(#[from] PacksError),
@@ -51,7 +48,7 @@ impl Error {
         match self {
             Error::Session(e) => e.exit_code(),
             Error::Packs(e) => e.exit_code(),
-            Error::Usage(_) | Error::Config(_) => Exit::Usage,
+            Error::Config(_) => Exit::Usage,
             Error::Library(_) => Exit::Script,
             Error::Pack(_) => Exit::Pack,
             Error::Log(_) | Error::Stdout(_) => Exit::Write,
@@ -112,7 +109,7 @@ fn pack_lines(spec: Option<&str>, base: &Path) -> Result<Lines, Error> {
             .collect::<Result<_, _>>()?,
     };
     let refs: Vec<&Script> = scripts.iter().collect();
-    Lines::of(&refs).map_err(Error::Usage)
+    Lines::of(&refs).map_err(|e| Error::Library(LibraryError::Shared(e)))
 }
 
 /// Writes `text` to standard output as is; a closed pipe ends quietly.

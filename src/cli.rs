@@ -148,7 +148,11 @@ pub enum PacksCommand {
     Record(RecordArgs),
     /// The script's cues and their texts as JSON (for tools/make_pack.py)
     #[command(hide = true)]
-    Cues,
+    Cues {
+        /// Each line's sentences and sessions, and the tempos to speak them at
+        #[arg(long)]
+        phrases: bool,
+    },
 }
 
 /// What `packs record` is told.

@@ -9,7 +9,7 @@
 //! | session and commands | [`session`], [`commands`] | one session: options → prepare → plan, render or live → log; one file per other command |
 //! | edges | [`output`], [`capture`], [`terminal`], [`media`] | the live device and its source, the clip worker, renders and their targets, a take played back; the microphone; keys, progress and the recording screen; the media controls (MPRIS on D-Bus) |
 //! | files | [`decode`], [`probe`], [`cache`], [`pack`], [`pipeline`], [`library`], [`practice`], [`config`], [`paths`], [`atomic`] | clips decoded and measured, packs found and read, the session library, the practice log, layered settings, where files live, writing whole or not at all |
-//! | pure core | [`script`], [`timeline`], [`plan`], [`transcript`], [`mix`] | no I/O: script → timeline (events at exact frames) → mixer (samples for any frame range); plans and transcripts read the timeline |
+//! | pure core | [`script`], [`pace`], [`timeline`], [`plan`], [`transcript`], [`mix`] | no I/O: script → timeline (events at exact frames) → mixer (samples for any frame range); plans and transcripts read the timeline; a line's pace counted and fitted |
 //! | sound pieces | [`chime`], [`cue`], [`loudness`], [`resample`], [`codec`] | chimes synthesized, cue ids, EBU R128 gains, band-limited resampling, WAV/FLAC/Ogg encoders |
 //! | leaves | [`units`], [`exit`] | seconds to frames and time written for people; exit codes |
 //!
@@ -46,6 +46,7 @@ pub mod probe;
 
 // The pure core.
 pub mod mix;
+pub mod pace;
 pub mod plan;
 pub mod script;
 pub mod timeline;

@@ -24,6 +24,9 @@ pub enum LibraryError {
     /// The script is invalid or unreadable.
     #[error(transparent)]
     Script(#[from] ScriptError),
+    /// Two sessions share a cue they cannot share (another text, or paces that do not overlap).
+    #[error("{0}")]
+    Shared(String),
 }
 
 /// Where a session's script lives.

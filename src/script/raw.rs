@@ -16,6 +16,7 @@ use super::{
     line_column,
 };
 use crate::cue::{Cue, is_cue_id};
+use crate::pace::{Pace, RawPace};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,6 +34,8 @@ struct RawScript {
     breath: RawBreath,
     #[serde(default)]
     sound: Option<Spanned<Sound>>,
+    #[serde(default)]
+    pace: Option<Spanned<RawPace>>,
 }
 
 #[derive(Deserialize)]
@@ -177,6 +180,7 @@ impl RawScript {
         let announce = announce(self.announce, &mut lines)?;
         let breath_patterns = breath_patterns(self.breath, &limits, at)?;
         let sound = sound(self.sound, at)?;
+        let pace = pace(self.pace, at)?;
         Ok(Script {
             origin: at.origin.to_owned(),
             title: self.title,
@@ -189,8 +193,20 @@ impl RawScript {
             choices,
             breath_patterns,
             sound,
+            pace,
         })
     }
+}
+
+/// `[pace]`: one range within its bounds and usable pauses ([`RawPace::check`]).
+fn pace(raw: Option<Spanned<RawPace>>, at: &Locator) -> Result<Option<Pace>, ScriptError> {
+    raw.map(|raw| {
+        let span = raw.span();
+        raw.into_inner()
+            .check()
+            .map_err(|message| at.error(Some(span), message))
+    })
+    .transpose()
 }
 
 /// `[guidance]`: at least one level, each named uniquely as an id.

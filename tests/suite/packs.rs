@@ -4,6 +4,7 @@ use std::path::Path;
 
 use crate::common::*;
 use balasana_audio::loudness::{VOICE_TARGET_LUFS, measure};
+use balasana_audio::pace::{sentences, words};
 use balasana_audio::pack::{Location, Manifest, Pack};
 use predicates::prelude::*;
 use predicates::str::contains;
@@ -21,15 +22,69 @@ fn pack_toml(folder: &Path) -> String {
 fn check_passes_a_complete_pack() {
     let dir = tempfile::tempdir().unwrap();
     make_pack(dir.path(), "good", 22_050, 1, 0.6, &[]);
+    // Every line in 0.6 s is far too fast for either session's pace: warned, still playable.
     bin(dir.path())
         .args(["packs", "check", "good"])
         .assert()
         .success()
         .stdout(contains(format!(
-            "ready: {n} of {n} cues, 0 warnings",
+            "ready: {n} of {n} cues, 2 warnings",
             n = cues()
         )))
+        .stdout(contains("warning: pace: balasana is spoken at"))
+        .stdout(contains("warning: pace: bedtime is spoken at"))
         .stdout(contains("loudness:"));
+}
+
+/// A pack whose every line lasts `60 / wpm` seconds per word: it speaks at exactly `wpm`.
+fn pack_at_wpm(dir: &Path, name: &str, wpm: f64) {
+    let rate = 22_050;
+    let folder = dir.join("audio").join(name);
+    std::fs::create_dir_all(&folder).unwrap();
+    let mut manifest = test_manifest(name, "timed bursts");
+    for line in &pack_lines() {
+        let seconds = words(&line.text) as f64 * 60.0 / wpm;
+        let file = format!("{}.wav", line.cue);
+        write_wav(&folder.join(&file), rate, 1, &burst(440.0, rate, seconds));
+        manifest.clips.insert(line.cue.to_string(), file);
+    }
+    write_manifest(&folder, &manifest);
+}
+
+#[test]
+fn check_reports_each_sessions_pace_and_warns_outside_its_range() {
+    let dir = tempfile::tempdir().unwrap();
+    // 130 wpm: the middle of the day session's 120–140, too fast for bedtime's 100–120.
+    pack_at_wpm(dir.path(), "steady", 130.0);
+    let long = |session: &str| {
+        let script = balasana_audio::library::load(Some(session), dir.path()).unwrap();
+        script.lines().filter(|l| words(&l.text) >= 8).count()
+    };
+    let (day, bed) = (long("balasana"), long("bedtime"));
+    bin(dir.path())
+        .args(["packs", "check", "steady"])
+        .assert()
+        .success()
+        .stdout(contains(format!(
+            "pace, balasana (120–140 wpm, {day} of {day} lines of 8+ words in range): median 130.0 wpm"
+        )))
+        .stdout(contains(format!(
+            "pace, bedtime (100–120 wpm, 0 of {bed} lines of 8+ words in range): median 130.0 wpm"
+        )))
+        .stdout(contains("warning: pace: balasana").not())
+        .stdout(contains(
+            "warning: pace: bedtime is spoken at 130.0 wpm (median of its lines of 8+ words), outside its 100–120 wpm; furthest out: ",
+        ))
+        .stdout(contains(format!("ready: {n} of {n} cues, 1 warning", n = cues())));
+    // 110 wpm: bedtime's middle, too slow for the day; one session checked, one report.
+    pack_at_wpm(dir.path(), "slow", 110.0);
+    bin(dir.path())
+        .args(["packs", "check", "slow", "--script", "bedtime"])
+        .assert()
+        .success()
+        .stdout(contains("median 110.0 wpm"))
+        .stdout(contains("pace, balasana").not())
+        .stdout(contains("cues, 0 warnings"));
 }
 
 #[test]
@@ -366,8 +421,10 @@ fn synth_with_a_command_engine_trims_matches_and_encodes_every_clip() {
     for line in &pack_lines() {
         let (seconds, lufs, peak) = measured(&folder.join(format!("{}.ogg", line.cue)));
         // 0.8 s of sound, 60 ms kept before and 120 ms after (the burst's own 20 ms ramps
-        // fall partly under the trim threshold).
-        assert!((seconds - 0.98).abs() < 0.02, "{}: {seconds}", line.cue);
+        // fall partly under the trim threshold); a line of several sentences is longer.
+        if sentences(&line.text).len() == 1 {
+            assert!((seconds - 0.98).abs() < 0.02, "{}: {seconds}", line.cue);
+        }
         assert!(
             (lufs - VOICE_TARGET_LUFS).abs() <= 0.15,
             "{}: {lufs}",
@@ -375,11 +432,14 @@ fn synth_with_a_command_engine_trims_matches_and_encodes_every_clip() {
         );
         assert!(peak <= -3.0, "{}: {peak}", line.cue);
     }
+    // A command without {tempo} speaks at one tempo: only the pauses are fitted, and a beep
+    // per sentence is no calm pace.
     bin(dir.path())
         .args(["packs", "check", "tone"])
         .assert()
         .success()
-        .stdout(contains("0 warnings"));
+        .stdout(contains(format!("ready: {n} of {n} cues", n = cues())))
+        .stdout(contains("warning: pace: balasana"));
     bin(dir.path())
         .args([
             "packs",
@@ -451,14 +511,16 @@ fn import_finishes_raw_clips_and_any_text_survives_the_manifest() {
             .unwrap()
             .contains("make it 'so'")
     );
+    // Whole recorded lines are taken as they are: 0.8 s each is too fast, and said so.
     bin(dir.path())
         .args(["packs", "check", "zoe"])
         .assert()
         .success()
         .stdout(contains(format!(
-            "ready: {n} of {n} cues, 0 warnings",
+            "ready: {n} of {n} cues, 2 warnings",
             n = cues()
-        )));
+        )))
+        .stdout(contains("warning: pace: bedtime"));
     // Louder and quieter raw clips all come out at the target.
     for line in &pack_lines() {
         let (_, lufs, _) = measured(&folder.join(format!("{}.ogg", line.cue)));
@@ -540,13 +602,17 @@ fn script_text_with_quotes_backslashes_newlines_and_non_ascii_survives_new_and_c
 }
 
 #[test]
-fn every_shipped_pack_covers_the_script() {
+fn every_shipped_pack_covers_the_script_at_each_sessions_pace() {
+    // No warning: every clip clean, and the pack inside the [pace] range of every session (the
+    // lengths of its clips and the words of their lines; no recogniser).
     let home = tempfile::tempdir().unwrap();
     for pack in ["heart", "joe", "slt"] {
         bin_in_repo(home.path())
             .args(["packs", "check", pack])
             .assert()
             .success()
+            .stdout(contains("pace, balasana (120–140 wpm"))
+            .stdout(contains("pace, bedtime (100–120 wpm"))
             .stdout(contains(format!(
                 "ready: {n} of {n} cues, 0 warnings",
                 n = cues()
@@ -606,4 +672,98 @@ fn a_cue_another_session_of_the_library_speaks_is_no_typo() {
         .success()
         .stdout(contains("typos?").not())
         .stdout(contains("cues, 0 warnings"));
+}
+
+#[test]
+fn a_long_line_shared_by_sessions_of_different_paces_is_refused() {
+    // One clip cannot be at the day's 120–140 wpm and bedtime's 100–120: bedtime speaking the
+    // day's 15-word exit-why under the same cue is a script error naming it and both sessions.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("script")).unwrap();
+    let bedtime = balasana_audio::script::BUILT_IN[1]
+        .1
+        .replace("bed-exit-why", "exit-why");
+    std::fs::write(dir.path().join("script/bedtime.toml"), bedtime).unwrap();
+    bin(dir.path())
+        .args(["packs", "cues"])
+        .assert()
+        .code(3)
+        .stderr(contains("cue \"exit-why\" (15 words) is spoken in "))
+        .stderr(contains("balasana.toml> (120–140 wpm) and "))
+        .stderr(contains(
+            "bedtime.toml (100–120 wpm), whose pace ranges do not overlap",
+        ));
+    // A short line ("Breathe in, into your back.") may be shared whatever the paces.
+    let shared = balasana_audio::script::BUILT_IN[1].1;
+    assert!(shared.contains("cue = \"breathe-in-back\""));
+    std::fs::write(dir.path().join("script/bedtime.toml"), shared).unwrap();
+    bin(dir.path()).args(["packs", "cues"]).assert().success();
+}
+
+/// Speech for a take: 0.2 s of silence, then bursts of `sounds` seconds with 0.15 s of silence
+/// between them (an engine's gap at a comma), then 0.3 s of silence.
+fn take(path: &Path, sounds: &[f64]) {
+    let rate = 24_000;
+    let silence = |s: f64| vec![0.0f32; (s * f64::from(rate)) as usize];
+    let mut x = silence(0.2);
+    for (i, &s) in sounds.iter().enumerate() {
+        if i > 0 {
+            x.extend(silence(0.15));
+        }
+        x.extend(burst(220.0, rate, s).iter().map(|v| v * 0.3));
+    }
+    x.extend(silence(0.3));
+    write_wav(path, rate, 1, &x);
+}
+
+#[test]
+fn import_fits_each_line_to_its_pace_from_takes_at_several_tempos() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("raw");
+    // Every other line: each sentence once, at tempo 1.
+    for line in pack_lines() {
+        let folder = raw.join(line.cue.as_str());
+        std::fs::create_dir_all(&folder).unwrap();
+        for i in 0..sentences(&line.text).len() {
+            take(&folder.join(format!("{i}@1.00.wav")), &[0.5]);
+        }
+    }
+    // "Sit on your heels, for a breath or two.": 9 words, one comma. At 130 wpm it lasts
+    // 60 × 9 / 130 = 4.154 s: 0.18 s of pads and 0.45 s of comma pause leave 3.524 s of sound,
+    // which the take at tempo 0.80 has; at tempo 1 it is 0.8 as long (156.6 wpm).
+    let sit = raw.join("exit-sit");
+    take(&sit.join("0@0.80.wav"), &[1.5, 2.0238]);
+    take(&sit.join("0@1.00.wav"), &[1.2, 1.619]);
+    let out = bin(dir.path())
+        .args([
+            "packs",
+            "import",
+            "fit",
+            "--from",
+            "raw",
+            "--licence",
+            "CC0-1.0",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // The fit's table: cue, tempo kept, pause scale, wpm, syl/s.
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let row: Vec<&str> = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("exit-sit ") && l.contains('×'))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(row[1..3], ["0.80", "1.0×"], "{stdout}");
+    let wpm: f64 = row[3].parse().unwrap();
+    assert!((wpm - 130.0).abs() < 1.0, "{wpm}");
+    // The detector's 5 ms window widens each sound by a few ms; the clip stays within 40 ms.
+    let (seconds, _, _) = measured(&dir.path().join("audio/fit/exit-sit.ogg"));
+    assert!((seconds - 4.154).abs() < 0.04, "{seconds}");
+    bin(dir.path())
+        .args(["packs", "check", "fit"])
+        .assert()
+        .success()
+        .stdout(contains("exit-sit"));
 }

@@ -1,7 +1,7 @@
 //! `packs check`: a pack against the script, as a [`Report`] whose text is the command's output
 //! and whose [`Report::verdict`] is its outcome.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 
@@ -10,6 +10,7 @@ use crate::cue::Cue;
 use crate::decode::{Clip, decode};
 use crate::library;
 use crate::loudness::VOICE_TARGET_LUFS;
+use crate::pace::{LONG_LINE_WORDS, SessionPace};
 use crate::pack::{Location, Manifest};
 use crate::pipeline;
 use crate::script::Lines;
@@ -144,6 +145,8 @@ pub struct Report {
     pub lines: usize,
     /// Lines with a clip.
     pub voiced: usize,
+    /// How fast the pack speaks each session of the script.
+    pub pace: Vec<SessionPace>,
 }
 
 /// What the heading says of a pack besides its name.
@@ -237,7 +240,16 @@ impl Report {
             spread,
             lines,
             voiced,
+            pace: Vec::new(),
         }
+    }
+
+    /// Adds the pack's pace in each session, with a warning for each session it is outside of.
+    pub fn with_pace(mut self, pace: Vec<SessionPace>) -> Report {
+        self.warnings
+            .extend(pace.iter().filter_map(SessionPace::warning));
+        self.pace = pace;
+        self
     }
 
     /// `Ok` when the pack can play the script, else the problems counted.
@@ -333,6 +345,9 @@ impl fmt::Display for Report {
             }
         }
         writeln!(out)?;
+        for session in &self.pace {
+            pace_section(out, session)?;
+        }
         if let Some((lo, hi)) = self.spread {
             writeln!(
                 out,
@@ -358,6 +373,75 @@ impl fmt::Display for Report {
         }
         Ok(())
     }
+}
+
+/// A session's pace: the median of its lines of 8+ words and how many are in range, then the
+/// fastest and slowest of them.
+fn pace_section(out: &mut fmt::Formatter<'_>, session: &SessionPace) -> fmt::Result {
+    let long = session.long_lines();
+    let (Some(rate), Some(syllables)) = (
+        session.median_rate(),
+        session.median(|f| f.syllables_per_second()),
+    ) else {
+        return Ok(());
+    };
+    let unit = session.unit();
+    let range = match session.pace {
+        Some(pace) => format!(
+            "{}, {} of {} lines of {LONG_LINE_WORDS}+ words in range",
+            pace.describe(),
+            long.len() - session.outside().len(),
+            long.len()
+        ),
+        None => format!(
+            "no [pace]; {} lines of {LONG_LINE_WORDS}+ words",
+            long.len()
+        ),
+    };
+    let wpm = session.median(|f| f.wpm()).unwrap_or(rate);
+    writeln!(
+        out,
+        "pace, {} ({range}): median {wpm:.1} wpm, {syllables:.2} syl/s",
+        session.session
+    )?;
+    let ends = [("fastest", long.last()), ("slowest", long.first())];
+    for (what, line) in ends.into_iter().filter_map(|(w, l)| Some((w, l?))) {
+        writeln!(
+            out,
+            "  {what}  {:<22} {:>6.1} {}  {}",
+            line.cue,
+            line.figures.rate(unit),
+            unit.label(),
+            shorten(&line.text, 60)
+        )?;
+    }
+    writeln!(out)
+}
+
+/// The pack's pace in each session of `script`, from the lengths of the clips found.
+fn paces(script: &Lines, rows: &[Row], language: &str) -> Vec<SessionPace> {
+    let seconds: BTreeMap<&str, f64> = rows
+        .iter()
+        .filter_map(|row| match &row.found {
+            Found::Measured { measure, .. } => Some((row.cue.as_str(), measure.seconds)),
+            _ => None,
+        })
+        .collect();
+    script
+        .sessions()
+        .iter()
+        .enumerate()
+        .map(|(index, session)| {
+            let lines = script
+                .spoken()
+                .filter(|(_, speakers)| speakers.contains(&index))
+                .filter_map(|(line, _)| {
+                    let length = *seconds.get(line.cue.as_str())?;
+                    Some((line.cue.to_string(), line.text.clone(), length))
+                });
+            SessionPace::new(&session.name, session.pace, lines, language)
+        })
+        .collect()
 }
 
 /// The cue ids every session of the library found from `base` speaks (a session that does not
@@ -389,7 +473,7 @@ pub fn check(
             .iter()
             .map(|(k, f)| (Cue::chime_key(k), Some(f.clone()))),
     );
-    let rows = entries
+    let rows: Vec<Row> = entries
         .iter()
         .map(|(cue, file)| Row {
             cue: cue.clone(),
@@ -397,6 +481,7 @@ pub fn check(
         })
         .collect();
     let extras = extras(location, &manifest, &entries, script, library);
+    let pace = paces(script, &rows, &manifest.language);
     Ok(Report::new(
         manifest.name,
         location.describe(""),
@@ -408,7 +493,8 @@ pub fn check(
         rows,
         script.lines().count(),
         extras,
-    ))
+    )
+    .with_pace(pace))
 }
 
 /// What is found for a cue whose entry names `file` (`None`: no entry).

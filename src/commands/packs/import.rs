@@ -3,12 +3,14 @@
 use std::path::Path;
 
 use super::PacksError;
+use super::fit::raw_clips;
 use super::make::{Defaults, make_pack, target};
 use crate::cli::PackInfo;
-use crate::decode::decode;
 use crate::script::Lines;
 
-/// Makes a pack from raw speech: `<from>/<cue>.wav` for every line of the script.
+/// Makes a pack from raw speech, for every line of the script: `<from>/<cue>.wav` (a recorded
+/// line, taken as it is) or `<from>/<cue>/<i>@<tempo>.wav` (its sentences at one or more tempos,
+/// fitted to the pace of its sessions and joined with their pauses).
 pub fn import(
     name: &str,
     from: &Path,
@@ -24,22 +26,7 @@ pub fn import(
         ));
     };
     let dir = target(name, force, base)?;
-    let mut clips = Vec::new();
-    for line in script.lines() {
-        let path = from.join(format!("{}.wav", line.cue));
-        let raw = |message: String| PacksError::Raw {
-            path: path.clone(),
-            message,
-        };
-        let bytes = std::fs::read(&path).map_err(|e| {
-            raw(format!(
-                "cannot read the raw clip for cue {:?}: {e}",
-                line.cue
-            ))
-        })?;
-        let clip = decode(bytes).map_err(|e| raw(format!("cannot decode: {e}")))?;
-        clips.push((line.cue.clone(), clip));
-    }
+    let clips = raw_clips(from, script, &info.language, out)?;
     let defaults = Defaults {
         voice: name.to_owned(),
         licence,
@@ -48,7 +35,8 @@ pub fn import(
             "balasana-audio packs import {name} --from {}",
             from.display()
         ),
-        synthesis: "imported raw speech".into(),
+        synthesis: "imported raw speech (sentences fitted to the sessions' [pace] and joined)"
+            .into(),
     };
     make_pack(name, &dir, clips, info, defaults, script, out)
 }

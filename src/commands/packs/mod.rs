@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod cues;
+mod fit;
 pub mod import;
 pub mod list;
 mod make;
@@ -139,8 +140,12 @@ pub fn run(command: &PacksCommand, script: &Lines, base: &Path) -> Result<Ending
             info,
         } => import::import(name, from, *force, info, script, base, &mut out),
         PacksCommand::Record(args) => return record::record(args, script, base),
-        PacksCommand::Cues => {
-            out.push_str(&cues::cues(script));
+        PacksCommand::Cues { phrases } => {
+            out.push_str(&if *phrases {
+                cues::phrases(script)
+            } else {
+                cues::cues(script)
+            });
             Ok(())
         }
     };

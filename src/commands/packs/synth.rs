@@ -5,18 +5,20 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use super::PacksError;
+use super::fit::{raw_clips, take_path};
 use super::make::{Defaults, make_pack, scratch_dir, target};
 use crate::cli::{Engine, PackInfo};
-use crate::decode::{Clip, decode};
+use crate::pace::{TEMPOS, sentences};
 use crate::script::Lines;
 
-/// flite's `duration_stretch` (> 1 is slower): slt's own pace, about 0.069 s of speech per letter
-/// of this script, becomes about 0.073, close to the joe voice's.
-const FLITE_DURATION_STRETCH: &str = "1.05";
-/// espeak-ng words per minute (its default, 175, is brisk for a guided session).
-const ESPEAK_SPEED: &str = "150";
-/// Piper's `--length-scale` (> 1 is slower) and seconds between sentences.
-const PIPER_PACE: [&str; 4] = ["--length-scale", "1.15", "--sentence-silence", "0.25"];
+// Each engine's setting at tempo 1 (`docs/pace.md`, section 5): the tempos of [`TEMPOS`] move
+// around it, and the fit keeps the take that puts each line at its session's pace.
+/// flite's `duration_stretch` (> 1 is slower; divided by the tempo): centres slt on the day pace.
+const FLITE_DURATION_STRETCH: f64 = 1.33;
+/// espeak-ng words per minute (times the tempo; its default, 175, is brisk for a guided session).
+const ESPEAK_SPEED: f64 = 150.0;
+/// Piper's `--length-scale` (> 1 is slower; divided by the tempo): centres joe on the day pace.
+const PIPER_LENGTH_SCALE: f64 = 1.70;
 
 /// An engine ready to speak: which one, which voice, and for `command` the argument template.
 #[derive(Debug)]
@@ -100,15 +102,26 @@ impl Speaker {
         }
     }
 
-    /// The arguments that speak `text` into `wav`, and whether the text goes to stdin.
-    fn args(&self, text: &str, wav: &str) -> (Vec<String>, bool) {
+    /// The tempos to speak at: the ladder, or 1 alone for a command without `{tempo}` (its
+    /// lines then get only their pauses fitted).
+    fn tempos(&self) -> Vec<f64> {
+        if self.engine == Engine::Command && !self.template.iter().any(|w| w.contains("{tempo}")) {
+            vec![1.0]
+        } else {
+            TEMPOS.to_vec()
+        }
+    }
+
+    /// The arguments that speak `text` at `tempo` into `wav`, and whether the text goes to stdin.
+    fn args(&self, text: &str, tempo: f64, wav: &str) -> (Vec<String>, bool) {
         let owned = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         match self.engine {
             Engine::Piper => {
-                let mut a = owned(&["-m", &self.voice]);
-                a.extend(owned(&PIPER_PACE));
-                a.extend(owned(&["-f", wav]));
-                (a, true)
+                let scale = format!("{:.4}", PIPER_LENGTH_SCALE / tempo);
+                (
+                    owned(&["-m", &self.voice, "--length-scale", &scale, "-f", wav]),
+                    true,
+                )
             }
             Engine::Espeak => {
                 // A line starting with '-' would read as an option.
@@ -117,12 +130,13 @@ impl Speaker {
                 } else {
                     text.to_owned()
                 };
-                let mut a = owned(&["-v", &self.voice, "-s", ESPEAK_SPEED, "-w", wav]);
+                let speed = format!("{:.0}", ESPEAK_SPEED * tempo);
+                let mut a = owned(&["-v", &self.voice, "-s", &speed, "-w", wav]);
                 a.push(text);
                 (a, false)
             }
             Engine::Flite => {
-                let stretch = format!("duration_stretch={FLITE_DURATION_STRETCH}");
+                let stretch = format!("duration_stretch={:.4}", FLITE_DURATION_STRETCH / tempo);
                 let a = owned(&[
                     "-voice",
                     &self.voice,
@@ -139,16 +153,20 @@ impl Speaker {
                 let stdin = !self.template.iter().any(|w| w.contains("{text}"));
                 let a = self.template[1..]
                     .iter()
-                    .map(|w| w.replace("{out}", wav).replace("{text}", text))
+                    .map(|w| {
+                        w.replace("{out}", wav)
+                            .replace("{text}", text)
+                            .replace("{tempo}", &format!("{tempo:.2}"))
+                    })
                     .collect();
                 (a, stdin)
             }
         }
     }
 
-    /// The command line for the record, with TEXT and OUT.wav in place of each line's.
+    /// The command line for the record, with TEXT, OUT.wav and tempo 1 in place of each take's.
     fn describe(&self) -> String {
-        let (args, stdin) = self.args("TEXT", "OUT.wav");
+        let (args, stdin) = self.args("TEXT", 1.0, "OUT.wav");
         let line = shlex::try_join(
             std::iter::once(self.program().as_str()).chain(args.iter().map(String::as_str)),
         )
@@ -199,8 +217,8 @@ impl Speaker {
         })
     }
 
-    /// Speaks one line into `wav`.
-    fn speak(&self, cue: &str, text: &str, wav: &Path) -> Result<Clip, PacksError> {
+    /// Speaks one sentence of a line at `tempo` into `wav`.
+    fn speak(&self, cue: &str, text: &str, tempo: f64, wav: &Path) -> Result<(), PacksError> {
         let failed = |message: String| PacksError::EngineFailed {
             engine: match self.engine {
                 Engine::Piper => "piper",
@@ -211,7 +229,7 @@ impl Speaker {
             cue: cue.to_owned(),
             message,
         };
-        let (args, stdin) = self.args(text, &wav.display().to_string());
+        let (args, stdin) = self.args(text, tempo, &wav.display().to_string());
         let mut child = Command::new(self.program())
             .args(&args)
             .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
@@ -243,10 +261,11 @@ impl Speaker {
                     .to_owned(),
             ));
         }
-        std::fs::read(wav)
-            .map_err(|e| e.to_string())
-            .and_then(decode)
-            .map_err(failed)
+        if wav.is_file() {
+            Ok(())
+        } else {
+            Err(failed(format!("it wrote no {}", wav.display())))
+        }
     }
 }
 
@@ -272,15 +291,20 @@ pub fn synth(
     let dir = target(name, force, base)?;
     let version = speaker.version()?;
     let scratch = scratch_dir()?;
-    let mut clips = Vec::new();
     for line in script.lines() {
-        let wav = scratch.path().join(format!("{}.wav", line.cue));
-        clips.push((
-            line.cue.clone(),
-            speaker.speak(&line.cue, &line.text, &wav)?,
-        ));
-        let _ = std::fs::remove_file(&wav);
+        let folder = scratch.path().join(line.cue.as_str());
+        std::fs::create_dir_all(&folder).map_err(|e| PacksError::Write {
+            path: folder.clone(),
+            message: e.to_string(),
+        })?;
+        for (i, sentence) in sentences(&line.text).iter().enumerate() {
+            for tempo in speaker.tempos() {
+                let wav = take_path(&folder, i, tempo);
+                speaker.speak(&line.cue, &sentence.text, tempo, &wav)?;
+            }
+        }
     }
+    let clips = raw_clips(scratch.path(), script, &info.language, out)?;
     let mut command = format!(
         "balasana-audio packs synth {name} --engine {}",
         clap::ValueEnum::to_possible_value(&speaker.engine)
@@ -310,7 +334,10 @@ pub fn synth(
         licence: speaker.licence().to_owned(),
         credits: format!("synthesized with {version}"),
         generated_by: command,
-        synthesis: format!("{version}, one call per line: {}", speaker.describe()),
+        synthesis: format!(
+            "{version}, one call per sentence at each tempo of the fit (tempo 1: {})",
+            speaker.describe()
+        ),
     };
     make_pack(name, &dir, clips, info, defaults, script, out)
 }
