@@ -13,6 +13,8 @@ mod cli;
 mod conventions;
 #[path = "suite/fuzz_regressions.rs"]
 mod fuzz_regressions;
+#[path = "suite/install.rs"]
+mod install;
 #[path = "suite/late_clips.rs"]
 mod late_clips;
 #[path = "suite/lengths.rs"]

@@ -14,6 +14,11 @@ pub const MAX_FILE_BYTES: u64 = 64 << 20;
 /// The default pack, compiled in so an installed binary needs no files.
 static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/audio/heart");
 
+/// Whether `dir` holds a pack (a `pack.toml`).
+fn is_pack(dir: &Path) -> bool {
+    dir.join("pack.toml").is_file()
+}
+
 /// Where a pack's files live.
 #[derive(Debug, Clone)]
 pub enum Location {
@@ -25,11 +30,11 @@ pub enum Location {
 
 impl Location {
     /// Finds a pack. `spec` is a path (it contains a slash or starts with `.`) or a name, looked
-    /// for as `<base>/audio/NAME`, then in the user's packs folder ([`paths::user_packs`]); the default
-    /// name falls back to the built-in pack. No spec means the default pack.
+    /// for as `audio/NAME` in each data folder along the search path
+    /// ([`paths::data_folders`]); the default name falls back to the built-in pack. No spec means
+    /// the default pack.
     pub fn find(spec: Option<&str>, base: &Path) -> Result<Location, PackError> {
         let name = spec.unwrap_or(DEFAULT_PACK);
-        let is_pack = |dir: &Path| dir.join("pack.toml").is_file();
         if name.contains(['/', '\\']) || name.starts_with('.') {
             let dir = PathBuf::from(name);
             return if is_pack(&dir) {
@@ -41,9 +46,9 @@ impl Location {
                 })
             };
         }
-        let candidates: Vec<PathBuf> = std::iter::once(base.join("audio"))
-            .chain(paths::user_packs())
-            .map(|d| d.join(name))
+        let candidates: Vec<PathBuf> = paths::data_folders(base)
+            .iter()
+            .map(|folder| folder.packs().join(name))
             .collect();
         if let Some(dir) = candidates.iter().find(|d| is_pack(d)) {
             Ok(Location::Folder(dir.clone()))
@@ -56,6 +61,31 @@ impl Location {
                 looked: looked.join(", "),
             })
         }
+    }
+
+    /// Every pack found by name, in search order: the pack folders of each data folder (sorted
+    /// by name within one), then the built-in pack. A name found again later is listed too: the
+    /// first one is the one `--pack NAME` plays.
+    pub fn all(base: &Path) -> Vec<(String, Location)> {
+        let mut found = Vec::new();
+        for folder in paths::data_folders(base) {
+            let Ok(entries) = std::fs::read_dir(folder.packs()) else {
+                continue;
+            };
+            let mut packs: Vec<(String, PathBuf)> = entries
+                .filter_map(Result::ok)
+                .filter_map(|e| Some((e.file_name().into_string().ok()?, e.path())))
+                .filter(|(_, dir)| is_pack(dir))
+                .collect();
+            packs.sort();
+            found.extend(
+                packs
+                    .into_iter()
+                    .map(|(name, dir)| (name, Location::Folder(dir))),
+            );
+        }
+        found.push((DEFAULT_PACK.to_owned(), Location::Embedded));
+        found
     }
 
     /// Whether this is the default pack (built in, or its folder under `audio/`).
@@ -90,6 +120,14 @@ impl Location {
                         .collect()
                 })
                 .unwrap_or_default(),
+        }
+    }
+
+    /// Where the pack is, for people: its folder, or `built in`.
+    pub fn place(&self) -> String {
+        match self {
+            Location::Embedded => "built in".to_owned(),
+            Location::Folder(dir) => dir.display().to_string(),
         }
     }
 

@@ -236,10 +236,7 @@ fn readme(m: &Manifest, has_licence_file: bool, seconds: f64) -> String {
 /// Writes files as the pack folder `dir`, whole or not at all, replacing an older one in one
 /// step ([`atomic::write_folder`]).
 pub(super) fn write_folder(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), PacksError> {
-    atomic::write_folder(dir, files).map_err(|e| PacksError::Write {
-        path: e.path,
-        message: e.source.to_string(),
-    })
+    Ok(atomic::write_folder(dir, files)?)
 }
 
 /// Each cue's text, for the comments above the clips in `pack.toml`.

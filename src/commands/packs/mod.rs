@@ -1,21 +1,28 @@
 //! The `packs` commands, one file each: [`list`] the packs there are, [`check`] one against the
 //! script, start a pack to record ([`new`]), make a whole pack from synthesized or raw speech
 //! ([`synth`], [`import`], both through `make.rs` and the one clip pipeline in
-//! [`crate::pipeline`]), and print the lines to voice ([`cues`]).
+//! [`crate::pipeline`]), [`install`] a shared pack for the user, [`remove`] it, [`export`] one
+//! to share, and print the lines to voice ([`cues`]).
 
 pub mod check;
 pub mod cues;
+pub mod export;
 pub mod import;
+pub mod install;
 pub mod list;
 mod make;
 pub mod new;
+pub mod remove;
 pub mod synth;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::atomic::FolderError;
 use crate::cli::PacksCommand;
 use crate::exit::Exit;
+use crate::library::LibraryError;
+use crate::pack::archive::ArchiveError;
 use crate::pack::{Location, PackError};
 use crate::script::Lines;
 
@@ -76,17 +83,73 @@ pub enum PacksError {
         /// What went wrong.
         message: String,
     },
+    /// `packs install` of a pack installed already, without `--force`.
+    #[error("voice pack {name:?} is installed already ({}); pass --force to replace it", dir.display())]
+    Installed {
+        /// The pack's name.
+        name: String,
+        /// Its folder.
+        dir: PathBuf,
+    },
+    /// A pack to install or export could not be unpacked, read or written.
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+    /// The sessions a pack to install must speak could not be had.
+    #[error(transparent)]
+    Library(#[from] LibraryError),
+    /// A `pack.toml` whose pack name cannot be a folder's.
+    #[error("{path} names the pack {name:?}: a pack's name uses only a-z, 0-9 and '-'")]
+    NameInPack {
+        /// The `pack.toml`.
+        path: String,
+        /// The name it gives.
+        name: String,
+    },
+    /// `packs remove` of a pack that is not in the user's data folder.
+    #[error(
+        "voice pack {name:?} is {place}: `packs remove` removes only packs in your data folder ({})",
+        folder.display()
+    )]
+    NotYours {
+        /// The pack's name.
+        name: String,
+        /// Where it is: built in, or which folder.
+        place: String,
+        /// The user's packs folder.
+        folder: PathBuf,
+    },
+    /// There is no user data folder (no home folder, no `XDG_DATA_HOME`).
+    #[error("no data folder to install packs in: set HOME or XDG_DATA_HOME")]
+    NoDataFolder,
+}
+
+impl From<FolderError> for PacksError {
+    fn from(e: FolderError) -> PacksError {
+        PacksError::Write {
+            path: e.path,
+            message: e.source.to_string(),
+        }
+    }
 }
 
 impl PacksError {
     /// How the process ends: usage, pack problems, cannot write, engine missing or failed.
     pub fn exit_code(&self) -> Exit {
         match self {
-            PacksError::BadName(_) | PacksError::Exists(_) | PacksError::Usage(_) => Exit::Usage,
-            PacksError::Pack(_) | PacksError::Unplayable { .. } | PacksError::Raw { .. } => {
-                Exit::Pack
-            }
-            PacksError::Write { .. } => Exit::Write,
+            PacksError::BadName(_)
+            | PacksError::Exists(_)
+            | PacksError::Usage(_)
+            | PacksError::NotYours { .. }
+            | PacksError::Installed { .. } => Exit::Usage,
+            PacksError::Pack(_)
+            | PacksError::Unplayable { .. }
+            | PacksError::Raw { .. }
+            | PacksError::NameInPack { .. } => Exit::Pack,
+            PacksError::Archive(ArchiveError::Write { .. })
+            | PacksError::Write { .. }
+            | PacksError::NoDataFolder => Exit::Write,
+            PacksError::Archive(_) => Exit::Pack,
+            PacksError::Library(e) => e.exit_code(),
             PacksError::EngineMissing { .. } | PacksError::EngineFailed { .. } => Exit::Engine,
         }
     }
@@ -121,6 +184,9 @@ pub fn run(command: &PacksCommand, script: &Lines, base: &Path) -> Result<(), Pa
             force,
             info,
         } => import::import(name, from, *force, info, script, base, &mut out),
+        PacksCommand::Install { source, force } => install::install(source, *force, base, &mut out),
+        PacksCommand::Remove { name } => remove::remove(name, base, &mut out),
+        PacksCommand::Export { pack, file } => export::export(pack, file, base, &mut out),
         PacksCommand::Cues => {
             out.push_str(&cues::cues(script));
             Ok(())
