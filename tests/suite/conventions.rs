@@ -518,18 +518,32 @@ fn scripts_list_shows_built_in_local_and_user_sessions() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&plan.stdout).starts_with("My own Child's pose"));
-    // A local ./script/ file of the same name comes first.
+    // A local ./script/ file of the same name comes after the user's (the search path's order),
+    // listed as shadowed; alone, it is found.
     std::fs::create_dir_all(dir.path().join("script")).unwrap();
     std::fs::write(
         dir.path().join("script/mine.toml"),
         mine.replace("My own", "The local"),
     )
     .unwrap();
-    let plan = bin(dir.path())
-        .args(["--script", "mine", "--plan"])
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&plan.stdout).starts_with("The local Child's pose"));
+    let plan_mine = || {
+        let plan = bin(dir.path())
+            .args(["--script", "mine", "--plan"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&plan.stdout).into_owned()
+    };
+    assert!(plan_mine().starts_with("My own Child's pose"));
+    let out = bin(dir.path()).args(["scripts", "list"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.contains("The local Child's pose")
+                && l.ends_with("script/mine.toml; shadowed)")),
+        "{text}"
+    );
+    std::fs::remove_file(user.join("mine.toml")).unwrap();
+    assert!(plan_mine().starts_with("The local Child's pose"));
 }
 
 #[test]
