@@ -11,6 +11,8 @@ mod bad_input;
 mod cli;
 #[path = "suite/conventions.rs"]
 mod conventions;
+#[path = "suite/debian_package.rs"]
+mod debian_package;
 #[path = "suite/fuzz_regressions.rs"]
 mod fuzz_regressions;
 #[path = "suite/install.rs"]
