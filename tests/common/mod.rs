@@ -383,3 +383,21 @@ pub fn write_tar_gz(path: &Path, entries: &[Entry]) {
     }
     tar.into_inner().unwrap().finish().unwrap();
 }
+
+/// Every file under `dir` (in its folders too), as paths relative to `dir`, sorted.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push(path.strip_prefix(dir).unwrap().to_path_buf());
+            }
+        }
+    }
+    found.sort();
+    found
+}

@@ -34,24 +34,6 @@ fn build(out: &Path) -> PathBuf {
     deb
 }
 
-/// Every file under `dir`, as paths relative to `dir`, sorted.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(folder) = stack.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                found.push(path.strip_prefix(dir).unwrap().to_path_buf());
-            }
-        }
-    }
-    found.sort();
-    found
-}
-
 /// The files the package must hold besides the shipped data: the binary, the man page, the
 /// completions where bash-completion, zsh (Debian's vendor folder) and fish look, the desktop
 /// entry and the copyright file.
