@@ -6,7 +6,8 @@
 # completions, writes the DEP-5 copyright file (each shipped voice pack's licence, read from its
 # pack.toml) and the Debian changelog into $TARGET/deb-assets/, then runs `cargo deb`, whose
 # metadata and asset list are in Cargo.toml ([package.metadata.deb]). Every pack under audio/ and
-# every script under script/ is shipped (globs), in /usr/share/balasana-audio/ laid out as here.
+# every script under script/ is shipped (globs), in /usr/share/balasana-audio/ laid out as here;
+# the binary is built without the embedded-voice feature (heart is one of those packs).
 # Needs cargo-deb (`cargo install cargo-deb --version 3.8.0 --locked`); no -dev package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,9 @@ command -v cargo-deb >/dev/null || {
   exit 1
 }
 
-cargo build --release --locked >&2
+# Without the embedded-voice feature: the heart pack is shipped as a folder like every other
+# pack (below), not compiled in, so the binary stays under 8 MB.
+cargo build --release --locked --no-default-features >&2
 BIN=$TARGET/release/balasana-audio
 rm -rf "$ASSETS"
 mkdir -p "$ASSETS/completions"
@@ -67,8 +70,8 @@ Upstream-Contact: $MAINTAINER
 Files: *
 Copyright: $YEARS balasana-audio contributors
 License: MIT or Apache-2.0
-Comment: The program, its session scripts and the built-in voice pack's clips (the heart pack,
- compiled into /usr/bin/balasana-audio; its voice's terms are below).
+Comment: The program and its session scripts; each voice pack's clips and its voice's terms
+ are below.
 EOF
   licences=""
   for toml in audio/*/pack.toml; do

@@ -437,6 +437,7 @@ fn copy_limited(mut from: impl Read, to: &mut impl Write, limit: u64) -> Result<
 /// refused, as [`unpack`] would refuse it. Returns how many files it holds.
 pub fn export(location: &Location, name: &str, file: &Path) -> Result<usize, ArchiveError> {
     let files = match location {
+        #[cfg(feature = "embedded-voice")]
         Location::Embedded => location.files(),
         Location::Folder(dir) => {
             let mut files = Vec::new();

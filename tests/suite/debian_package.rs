@@ -1,7 +1,9 @@
 //! The Debian package (`scripts/build-deb.sh`): built once, checked by `lintian`, unpacked with
 //! `dpkg-deb -x` into a temporary root (never installed on the machine), and that root's binary
 //! plays a shipped pack found through `XDG_DATA_DIRS`; its man page renders and each completion
-//! file is where its shell looks. Slow (a release build): the package is built once per run.
+//! file is where its shell looks; the packaged binary (built without the embedded-voice
+//! feature) is at most 8 MB and plays the default pack from the shipped folder. Slow (a release
+//! build): the package is built once per run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -97,7 +99,9 @@ fn the_debian_package_installs_the_program_its_packs_and_sessions() {
         }
     }
     copyright_names_each_voice(&root.join("usr/share/doc/balasana-audio/copyright"));
+    the_binary_is_at_most_8_mb(&root.join(PROGRAM_FILES[0]));
     plays_a_system_pack_from_any_folder(&root);
+    the_default_pack_is_a_shipped_folder(&root);
     man_page_and_completions_work(&root);
     let desktop = Command::new("desktop-file-validate")
         .arg(root.join(PROGRAM_FILES[5]))
@@ -140,22 +144,75 @@ fn copyright_names_each_voice(copyright: &Path) {
     assert_eq!(text.matches("\nFiles: audio/").count(), packs);
 }
 
+/// The product's size goal (issue 22): the packaged binary, the real file, is at most 8 MB. It is
+/// built without the embedded-voice feature; the default pack is a shipped folder instead.
+fn the_binary_is_at_most_8_mb(binary: &Path) {
+    let bytes = std::fs::metadata(binary).unwrap().len();
+    assert!(
+        bytes <= 8_000_000,
+        "{} is {bytes} bytes, over 8 MB",
+        binary.display()
+    );
+}
+
+/// The unpacked root's binary run from an empty folder, with `system` as `XDG_DATA_DIRS` and
+/// empty user folders.
+fn run_installed(root: &Path, system: &Path, args: &[&str]) -> std::process::Output {
+    let home = tempfile::tempdir().unwrap();
+    Command::new(root.join("usr/bin/balasana-audio"))
+        .current_dir(home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env("XDG_DATA_DIRS", system)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The default pack (heart) is not compiled into the packaged binary: with the root's share
+/// folder on `XDG_DATA_DIRS` a plan of the default session uses the shipped heart folder (its
+/// clips' lengths, as the repository's pack gives them); with no data folder holding it, one
+/// line names every place looked in, exit 4 (a missing pack), no panic.
+fn the_default_pack_is_a_shipped_folder(root: &Path) {
+    let plan = run_installed(
+        root,
+        &root.join("usr/share"),
+        &["--strict", "--plan", "--json"],
+    );
+    assert!(plan.status.success(), "{plan:?}");
+    let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let repo_plan = Command::new(env!("CARGO_BIN_EXE_balasana-audio"))
+        .current_dir(repo())
+        .args(["--pack", "./audio/heart", "--strict", "--plan", "--json"])
+        .output()
+        .unwrap();
+    assert!(repo_plan.status.success(), "{repo_plan:?}");
+    let repo_plan: serde_json::Value = serde_json::from_slice(&repo_plan.stdout).unwrap();
+    assert_eq!(plan["frames"], repo_plan["frames"]);
+    assert_eq!(plan["events"], repo_plan["events"]);
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let missing = run_installed(root, elsewhere.path(), &["--plan"]);
+    assert_eq!(missing.status.code(), Some(4), "{missing:?}");
+    let err = String::from_utf8(missing.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let system_heart = elsewhere.path().join("balasana-audio/audio/heart");
+    assert!(
+        err.contains("voice pack \"heart\" not found (looked in ")
+            && err.contains(&system_heart.display().to_string())
+            && err.contains("not built in"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
 /// From an empty folder, with the unpacked root's share folder as the one system data folder,
 /// `--pack slt` plays the shipped slt pack, which `packs list` shows there, and the sessions are
 /// found there too.
 fn plays_a_system_pack_from_any_folder(root: &Path) {
-    let home = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        Command::new(root.join("usr/bin/balasana-audio"))
-            .current_dir(home.path())
-            .env("XDG_DATA_HOME", home.path().join("data"))
-            .env("XDG_CONFIG_HOME", home.path().join("config"))
-            .env("XDG_CACHE_HOME", home.path().join("cache"))
-            .env("XDG_DATA_DIRS", root.join("usr/share"))
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let share = root.join("usr/share");
+    let run = |args: &[&str]| run_installed(root, &share, args);
     let plan = run(&["--pack", "slt", "--strict", "--plan", "--json"]);
     assert!(plan.status.success(), "{plan:?}");
     let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();

@@ -12,7 +12,9 @@ use crate::script::Lines;
 /// Lists every pack found along the search path, then the built-in one, in search order; a pack
 /// that one of the same name earlier on the path hides is marked shadowed.
 pub fn list(script: &Lines, base: &Path, out: &mut String) -> Result<(), PacksError> {
-    let default = Location::find(None, base)?;
+    // Without the embedded-voice feature the default pack may be nowhere: the list still shows
+    // the others.
+    let default = Location::find(None, base).ok();
     let found = Location::all(base);
     let _ = writeln!(
         out,
@@ -20,7 +22,11 @@ pub fn list(script: &Lines, base: &Path, out: &mut String) -> Result<(), PacksEr
         "", "name", "language", "voice", "clips", "speech", "licence"
     );
     for (i, (name, location)) in found.iter().enumerate() {
-        let marker = if same(location, &default) { "* " } else { "  " };
+        let marker = if default.as_ref() == Some(location) {
+            "* "
+        } else {
+            "  "
+        };
         let mut place = location.place();
         if found[..i].iter().any(|(earlier, _)| earlier == name) {
             place.push_str(" (shadowed)");
@@ -56,13 +62,4 @@ pub fn list(script: &Lines, base: &Path, out: &mut String) -> Result<(), PacksEr
         user_packs().map_or("your data folder".into(), |d| d.display().to_string())
     );
     Ok(())
-}
-
-/// Whether two locations are the same pack.
-fn same(a: &Location, b: &Location) -> bool {
-    match (a, b) {
-        (Location::Embedded, Location::Embedded) => true,
-        (Location::Folder(x), Location::Folder(y)) => x == y,
-        _ => false,
-    }
 }

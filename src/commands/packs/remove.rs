@@ -20,6 +20,7 @@ pub fn remove(name: &str, base: &Path, out: &mut String) -> Result<(), PacksErro
     let dir = folder.join(name);
     if !dir.join("pack.toml").is_file() {
         let place = match Location::find(Some(name), base)? {
+            #[cfg(feature = "embedded-voice")]
             Location::Embedded => "built in".to_owned(),
             Location::Folder(found) => {
                 let place = paths::data_folders(base)
