@@ -8,7 +8,12 @@ set -euo pipefail
 runs=${RUNS:-5}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cd "$work"   # no script/ or audio/ here: the built-in script and pack are measured
+# The heart pack as a system data folder, as the Debian package ships it, so that a build
+# without the embedded-voice feature runs too (one with it reads the same folder: the search path
+# puts data folders before the built-in pack). The built-in script is measured.
+mkdir -p "$work/system/balasana-audio/audio"
+cp -r "$(dirname "$0")/../audio/heart" "$work/system/balasana-audio/audio/"
+cd "$work"   # no script/ or audio/ here
 export XDG_CACHE_HOME=$work/cache XDG_DATA_HOME=$work/data XDG_CONFIG_HOME=$work/config \
   XDG_DATA_DIRS=$work/system
 SHORT=(--hold 90 --sets 2)
