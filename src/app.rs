@@ -13,7 +13,7 @@ use crate::library::{self, LibraryError};
 use crate::output::live::Ending;
 use crate::pack::PackError;
 use crate::practice::LogError;
-use crate::script::{BUILT_IN, Lines, Script};
+use crate::script::{Lines, Script};
 use crate::session::{self, SessionError};
 
 /// Everything that can end a run early, each with its own exit code.
@@ -49,7 +49,7 @@ impl Error {
             Error::Session(e) => e.exit_code(),
             Error::Packs(e) => e.exit_code(),
             Error::Config(_) => Exit::Usage,
-            Error::Library(_) => Exit::Script,
+            Error::Library(e) => e.exit_code(),
             Error::Pack(_) => Exit::Pack,
             Error::Log(_) | Error::Stdout(_) => Exit::Write,
         }
@@ -98,15 +98,11 @@ pub fn run(settings: &Settings, base: &Path) -> Result<Ending, Error> {
 }
 
 /// The lines a pack command works on: those of the session `spec` names, or else of every
-/// built-in session (the default one as found: `./script/` may override it), which a shipped pack
-/// must cover.
+/// shipped English session as found along the search path, which a shipped pack must cover.
 fn pack_lines(spec: Option<&str>, base: &Path) -> Result<Lines, Error> {
     let scripts = match spec {
         Some(spec) => vec![library::load(Some(spec), base)?],
-        None => BUILT_IN
-            .iter()
-            .map(|(name, _)| library::load(Some(name), base))
-            .collect::<Result<_, _>>()?,
+        None => library::pack_sessions(library::TOP_LANGUAGE, base)?,
     };
     let refs: Vec<&Script> = scripts.iter().collect();
     Lines::of(&refs).map_err(|e| Error::Library(LibraryError::Shared(e)))

@@ -5,9 +5,10 @@
 //! - [`AtomicFile`]: renders, transcripts, `config init` and the caches. A symlink is followed and
 //!   its final target replaced (the link stays); a replaced file's permission bits (and, where
 //!   allowed, owner) are kept; a new file gets the mode the umask gives.
-//! - [`write_folder`]: a voice pack's folder (`packs make`, `packs new`), which replaces an older
-//!   folder of the same name in one step ([`write_folder_carrying`] keeps one of its subfolders:
-//!   the takes `packs record` keeps in `raw/`).
+//! - [`write_folder`] and [`copy_folder`]: a voice pack's folder (`packs make`, `packs new`,
+//!   `packs install`), which replaces an older folder of the same name in one step
+//!   ([`write_folder_carrying`] keeps one of its subfolders: the takes `packs record` keeps in
+//!   `raw/`); [`remove_folder`] takes one away in one step (`packs remove`).
 //!
 //! Pipes and devices cannot be replaced; `output::target` streams into them instead.
 
@@ -145,26 +146,88 @@ pub fn write_folder_carrying(
     files: &[(&str, &[u8])],
     carried: Option<&str>,
 ) -> Result<(), FolderError> {
-    let fail = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| FolderError { path, source }
-    };
+    fill_folder(dir, |temp| {
+        for (name, bytes) in files {
+            let path = temp.join(name);
+            let mut file = File::create(&path).map_err(fail(&path))?;
+            file.write_all(bytes).map_err(fail(&path))?;
+            file.sync_all().map_err(fail(&path))?;
+        }
+        if let Some(sub) = carried {
+            carry(&dir.join(sub), &temp.join(sub))?;
+        }
+        Ok(())
+    })
+}
+
+/// Copies the folder `from` (its files and folders; nothing else is expected there) as the folder
+/// `dir`, whole or not at all, as [`write_folder`] writes one.
+pub fn copy_folder(from: &Path, dir: &Path) -> Result<(), FolderError> {
+    fill_folder(dir, |temp| copy_tree(from, temp))
+}
+
+/// Copies the files and folders in `from` into the folder `to`, every file synced.
+fn copy_tree(from: &Path, to: &Path) -> Result<(), FolderError> {
+    for entry in std::fs::read_dir(from).map_err(fail(from))? {
+        let entry = entry.map_err(fail(from))?;
+        let (source, target) = (entry.path(), to.join(entry.file_name()));
+        if entry.file_type().map_err(fail(&source))?.is_dir() {
+            std::fs::create_dir(&target).map_err(fail(&target))?;
+            copy_tree(&source, &target)?;
+            File::open(&target)
+                .and_then(|f| f.sync_all())
+                .map_err(fail(&target))?;
+        } else {
+            std::fs::copy(&source, &target).map_err(fail(&target))?;
+            File::open(&target)
+                .and_then(|f| f.sync_all())
+                .map_err(fail(&target))?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes the folder `dir` and everything in it: first renamed to a temporary name beside it,
+/// so the name is gone in one step and a removal cut short leaves a recognisable leftover
+/// rather than half a folder under its name.
+pub fn remove_folder(dir: &Path) -> Result<(), FolderError> {
     let parent = folder_of(dir);
-    std::fs::create_dir_all(parent).map_err(fail(parent))?;
-    let temp = tempfile::Builder::new()
+    let aside = temp_folder(parent)?;
+    let place = aside.path().to_path_buf();
+    // Renaming a folder over an empty one replaces it.
+    std::fs::rename(dir, &place).map_err(fail(dir))?;
+    aside.close().map_err(fail(&place))?;
+    File::open(parent)
+        .and_then(|f| f.sync_all())
+        .map_err(fail(parent))
+}
+
+/// The error-maker for an I/O failure at `path`.
+fn fail(path: &Path) -> impl FnOnce(io::Error) -> FolderError + use<> {
+    let path = path.to_path_buf();
+    move |source| FolderError { path, source }
+}
+
+/// A new temporary folder in `parent`, removed when dropped.
+fn temp_folder(parent: &Path) -> Result<tempfile::TempDir, FolderError> {
+    tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
         .suffix(TEMP_SUFFIX)
         .tempdir_in(parent)
-        .map_err(fail(parent))?;
-    for (name, bytes) in files {
-        let path = temp.path().join(name);
-        let mut file = File::create(&path).map_err(fail(&path))?;
-        file.write_all(bytes).map_err(fail(&path))?;
-        file.sync_all().map_err(fail(&path))?;
-    }
-    if let Some(sub) = carried {
-        carry(&dir.join(sub), &temp.path().join(sub))?;
-    }
+        .map_err(fail(parent))
+}
+
+/// Makes the folder `dir` with `fill`, which writes into an empty temporary folder beside it
+/// (every file synced), then puts it in place in one step, replacing any folder there (see
+/// [`write_folder`]). On a failure, `dir` is as it was and the temporary folder is removed.
+fn fill_folder(
+    dir: &Path,
+    fill: impl FnOnce(&Path) -> Result<(), FolderError>,
+) -> Result<(), FolderError> {
+    let parent = folder_of(dir);
+    std::fs::create_dir_all(parent).map_err(fail(parent))?;
+    let temp = temp_folder(parent)?;
+    fill(temp.path())?;
     File::open(temp.path())
         .and_then(|f| f.sync_all())
         .map_err(fail(temp.path()))?;
@@ -186,10 +249,6 @@ pub fn write_folder_carrying(
 
 /// The files of the folder `from` (if it is one) linked, or else copied, into a new folder `to`.
 fn carry(from: &Path, to: &Path) -> Result<(), FolderError> {
-    let fail = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| FolderError { path, source }
-    };
     let Ok(entries) = std::fs::read_dir(from) else {
         return Ok(());
     };

@@ -29,7 +29,7 @@ pub struct Cli {
 /// Commands besides playing the session.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List, check, create and synthesize voice packs
+    /// List, check, create, synthesize, install and share voice packs
     #[command(subcommand)]
     Packs(Box<PacksCommand>),
     /// The session library: every script found by name
@@ -63,8 +63,8 @@ pub enum Command {
 /// The `scripts` commands.
 #[derive(Debug, Subcommand)]
 pub enum ScriptsCommand {
-    /// Every session found: built in, under script/, and in your data folder, with its title and
-    /// length at default settings
+    /// Every session found along the search path (your data folder, the system's, ./script,
+    /// built in), with its title, length at default settings and where it is
     List,
 }
 
@@ -87,7 +87,8 @@ pub enum ConfigCommand {
 /// The `packs` commands.
 #[derive(Debug, Subcommand)]
 pub enum PacksCommand {
-    /// Every pack found: built in, under audio/, and in your data folder
+    /// Every pack found along the search path (your data folder, the system's, ./audio, built
+    /// in), where each is and which are shadowed
     List,
     /// Check a pack against the script: missing cues, unreadable, silent, clipping or badly
     /// trimmed clips, loudness; exits 4 when the pack cannot play the script
@@ -146,6 +147,30 @@ pub enum PacksCommand {
     /// Record a pack with your own voice from the microphone, line by line, on a full screen;
     /// takes are kept in audio/NAME/raw/ as they end, and the pack is made when every line has one
     Record(RecordArgs),
+    /// Install a shared pack (a folder, a .zip or a .tar.gz of one) into your data folder, for
+    /// you alone, after `packs check` passes against the sessions of its language
+    Install {
+        /// The pack's folder, or an archive holding it
+        #[arg(value_name = "PATH|ARCHIVE")]
+        source: PathBuf,
+        /// Replace an installed pack of the same name
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove a pack from your data folder (system and built-in packs stay)
+    Remove {
+        /// The pack's name
+        name: String,
+    },
+    /// Write a pack as a .zip to share, which `packs install` installs
+    Export {
+        /// A pack name (as --pack finds it) or a path
+        #[arg(value_name = "NAME|PATH")]
+        pack: String,
+        /// The .zip file to write
+        #[arg(value_name = "FILE.zip")]
+        file: PathBuf,
+    },
     /// The script's cues and their texts as JSON (for tools/make_pack.py)
     #[command(hide = true)]
     Cues {
@@ -270,7 +295,8 @@ pub struct SessionArgs {
     #[arg(long, value_name = "SECS")]
     pub bell: Option<f64>,
 
-    /// Voice pack: a name (under audio/ or your packs folder) or a path
+    /// Voice pack: a name (found in your data folder, the system's, ./audio, or built in) or a
+    /// path
     #[arg(long, value_name = "NAME|PATH")]
     pub pack: Option<String>,
 

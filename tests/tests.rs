@@ -11,8 +11,12 @@ mod bad_input;
 mod cli;
 #[path = "suite/conventions.rs"]
 mod conventions;
+#[path = "suite/debian_package.rs"]
+mod debian_package;
 #[path = "suite/fuzz_regressions.rs"]
 mod fuzz_regressions;
+#[path = "suite/install.rs"]
+mod install;
 #[path = "suite/late_clips.rs"]
 mod late_clips;
 #[path = "suite/lengths.rs"]

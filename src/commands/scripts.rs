@@ -22,14 +22,15 @@ enum Untimed {
 
 /// `scripts list`: each session with its title, where it lives, and its length at its default
 /// settings with the default voice, and a note for each session that voice cannot time (its
-/// length is `-`). Lengths come from the clips' headers (or the lengths cache): nothing is
-/// decoded.
+/// length is `-`). Every session found along the search path is listed, in search order; one a
+/// session of the same name earlier on the path hides says so (`shadowed`). Lengths come from the
+/// clips' headers (or the lengths cache): nothing is decoded.
 pub fn list(base: &Path) -> Result<(String, Vec<String>), PackError> {
     let default_pack = Location::find(None, base)?;
     let mut rows = Vec::new();
     let mut notes = Vec::new();
     for entry in library::all(base) {
-        let (title, length) = match library::load(Some(&entry.name), base) {
+        let (title, length) = match entry.load() {
             Ok(script) => match length(&script, &default_pack) {
                 Ok(length) => (script.title, length),
                 Err(e) => {
@@ -39,10 +40,13 @@ pub fn list(base: &Path) -> Result<(String, Vec<String>), PackError> {
             },
             Err(e) => (format!("invalid: {e}"), "-".to_owned()),
         };
-        let place = match &entry.origin {
-            library::Origin::BuiltIn => "built in".to_owned(),
+        let mut place = match &entry.origin {
+            library::Origin::BuiltIn(_) => "built in".to_owned(),
             library::Origin::File(path) => path.display().to_string(),
         };
+        if entry.shadowed {
+            place.push_str("; shadowed");
+        }
         rows.push((entry.name, length, title, place));
     }
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(4).max(4);

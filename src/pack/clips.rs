@@ -386,7 +386,7 @@ fn prepared(clip: &Clip, target: f64, rate: u32, delays: &mut HashMap<u32, usize
     shared
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "embedded-voice"))]
 mod tests {
     use super::*;
 

@@ -1,8 +1,10 @@
-//! Where a pack's files live: a folder on disk or the default pack compiled into the binary,
-//! found by name or path; its files read with a size limit.
+//! Where a pack's files live: a folder on disk or (with the `embedded-voice` feature, on by
+//! default) the default pack compiled into the binary, found by name or path; its files read
+//! with a size limit.
 
 use std::path::{Path, PathBuf};
 
+#[cfg(feature = "embedded-voice")]
 use include_dir::{Dir, include_dir};
 
 use super::{DEFAULT_PACK, PackError};
@@ -11,13 +13,21 @@ use crate::paths;
 /// The largest pack file (clip, bed or `pack.toml`) that is read: 64 MB.
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
-/// The default pack, compiled in so an installed binary needs no files.
+/// The default pack, compiled in so that a `cargo install`ed binary needs no files. The Debian
+/// package builds without it (the binary stays under 8 MB) and ships the pack as a folder.
+#[cfg(feature = "embedded-voice")]
 static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/audio/heart");
 
+/// Whether `dir` holds a pack (a `pack.toml`).
+fn is_pack(dir: &Path) -> bool {
+    dir.join("pack.toml").is_file()
+}
+
 /// Where a pack's files live.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
-    /// Compiled into the binary.
+    /// Compiled into the binary (the `embedded-voice` feature).
+    #[cfg(feature = "embedded-voice")]
     Embedded,
     /// A folder on disk.
     Folder(PathBuf),
@@ -25,11 +35,11 @@ pub enum Location {
 
 impl Location {
     /// Finds a pack. `spec` is a path (it contains a slash or starts with `.`) or a name, looked
-    /// for as `<base>/audio/NAME`, then in the user's packs folder ([`paths::user_packs`]); the default
-    /// name falls back to the built-in pack. No spec means the default pack.
+    /// for as `audio/NAME` in each data folder along the search path
+    /// ([`paths::data_folders`]); the default name falls back to the built-in pack when it is
+    /// compiled in. No spec means the default pack.
     pub fn find(spec: Option<&str>, base: &Path) -> Result<Location, PackError> {
         let name = spec.unwrap_or(DEFAULT_PACK);
-        let is_pack = |dir: &Path| dir.join("pack.toml").is_file();
         if name.contains(['/', '\\']) || name.starts_with('.') {
             let dir = PathBuf::from(name);
             return if is_pack(&dir) {
@@ -41,26 +51,57 @@ impl Location {
                 })
             };
         }
-        let candidates: Vec<PathBuf> = std::iter::once(base.join("audio"))
-            .chain(paths::user_packs())
-            .map(|d| d.join(name))
+        let candidates: Vec<PathBuf> = paths::data_folders(base)
+            .iter()
+            .map(|folder| folder.packs().join(name))
             .collect();
         if let Some(dir) = candidates.iter().find(|d| is_pack(d)) {
-            Ok(Location::Folder(dir.clone()))
-        } else if name == DEFAULT_PACK {
-            Ok(Location::Embedded)
-        } else {
-            let looked: Vec<String> = candidates.iter().map(|d| d.display().to_string()).collect();
-            Err(PackError::NotFound {
-                name: name.into(),
-                looked: looked.join(", "),
-            })
+            return Ok(Location::Folder(dir.clone()));
         }
+        #[cfg(feature = "embedded-voice")]
+        if name == DEFAULT_PACK {
+            return Ok(Location::Embedded);
+        }
+        let mut looked: Vec<String> = candidates.iter().map(|d| d.display().to_string()).collect();
+        if cfg!(not(feature = "embedded-voice")) && name == DEFAULT_PACK {
+            looked.push("not built in: this build has no embedded-voice feature".to_owned());
+        }
+        Err(PackError::NotFound {
+            name: name.into(),
+            looked: looked.join(", "),
+        })
+    }
+
+    /// Every pack found by name, in search order: the pack folders of each data folder (sorted
+    /// by name within one), then the built-in pack. A name found again later is listed too: the
+    /// first one is the one `--pack NAME` plays.
+    pub fn all(base: &Path) -> Vec<(String, Location)> {
+        let mut found = Vec::new();
+        for folder in paths::data_folders(base) {
+            let Ok(entries) = std::fs::read_dir(folder.packs()) else {
+                continue;
+            };
+            let mut packs: Vec<(String, PathBuf)> = entries
+                .filter_map(Result::ok)
+                .filter_map(|e| Some((e.file_name().into_string().ok()?, e.path())))
+                .filter(|(_, dir)| is_pack(dir))
+                .collect();
+            packs.sort();
+            found.extend(
+                packs
+                    .into_iter()
+                    .map(|(name, dir)| (name, Location::Folder(dir))),
+            );
+        }
+        #[cfg(feature = "embedded-voice")]
+        found.push((DEFAULT_PACK.to_owned(), Location::Embedded));
+        found
     }
 
     /// Whether this is the default pack (built in, or its folder under `audio/`).
     pub fn is_default(&self) -> bool {
         match self {
+            #[cfg(feature = "embedded-voice")]
             Location::Embedded => true,
             Location::Folder(dir) => dir.file_name().is_some_and(|n| n == DEFAULT_PACK),
         }
@@ -69,6 +110,7 @@ impl Location {
     /// Whether the pack has `file`.
     pub fn has(&self, file: &str) -> bool {
         match self {
+            #[cfg(feature = "embedded-voice")]
             Location::Embedded => EMBEDDED.get_file(file).is_some(),
             Location::Folder(dir) => dir.join(file).is_file(),
         }
@@ -77,6 +119,7 @@ impl Location {
     /// Every file name in the pack folder (not recursive).
     pub fn files(&self) -> Vec<String> {
         match self {
+            #[cfg(feature = "embedded-voice")]
             Location::Embedded => EMBEDDED
                 .files()
                 .filter_map(|f| f.path().to_str().map(str::to_owned))
@@ -93,9 +136,19 @@ impl Location {
         }
     }
 
+    /// Where the pack is, for people: its folder, or `built in`.
+    pub fn place(&self) -> String {
+        match self {
+            #[cfg(feature = "embedded-voice")]
+            Location::Embedded => "built in".to_owned(),
+            Location::Folder(dir) => dir.display().to_string(),
+        }
+    }
+
     /// How the location reads in messages.
     pub fn describe(&self, file: &str) -> String {
         match self {
+            #[cfg(feature = "embedded-voice")]
             Location::Embedded => format!("<built-in audio/{DEFAULT_PACK}>/{file}"),
             Location::Folder(dir) => dir.join(file).display().to_string(),
         }
@@ -104,6 +157,7 @@ impl Location {
     /// Reads one file of the pack.
     pub fn read(&self, file: &str) -> Result<Vec<u8>, PackError> {
         match self {
+            #[cfg(feature = "embedded-voice")]
             Location::Embedded => EMBEDDED
                 .get_file(file)
                 .map(|f| f.contents().to_vec())
@@ -137,5 +191,44 @@ impl Location {
                 Ok(bytes)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Without the embedded-voice feature the default pack is only ever a folder: none on the
+    /// search path is one line naming each place looked in, and saying it is not built in.
+    #[cfg(not(feature = "embedded-voice"))]
+    #[test]
+    fn without_the_embedded_voice_a_missing_default_pack_names_where_it_looked() {
+        let empty = tempfile::tempdir().unwrap();
+        let err = Location::find(None, empty.path()).unwrap_err().to_string();
+        assert!(
+            err.starts_with("voice pack \"heart\" not found (looked in "),
+            "{err}"
+        );
+        assert!(
+            err.contains(&empty.path().join("audio/heart").display().to_string()),
+            "{err}"
+        );
+        assert!(err.contains("not built in"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
+    }
+
+    /// With the feature, the default pack is found with no data folder at all, and listed last.
+    #[cfg(feature = "embedded-voice")]
+    #[test]
+    fn with_the_embedded_voice_the_default_pack_is_always_found() {
+        let empty = tempfile::tempdir().unwrap();
+        let found = Location::find(None, empty.path()).unwrap();
+        assert!(found.is_default());
+        assert!(found.has("pack.toml"));
+        let all = Location::all(empty.path());
+        assert_eq!(
+            all.last(),
+            Some(&(DEFAULT_PACK.to_owned(), Location::Embedded))
+        );
     }
 }

@@ -162,6 +162,8 @@ fn contained(
             "outside the pack folder ({kind} paths are relative, without ..)"
         )));
     }
+    // Without the embedded-voice feature every pack is a folder.
+    #[cfg_attr(not(feature = "embedded-voice"), allow(irrefutable_let_patterns))]
     if let Location::Folder(dir) = location {
         // A missing file is reported (or borrowed) later, as a missing cue.
         if let (Ok(root), Ok(target)) = (dir.canonicalize(), dir.join(file).canonicalize())

@@ -1,12 +1,15 @@
 //! Voice packs: a folder with `pack.toml` and one clip per cue, in any format rodio decodes.
 //!
-//! A pack is found by name under `audio/`, in the user's data folder, by path, or is the default
-//! pack compiled into the binary ([`location`]). Its `pack.toml` says which file speaks each cue
+//! A pack is found by name in `audio/` of each data folder along the search path (the user's,
+//! the system ones, the working folder: [`crate::paths::data_folders`]), by path, or is the
+//! default pack compiled into the binary ([`location`]). Its `pack.toml` says which file speaks each cue
 //! and brings optional chimes and ambience beds ([`manifest`]). For a session, each cue's file is
 //! resolved (cues a pack lacks can come from the default pack; chimes come from the pack if it
 //! has them, else are synthesized), and each clip is decoded only when needed, matched to its
-//! loudness target and resampled to the output rate ([`clips`]).
+//! loudness target and resampled to the output rate ([`clips`]). A pack travels as one file, a
+//! `.zip` or `.tar.gz`, unpacked with the guards an untrusted archive needs ([`archive`]).
 
+pub mod archive;
 pub mod clips;
 pub mod location;
 pub mod manifest;

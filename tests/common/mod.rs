@@ -11,8 +11,9 @@ use balasana_audio::pack::Manifest;
 use balasana_audio::script::{BUILT_IN, EMBEDDED, EMBEDDED_NAME, Line, Lines, Script};
 
 /// The binary, run in `dir` (so no `script/` or `audio/` folder of the repo is picked up), with
-/// its config, data and cache folders inside `dir` and no `BALASANA_…` variables, so the settings of
-/// whoever runs the tests never leak in.
+/// its config, data and cache folders inside `dir`, the system data folders too
+/// (`XDG_DATA_DIRS`, so packs installed on the machine are not found), and no `BALASANA_…`
+/// variables, so the settings of whoever runs the tests never leak in.
 pub fn bin(dir: &Path) -> Command {
     bin_in(dir, dir)
 }
@@ -28,7 +29,7 @@ pub fn bin_without_audio(dir: &Path) -> Command {
 }
 
 /// The binary run in the repository, with the shipped `script/` and `audio/`, and its config,
-/// data and cache folders in `home` (a temporary folder).
+/// data (the system ones too) and cache folders in `home` (a temporary folder).
 pub fn bin_in_repo(home: &Path) -> Command {
     bin_in(Path::new(env!("CARGO_MANIFEST_DIR")), home)
 }
@@ -39,6 +40,7 @@ fn bin_in(cwd: &Path, home: &Path) -> Command {
     c.current_dir(cwd)
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env("XDG_DATA_DIRS", home.join(".local/system"))
         .env("XDG_CACHE_HOME", home.join(".cache"));
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("BALASANA_") {
@@ -314,4 +316,98 @@ pub fn needs(what: &str, state: Result<(), String>) -> bool {
             false
         }
     }
+}
+
+/// An entry of a test archive: a file and its bytes, a folder, or a symbolic link to a target.
+pub enum Entry {
+    /// A file.
+    File(String, Vec<u8>),
+    /// A folder.
+    Folder(String),
+    /// A symbolic link and its target.
+    Link(String, String),
+}
+
+/// Every file of the folder `dir`, as archive entries under `prefix` (`""` or `name/`).
+pub fn entries_of(dir: &Path, prefix: &str) -> Vec<Entry> {
+    let mut entries = Vec::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for file in files {
+        let name = format!("{prefix}{}", file.file_name().unwrap().to_str().unwrap());
+        entries.push(Entry::File(name, std::fs::read(&file).unwrap()));
+    }
+    entries
+}
+
+/// Writes a zip archive of `entries` at `path`, names as given (even `../x` or `/x`).
+pub fn write_zip(path: &Path, entries: &[Entry]) {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for entry in entries {
+        match entry {
+            Entry::File(name, bytes) => {
+                zip.start_file(name.as_str(), options).unwrap();
+                zip.write_all(bytes).unwrap();
+            }
+            Entry::Folder(name) => zip.add_directory(name.as_str(), options).unwrap(),
+            Entry::Link(name, target) => zip
+                .add_symlink(name.as_str(), target.as_str(), options)
+                .unwrap(),
+        }
+    }
+    zip.finish().unwrap();
+}
+
+/// Writes a gzip-compressed tar archive of `entries` at `path`, names as given (even `../x` or
+/// `/x`: written into the header as they are).
+pub fn write_tar_gz(path: &Path, entries: &[Entry]) {
+    let gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(path).unwrap(),
+        flate2::Compression::fast(),
+    );
+    let mut tar = tar::Builder::new(gz);
+    for entry in entries {
+        let mut header = tar::Header::new_gnu();
+        let (name, bytes, kind) = match entry {
+            Entry::File(name, bytes) => (name, bytes.as_slice(), tar::EntryType::Regular),
+            Entry::Folder(name) => (name, &[][..], tar::EntryType::Directory),
+            Entry::Link(name, target) => {
+                header.set_link_name(target).unwrap();
+                (name, &[][..], tar::EntryType::Symlink)
+            }
+        };
+        let field = &mut header.as_old_mut().name;
+        field.fill(0);
+        field[..name.len()].copy_from_slice(name.as_bytes());
+        header.set_entry_type(kind);
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append(&header, bytes).unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap();
+}
+
+/// Every file under `dir` (in its folders too), as paths relative to `dir`, sorted.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push(path.strip_prefix(dir).unwrap().to_path_buf());
+            }
+        }
+    }
+    found.sort();
+    found
 }

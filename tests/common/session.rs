@@ -14,7 +14,9 @@ pub const RATE: u32 = 48_000;
 /// and clip files.
 pub fn session(hold: f64) -> (Script, Timeline, PackFiles) {
     let script = Script::parse(EMBEDDED, EMBEDDED_NAME).unwrap();
-    let files = PackFiles::open(Location::Embedded, &script, None).unwrap();
+    // The repository's default pack: the built-in one when compiled in.
+    let heart = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("audio/heart");
+    let files = PackFiles::open(Location::Folder(heart), &script, None).unwrap();
     let mut options = Options::defaults(&script);
     options.hold = hold;
     options.sets = 2;

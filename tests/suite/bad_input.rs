@@ -396,6 +396,118 @@ fn bad_packs() {
     ]);
 }
 
+// ---- installing a shared pack -----------------------------------------------------------------
+
+/// A pack `src/audio/p` to install (WAV bursts), with `change` applied to its folder.
+fn shared_with(change: impl Fn(&Path) + 'static) -> impl Fn(&Path) {
+    move |dir: &Path| {
+        let folder = make_pack(&dir.join("src"), "p", 16_000, 1, 0.3, &[]);
+        change(&folder);
+    }
+}
+
+/// The pack `src/audio/p` as `p.zip` (in one folder `p/`) with `extra` entries after its files.
+fn zip_with(extra: impl Fn() -> Vec<Entry> + 'static) -> impl Fn(&Path) {
+    move |dir: &Path| {
+        let folder = make_pack(&dir.join("src"), "p", 16_000, 1, 0.3, &[]);
+        let mut entries = entries_of(&folder, "p/");
+        entries.extend(extra());
+        write_zip(&dir.join("p.zip"), &entries);
+    }
+}
+
+/// The pack `src/audio/p` as `p.tar.gz` (its files at the top) with `extra` entries after them.
+fn tar_with(extra: impl Fn() -> Vec<Entry> + 'static) -> impl Fn(&Path) {
+    move |dir: &Path| {
+        let folder = make_pack(&dir.join("src"), "p", 16_000, 1, 0.3, &[]);
+        let mut entries = entries_of(&folder, "");
+        entries.extend(extra());
+        write_tar_gz(&dir.join("p.tar.gz"), &entries);
+    }
+}
+
+/// A file entry of `bytes` at `name`.
+fn file(name: &str, bytes: &[u8]) -> Vec<Entry> {
+    vec![Entry::File(name.into(), bytes.to_vec())]
+}
+
+const INSTALL_FOLDER: &[&str] = &["packs", "install", "src/audio/p"];
+const INSTALL_ZIP: &[&str] = &["packs", "install", "p.zip"];
+const INSTALL_TAR: &[&str] = &["packs", "install", "p.tar.gz"];
+
+#[test]
+fn bad_installs() {
+    run(vec![
+        case("install: no such source", &["packs", "install", "nothing.zip"], none)
+            .expect(4, "nothing.zip: cannot read it: No such file or directory"),
+        case("install: not an archive", &["packs", "install", "p.zip"], |d: &Path| {
+            std::fs::write(d.join("p.zip"), "not a zip at all").unwrap();
+        })
+        .expect(4, "p.zip: not a pack folder, a .zip or a .tar.gz"),
+        case("install: corrupt zip", INSTALL_ZIP, |d: &Path| {
+            std::fs::write(d.join("p.zip"), b"PK\x03\x04 and then nothing of a zip").unwrap();
+        })
+        .expect(4, "p.zip: cannot read it:"),
+        case("install: no pack.toml", INSTALL_ZIP, |d: &Path| {
+            write_zip(&d.join("p.zip"), &file("README.md", b"no pack here"));
+        })
+        .expect(4, "p.zip: no pack.toml at its top or in its one folder"),
+        case("install: pack fails its check", INSTALL_FOLDER, shared_with(|f: &Path| {
+            std::fs::remove_file(f.join("welcome.wav")).unwrap();
+        }))
+        .expect(4, "voice pack \"p\" cannot play the script: 1 problem"),
+        case("install: clip over 10 minutes", INSTALL_FOLDER, shared_with(|f: &Path| {
+            write_wav(&f.join("welcome.wav"), 4_000, 1, &vec![0.1; 2_404_000]);
+        }))
+        .expect(4, "voice pack \"p\" cannot play the script: 1 problem"),
+        case("install: pack.toml malformed", INSTALL_ZIP, |d: &Path| {
+            write_zip(&d.join("p.zip"), &file("p/pack.toml", b"name = \"p\"\n[clips\n"));
+        })
+        .expect(4, "p.zip/p/pack.toml:2:"),
+        case("install: a name that cannot be a folder", INSTALL_FOLDER, shared_with(|f: &Path| {
+            let toml = std::fs::read_to_string(f.join("pack.toml")).unwrap();
+            std::fs::write(f.join("pack.toml"), toml.replace("name = \"p\"", "name = \"../p\"")).unwrap();
+        }))
+        .expect(4, "src/audio/p/pack.toml names the pack \"../p\": a pack's name uses only a-z, 0-9 and '-'"),
+        case("install: a language without sessions", INSTALL_FOLDER, shared_with(|f: &Path| {
+            let toml = std::fs::read_to_string(f.join("pack.toml")).unwrap();
+            std::fs::write(f.join("pack.toml"), toml.replace("language = \"en-US\"", "language = \"xx-XX\"")).unwrap();
+        }))
+        .expect(4, "no session in \"xx-XX\" to check the pack against (looked in"),
+        case("install: zip entry with ..", INSTALL_ZIP, zip_with(|| file("../evil.wav", b"x")))
+            .expect(4, "p.zip: \"../evil.wav\" is outside the pack (an absolute path, or one with ..)"),
+        case("install: zip entry with hidden ..", INSTALL_ZIP, zip_with(|| file("p/sub/../../../evil.wav", b"x")))
+            .expect(4, "p.zip: \"p/sub/../../../evil.wav\" is outside the pack"),
+        case("install: zip entry absolute", INSTALL_ZIP, zip_with(|| file("/tmp/balasana-evil.wav", b"x")))
+            .expect(4, "p.zip: \"/tmp/balasana-evil.wav\" is outside the pack"),
+        case("install: tarball entry with ..", INSTALL_TAR, tar_with(|| file("../evil.wav", b"x")))
+            .expect(4, "p.tar.gz: \"../evil.wav\" is outside the pack"),
+        case("install: tarball entry absolute", INSTALL_TAR, tar_with(|| file("/tmp/balasana-evil.wav", b"x")))
+            .expect(4, "p.tar.gz: \"/tmp/balasana-evil.wav\" is outside the pack"),
+        case("install: symlink in a folder", INSTALL_FOLDER, shared_with(|f: &Path| {
+            std::fs::remove_file(f.join("welcome.wav")).unwrap();
+            symlink("why.wav", f.join("welcome.wav")).unwrap();
+        }))
+        .expect(4, "src/audio/p: \"welcome.wav\" is a link; a pack holds only files and folders"),
+        case("install: symlink in a zip", INSTALL_ZIP, zip_with(|| vec![Entry::Link("p/extra.wav".into(), "/etc/passwd".into())]))
+            .expect(4, "p.zip: \"p/extra.wav\" is a link"),
+        case("install: symlink in a tarball", INSTALL_TAR, tar_with(|| vec![Entry::Link("extra.wav".into(), "../../x".into())]))
+            .expect(4, "p.tar.gz: \"extra.wav\" is a link"),
+        case("install: file over 64 MB in a zip", INSTALL_ZIP, zip_with(|| file("p/ambience-huge.wav", &vec![0; 65 << 20])))
+            .expect(4, "p.zip: \"p/ambience-huge.wav\" is over the 64 MB limit for a pack file (65.0 MB or more)"),
+        case("install: file over 64 MB in a folder", INSTALL_FOLDER, shared_with(|f: &Path| {
+            let file = std::fs::File::create(f.join("extra.wav")).unwrap();
+            file.set_len(65 << 20).unwrap();
+        }))
+        .expect(4, "src/audio/p: \"extra.wav\" is over the 64 MB limit for a pack file"),
+        case("install: installed already", INSTALL_FOLDER, |d: &Path| {
+            shared_with(|_: &Path| {})(d);
+            make_pack(&d.join(".local/share/balasana-audio"), "p", 8_000, 1, 0.2, &[]);
+        })
+        .expect(2, "voice pack \"p\" is installed already ("),
+    ]);
+}
+
 // ---- the command line -------------------------------------------------------------------------
 
 #[test]

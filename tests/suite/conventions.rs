@@ -281,6 +281,54 @@ fn completions_for_each_shell() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// What bash offers for the words typed so far (the last one being completed), with the
+/// program's bash completion script sourced.
+fn bash_completes(script: &Path, words: &[&str]) -> String {
+    let line = words.join(" ");
+    let program = format!(
+        "source {script}
+         COMP_WORDS=({line}); COMP_CWORD={cword}; COMP_LINE='{line}'; COMP_POINT=${{#COMP_LINE}}
+         f=$(complete -p balasana-audio | sed -E 's/.* -F ([^ ]+) .*/\\1/')
+         \"$f\" balasana-audio {current} {previous}
+         echo \"${{COMPREPLY[*]}}\"",
+        script = script.display(),
+        cword = words.len() - 1,
+        current = words[words.len() - 1],
+        previous = words[words.len() - 2],
+    );
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(program)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn bash_completes_subcommands_and_their_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("balasana-audio.bash");
+    let out = bin(dir.path())
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    std::fs::write(&script, out.stdout).unwrap();
+    assert_eq!(
+        bash_completes(&script, &["balasana-audio", "--pa"]).trim(),
+        "--pacing --pack"
+    );
+    assert_eq!(
+        bash_completes(&script, &["balasana-audio", "packs", "ins"]).trim(),
+        "install"
+    );
+    let install = bash_completes(&script, &["balasana-audio", "packs", "install", "--"]);
+    assert!(
+        install.split_whitespace().any(|w| w == "--force"),
+        "{install}"
+    );
+}
+
 #[test]
 fn man_page_is_roff_with_every_option() {
     let dir = tempfile::tempdir().unwrap();
@@ -518,18 +566,32 @@ fn scripts_list_shows_built_in_local_and_user_sessions() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&plan.stdout).starts_with("My own Child's pose"));
-    // A local ./script/ file of the same name comes first.
+    // A local ./script/ file of the same name comes after the user's (the search path's order),
+    // listed as shadowed; alone, it is found.
     std::fs::create_dir_all(dir.path().join("script")).unwrap();
     std::fs::write(
         dir.path().join("script/mine.toml"),
         mine.replace("My own", "The local"),
     )
     .unwrap();
-    let plan = bin(dir.path())
-        .args(["--script", "mine", "--plan"])
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&plan.stdout).starts_with("The local Child's pose"));
+    let plan_mine = || {
+        let plan = bin(dir.path())
+            .args(["--script", "mine", "--plan"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&plan.stdout).into_owned()
+    };
+    assert!(plan_mine().starts_with("My own Child's pose"));
+    let out = bin(dir.path()).args(["scripts", "list"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.contains("The local Child's pose")
+                && l.ends_with("script/mine.toml; shadowed)")),
+        "{text}"
+    );
+    std::fs::remove_file(user.join("mine.toml")).unwrap();
+    assert!(plan_mine().starts_with("The local Child's pose"));
 }
 
 #[test]

@@ -42,7 +42,9 @@ fn default_session_renders_every_event_at_its_planned_frame() {
     assert_eq!(left.len() as u64, plan["frames"].as_u64().unwrap());
 
     // The clips, exactly as the player prepares them.
-    let pack = Pack::load(Location::Embedded, &script(), None).unwrap();
+    // The repository's default pack: the built-in one when compiled in.
+    let heart = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("audio/heart");
+    let pack = Pack::load(Location::Folder(heart), &script(), None).unwrap();
     let clips = pack.prepare(48_000);
     let events: Vec<(usize, &[f32], f32)> = plan["events"]
         .as_array()

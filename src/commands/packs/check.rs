@@ -449,7 +449,8 @@ fn paces(script: &Lines, rows: &[Row], language: &str) -> Vec<SessionPace> {
 pub fn library_cues(base: &Path) -> BTreeSet<Cue> {
     library::all(base)
         .iter()
-        .filter_map(|entry| library::load(Some(&entry.name), base).ok())
+        .filter(|entry| !entry.shadowed)
+        .filter_map(|entry| entry.load().ok())
         .flat_map(|script| script.lines().map(|l| l.cue.clone()).collect::<Vec<_>>())
         .collect()
 }

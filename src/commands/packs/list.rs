@@ -1,7 +1,7 @@
-//! `packs list`: every pack found, with its voice, clips, speech time and licence.
+//! `packs list`: every pack found, with its voice, clips, speech time, licence and where it is.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{PacksError, minutes, shorten};
 use crate::decode::decode;
@@ -9,33 +9,28 @@ use crate::pack::{DEFAULT_PACK, Location, Manifest};
 use crate::paths::user_packs;
 use crate::script::Lines;
 
-/// Lists every pack found: built in, under `<base>/audio/`, and in the user's packs folder.
+/// Lists every pack found along the search path, then the built-in one, in search order; a pack
+/// that one of the same name earlier on the path hides is marked shadowed.
 pub fn list(script: &Lines, base: &Path, out: &mut String) -> Result<(), PacksError> {
-    let default = Location::find(None, base)?;
-    let mut found = vec![Location::Embedded];
-    for dir in std::iter::once(base.join("audio")).chain(user_packs()) {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        let mut folders: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.join("pack.toml").is_file())
-            .collect();
-        folders.sort();
-        found.extend(folders.into_iter().map(Location::Folder));
-    }
+    // Without the embedded-voice feature the default pack may be nowhere: the list still shows
+    // the others.
+    let default = Location::find(None, base).ok();
+    let found = Location::all(base);
     let _ = writeln!(
         out,
         "{:<2}{:<12} {:<8} {:<34} {:>5} {:>8}  {:<28} where",
         "", "name", "language", "voice", "clips", "speech", "licence"
     );
-    for location in &found {
-        let marker = if same(location, &default) { "* " } else { "  " };
-        let place = match location {
-            Location::Embedded => "built in".to_owned(),
-            Location::Folder(dir) => dir.display().to_string(),
+    for (i, (name, location)) in found.iter().enumerate() {
+        let marker = if default.as_ref() == Some(location) {
+            "* "
+        } else {
+            "  "
         };
+        let mut place = location.place();
+        if found[..i].iter().any(|(earlier, _)| earlier == name) {
+            place.push_str(" (shadowed)");
+        }
         match Manifest::load(location) {
             Ok(m) => {
                 let speech: f64 = m
@@ -47,8 +42,7 @@ pub fn list(script: &Lines, base: &Path, out: &mut String) -> Result<(), PacksEr
                     .sum();
                 let _ = writeln!(
                     out,
-                    "{marker}{:<12} {:<8} {:<34} {:>5} {:>8}  {:<28} {place}",
-                    m.name,
+                    "{marker}{name:<12} {:<8} {:<34} {:>5} {:>8}  {:<28} {place}",
                     m.language,
                     shorten(&m.voice, 34),
                     m.clips.len(),
@@ -63,17 +57,9 @@ pub fn list(script: &Lines, base: &Path, out: &mut String) -> Result<(), PacksEr
     }
     let _ = writeln!(
         out,
-        "\n* the default (--pack {DEFAULT_PACK}). Your own packs go in {}.",
-        user_packs().map_or("audio/".into(), |d| d.display().to_string())
+        "\n* the default (--pack {DEFAULT_PACK}). `--pack NAME` plays the first NAME listed; \
+         `packs install` puts packs in {}.",
+        user_packs().map_or("your data folder".into(), |d| d.display().to_string())
     );
     Ok(())
-}
-
-/// Whether two locations are the same pack.
-fn same(a: &Location, b: &Location) -> bool {
-    match (a, b) {
-        (Location::Embedded, Location::Embedded) => true,
-        (Location::Folder(x), Location::Folder(y)) => x == y,
-        _ => false,
-    }
 }

@@ -237,12 +237,11 @@ fn readme(m: &Manifest, has_licence_file: bool, seconds: f64) -> String {
 /// step ([`atomic::write_folder_carrying`]); the takes of `packs record` in its `raw/` folder
 /// stay.
 pub(super) fn write_folder(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), PacksError> {
-    atomic::write_folder_carrying(dir, files, Some(super::RAW_FOLDER)).map_err(|e| {
-        PacksError::Write {
-            path: e.path,
-            message: e.source.to_string(),
-        }
-    })
+    Ok(atomic::write_folder_carrying(
+        dir,
+        files,
+        Some(super::RAW_FOLDER),
+    )?)
 }
 
 /// Each cue's text, for the comments above the clips in `pack.toml`.

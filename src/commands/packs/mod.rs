@@ -1,25 +1,32 @@
 //! The `packs` commands, one file each: [`list`] the packs there are, [`check`] one against the
 //! script, start a pack to record ([`new`]), make a whole pack from synthesized or raw speech
 //! ([`synth`], [`import`], both through `make.rs` and the one clip pipeline in
-//! [`crate::pipeline`]), [`record`] one from the microphone (through the same), and print the
-//! lines to voice ([`cues`]).
+//! [`crate::pipeline`]), [`record`] one from the microphone (through the same), [`install`] a
+//! shared pack for the user, [`remove`] it, [`export`] one to share, and print the lines to voice
+//! ([`cues`]).
 
 pub mod check;
 pub mod cues;
+pub mod export;
 mod fit;
 pub mod import;
+pub mod install;
 pub mod list;
 mod make;
 pub mod new;
 pub mod record;
+pub mod remove;
 pub mod synth;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::atomic::FolderError;
 use crate::cli::PacksCommand;
 use crate::exit::Exit;
+use crate::library::LibraryError;
 use crate::output::live::Ending;
+use crate::pack::archive::ArchiveError;
 use crate::pack::{Location, PackError};
 use crate::script::Lines;
 
@@ -86,6 +93,53 @@ pub enum PacksError {
     /// `packs record`: the system refused the terminal or the signal handlers.
     #[error("the system refused {0}")]
     System(String),
+    /// `packs install` of a pack installed already, without `--force`.
+    #[error("voice pack {name:?} is installed already ({}); pass --force to replace it", dir.display())]
+    Installed {
+        /// The pack's name.
+        name: String,
+        /// Its folder.
+        dir: PathBuf,
+    },
+    /// A pack to install or export could not be unpacked, read or written.
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+    /// The sessions a pack to install must speak could not be had.
+    #[error(transparent)]
+    Library(#[from] LibraryError),
+    /// A `pack.toml` whose pack name cannot be a folder's.
+    #[error("{path} names the pack {name:?}: a pack's name uses only a-z, 0-9 and '-'")]
+    NameInPack {
+        /// The `pack.toml`.
+        path: String,
+        /// The name it gives.
+        name: String,
+    },
+    /// `packs remove` of a pack that is not in the user's data folder.
+    #[error(
+        "voice pack {name:?} is {place}: `packs remove` removes only packs in your data folder ({})",
+        folder.display()
+    )]
+    NotYours {
+        /// The pack's name.
+        name: String,
+        /// Where it is: built in, or which folder.
+        place: String,
+        /// The user's packs folder.
+        folder: PathBuf,
+    },
+    /// There is no user data folder (no home folder, no `XDG_DATA_HOME`).
+    #[error("no data folder to install packs in: set HOME or XDG_DATA_HOME")]
+    NoDataFolder,
+}
+
+impl From<FolderError> for PacksError {
+    fn from(e: FolderError) -> PacksError {
+        PacksError::Write {
+            path: e.path,
+            message: e.source.to_string(),
+        }
+    }
 }
 
 impl PacksError {
@@ -93,11 +147,20 @@ impl PacksError {
     /// microphone, the system refusing.
     pub fn exit_code(&self) -> Exit {
         match self {
-            PacksError::BadName(_) | PacksError::Exists(_) | PacksError::Usage(_) => Exit::Usage,
-            PacksError::Pack(_) | PacksError::Unplayable { .. } | PacksError::Raw { .. } => {
-                Exit::Pack
-            }
-            PacksError::Write { .. } => Exit::Write,
+            PacksError::BadName(_)
+            | PacksError::Exists(_)
+            | PacksError::Usage(_)
+            | PacksError::NotYours { .. }
+            | PacksError::Installed { .. } => Exit::Usage,
+            PacksError::Pack(_)
+            | PacksError::Unplayable { .. }
+            | PacksError::Raw { .. }
+            | PacksError::NameInPack { .. } => Exit::Pack,
+            PacksError::Archive(ArchiveError::Write { .. })
+            | PacksError::Write { .. }
+            | PacksError::NoDataFolder => Exit::Write,
+            PacksError::Archive(_) => Exit::Pack,
+            PacksError::Library(e) => e.exit_code(),
             PacksError::EngineMissing { .. } | PacksError::EngineFailed { .. } => Exit::Engine,
             PacksError::NoMicrophone(_) => Exit::Device,
             PacksError::System(_) => Exit::System,
@@ -148,6 +211,9 @@ pub fn run(command: &PacksCommand, script: &Lines, base: &Path) -> Result<Ending
             });
             Ok(())
         }
+        PacksCommand::Install { source, force } => install::install(source, *force, base, &mut out),
+        PacksCommand::Remove { name } => remove::remove(name, base, &mut out),
+        PacksCommand::Export { pack, file } => export::export(pack, file, base, &mut out),
     };
     {
         use std::io::Write as _;

@@ -410,7 +410,9 @@ mod tests {
             script(hand);
         });
         let script = Script::parse(EMBEDDED, EMBEDDED_NAME).unwrap();
-        let files = PackFiles::open(Location::Embedded, &script, None).unwrap();
+        // The repository's default pack folder: the same clips in both feature states.
+        let heart = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("audio/heart");
+        let files = PackFiles::open(Location::Folder(heart), &script, None).unwrap();
         let supply = Supply::new(&files, RATE, false);
         let tones = (Arc::from([0.25; 3]), Arc::from([0.5; 3]));
         let mut statuses = Vec::new();
