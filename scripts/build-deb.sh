@@ -20,7 +20,7 @@ command -v cargo-deb >/dev/null || {
 }
 
 # Without the embedded-voice feature: the heart pack is shipped as a folder like every other
-# pack (below), not compiled in, so the binary stays under 8 MB.
+# pack (below), not compiled in, so the binary carries no voice.
 cargo build --release --locked --no-default-features >&2
 BIN=$TARGET/release/balasana-audio
 rm -rf "$ASSETS"

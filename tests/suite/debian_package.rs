@@ -2,7 +2,7 @@
 //! `dpkg-deb -x` into a temporary root (never installed on the machine), and that root's binary
 //! plays a shipped pack found through `XDG_DATA_DIRS`; its man page renders and each completion
 //! file is where its shell looks; the packaged binary (built without the embedded-voice
-//! feature) is at most 8 MB and plays the default pack from the shipped folder. Slow (a release
+//! feature) carries no voice and plays the default pack from the shipped folder. Slow (a release
 //! build): the package is built once per run.
 
 use std::path::{Path, PathBuf};
@@ -99,7 +99,7 @@ fn the_debian_package_installs_the_program_its_packs_and_sessions() {
         }
     }
     copyright_names_each_voice(&root.join("usr/share/doc/balasana-audio/copyright"));
-    the_binary_is_at_most_8_mb(&root.join(PROGRAM_FILES[0]));
+    the_binary_carries_no_voice(&root.join(PROGRAM_FILES[0]));
     plays_a_system_pack_from_any_folder(&root);
     the_default_pack_is_a_shipped_folder(&root);
     man_page_and_completions_work(&root);
@@ -144,15 +144,21 @@ fn copyright_names_each_voice(copyright: &Path) {
     assert_eq!(text.matches("\nFiles: audio/").count(), packs);
 }
 
-/// The product's size goal (issue 22): the packaged binary, the real file, is at most 8 MB. It is
-/// built without the embedded-voice feature; the default pack is a shipped folder instead.
-fn the_binary_is_at_most_8_mb(binary: &Path) {
-    let bytes = std::fs::metadata(binary).unwrap().len();
-    assert!(
-        bytes <= 8_000_000,
-        "{} is {bytes} bytes, over 8 MB",
-        binary.display()
-    );
+/// The packaged binary is built without the embedded-voice feature (issue 22: the default pack
+/// is a shipped folder, not 3.9 MB inside the program): no stretch of the default voice's clips is
+/// in it. Its size is measured by `bench/compare.sh` (docs/benchmarks.md), not asserted here.
+fn the_binary_carries_no_voice(binary: &Path) {
+    let program = std::fs::read(binary).unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("audio/heart");
+    for clip in ["welcome.ogg", "ambience-ocean.ogg"] {
+        let bytes = std::fs::read(repo.join(clip)).unwrap();
+        let stretch = &bytes[bytes.len() / 2..bytes.len() / 2 + 256];
+        assert!(
+            !program.windows(stretch.len()).any(|w| w == stretch),
+            "{} holds heart's {clip}",
+            binary.display()
+        );
+    }
 }
 
 /// The unpacked root's binary run from an empty folder, with `system` as `XDG_DATA_DIRS` and
