@@ -234,7 +234,7 @@ fn a_pack_recorded_from_the_microphone_is_what_was_said() {
 }
 
 #[test]
-#[ignore = "records all 107 lines of the built-in sessions (about ten minutes): the README's \
+#[ignore = "records all 110 lines of the built-in sessions (about fifteen minutes): the README's \
             measurement of a whole pack; run with --ignored"]
 fn a_whole_pack_recorded_from_the_microphone_is_what_was_said_and_plays() {
     record_a_pack(true);
