@@ -253,9 +253,9 @@ pub fn onsets(x: &[i16], threshold: u16, quiet: usize) -> Vec<usize> {
     found
 }
 
-/// Renders the session of `args` in `dir` to `session.wav` and returns its left channel.
-pub fn render_left(dir: &Path, args: &[&str]) -> Vec<i16> {
-    let wav = dir.join("session.wav");
+/// Renders the session of `args` in `dir` to the WAV file `name` there (quietly) and reads it.
+pub fn render_wav(dir: &Path, name: &str, args: &[&str]) -> (hound::WavSpec, Vec<i16>) {
+    let wav = dir.join(name);
     bin(dir)
         .args(args)
         .arg("--render")
@@ -263,7 +263,12 @@ pub fn render_left(dir: &Path, args: &[&str]) -> Vec<i16> {
         .arg("-q")
         .assert()
         .success();
-    let (spec, samples) = read_wav(&wav);
+    read_wav(&wav)
+}
+
+/// Renders the session of `args` in `dir` to `session.wav` and returns its left channel.
+pub fn render_left(dir: &Path, args: &[&str]) -> Vec<i16> {
+    let (spec, samples) = render_wav(dir, "session.wav", args);
     samples
         .chunks_exact(usize::from(spec.channels))
         .map(|f| f[0])

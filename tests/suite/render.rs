@@ -21,15 +21,7 @@ fn default_session_renders_every_event_at_its_planned_frame() {
         assert!((secs - 90.0).abs() < 1e-9, "{secs}");
     }
 
-    let wav = dir.path().join("s.wav");
-    bin(dir.path())
-        .args(args)
-        .arg("--render")
-        .arg(&wav)
-        .arg("-q")
-        .assert()
-        .success();
-    let (spec, samples) = read_wav(&wav);
+    let (spec, samples) = render_wav(dir.path(), "s.wav", &args);
     assert_eq!(
         (spec.sample_rate, spec.channels, spec.bits_per_sample),
         (48_000, 2, 16)
@@ -152,30 +144,20 @@ fn resampled_pack_onsets_stay_within_a_frame() {
 #[test]
 fn ambience_bed_is_ducked_under_the_voice() {
     let dir = tempfile::tempdir().unwrap();
-    let args = ["--hold", "60", "--sets", "1", "--no-chimes", "-q"];
-    let plain = dir.path().join("plain.wav");
-    let bedded = dir.path().join("bed.wav");
-    bin(dir.path())
-        .args(args)
-        .arg("--render")
-        .arg(&plain)
-        .assert()
-        .success();
-    bin(dir.path())
-        .args(args)
-        .args(["--ambience", "ocean", "--render"])
-        .arg(&bedded)
-        .assert()
-        .success();
-    let (_, a) = read_wav(&plain);
-    let (_, b) = read_wav(&bedded);
+    let args = ["--hold", "60", "--sets", "1", "--no-chimes"];
+    let (_, a) = render_wav(dir.path(), "plain.wav", &args);
+    let (_, b) = render_wav(
+        dir.path(),
+        "bed.wav",
+        &[&args[..], &["--ambience", "ocean"]].concat(),
+    );
     assert_eq!(a.len(), b.len());
     let bed: Vec<f64> = a
         .chunks_exact(2)
         .zip(b.chunks_exact(2))
         .map(|(x, y)| f64::from(y[0] - x[0]) / 32768.0)
         .collect();
-    let plan = plan_json(dir.path(), &args[..6]);
+    let plan = plan_json(dir.path(), &args);
     let mut speaking = vec![false; bed.len()];
     for e in plan["events"].as_array().unwrap() {
         let (f, n) = (
