@@ -11,7 +11,7 @@ use crate::config::{ConfigError, Settings};
 use crate::exit::Exit;
 use crate::library::{self, LibraryError};
 use crate::output::live::Ending;
-use crate::pack::PackError;
+use crate::pack::{Location, Manifest, PackError};
 use crate::practice::LogError;
 use crate::script::{Lines, Script};
 use crate::session::{self, SessionError};
@@ -61,26 +61,26 @@ pub fn run(settings: &Settings, base: &Path) -> Result<Ending, Error> {
     let cli = &settings.cli;
     match &cli.command {
         Some(Command::Packs(command)) => {
-            let spec = match command.as_ref() {
-                PacksCommand::Check { script, .. } => script.as_deref(),
-                PacksCommand::Record(args) => args.script.as_deref(),
-                _ => None,
-            };
-            return Ok(commands::packs::run(
-                command,
-                &pack_lines(spec, base)?,
-                base,
-            )?);
+            let lines = pack_lines(command, base)?;
+            return Ok(commands::packs::run(command, &lines, base)?);
         }
-        Some(Command::Scripts(ScriptsCommand::List)) => {
-            let (listing, notes) = commands::scripts::list(base)?;
+        Some(Command::Scripts(ScriptsCommand::List { language })) => {
+            let language = match language {
+                Some(given) => Some(library::check_language(given, None, base)?),
+                None => None,
+            };
+            let (listing, notes) = commands::scripts::list(language.as_deref(), base)?;
             for note in notes {
                 eprintln!("note: {note}");
             }
             print(&listing)?;
         }
         Some(Command::Config(command)) => {
-            let script = library::load(cli.session.script.as_deref(), base)?;
+            let language = match &cli.session.language {
+                Some(given) => library::check_language(given, None, base)?,
+                None => library::locale_language(base),
+            };
+            let script = library::load(cli.session.script.as_deref(), &language, base)?;
             print(&commands::config::run(command, settings, &script)?)?;
         }
         Some(Command::Completions { shell }) => {
@@ -97,15 +97,48 @@ pub fn run(settings: &Settings, base: &Path) -> Result<Ending, Error> {
     Ok(Ending::Finished)
 }
 
-/// The lines a pack command works on: those of the session `spec` names, or else of every
-/// shipped English session as found along the search path, which a shipped pack must cover.
-fn pack_lines(spec: Option<&str>, base: &Path) -> Result<Lines, Error> {
+/// The lines a pack command works on: those of the session `--script` names; else those of
+/// every shipped session in a language, as found along the search path, which a pack in that
+/// language must cover. The language is `--language`, else the language of the pack checked or
+/// made, else English.
+fn pack_lines(command: &PacksCommand, base: &Path) -> Result<Lines, Error> {
+    let (spec, language) = match command {
+        PacksCommand::Check {
+            script,
+            language,
+            pack,
+        } => {
+            let language = match language {
+                Some(language) => language.clone(),
+                None => pack_language(pack, base)?,
+            };
+            (script.as_deref(), language)
+        }
+        PacksCommand::Record(args) => (args.script.as_deref(), library::TOP_LANGUAGE.to_owned()),
+        PacksCommand::Cues {
+            language: Some(language),
+            ..
+        } => (None, language.clone()),
+        PacksCommand::Synth { info, .. } | PacksCommand::Import { info, .. } => {
+            (None, info.language.clone())
+        }
+        _ => (None, library::TOP_LANGUAGE.to_owned()),
+    };
     let scripts = match spec {
-        Some(spec) => vec![library::load(Some(spec), base)?],
-        None => library::pack_sessions(library::TOP_LANGUAGE, base)?,
+        Some(spec) => {
+            let primary = crate::language::primary(&language).unwrap_or_default();
+            vec![library::load(Some(spec), &primary, base)?]
+        }
+        None => library::pack_sessions(&language, base)?,
     };
     let refs: Vec<&Script> = scripts.iter().collect();
     Lines::of(&refs).map_err(|e| Error::Library(LibraryError::Shared(e)))
+}
+
+/// The language of the pack `spec` names, as its `pack.toml` says.
+fn pack_language(spec: &str, base: &Path) -> Result<String, Error> {
+    let location = Location::find(Some(spec), base)?;
+    Ok(Manifest::load(&location)?.language)
 }
 
 /// Writes `text` to standard output as is; a closed pipe ends quietly.

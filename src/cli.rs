@@ -64,8 +64,12 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum ScriptsCommand {
     /// Every session found along the search path (your data folder, the system's, ./script,
-    /// built in), with its title, length at default settings and where it is
-    List,
+    /// built in), with its language, title, length at default settings and where it is
+    List {
+        /// Only the sessions in this language (e.g. de)
+        #[arg(long, value_name = "CODE")]
+        language: Option<String>,
+    },
 }
 
 /// The `config` commands.
@@ -96,10 +100,14 @@ pub enum PacksCommand {
         /// A pack name (folder under audio/ or your data folder) or a path
         #[arg(value_name = "NAME|PATH")]
         pack: String,
-        /// The session to check against: a name from `scripts list` or a path [default: the
-        /// default session]
+        /// The session to check against: a name from `scripts list` or a path [default: every
+        /// shipped session in the pack's language]
         #[arg(long, value_name = "NAME|PATH")]
         script: Option<String>,
+        /// Check against the sessions in this language instead of the pack's own (e.g. one it
+        /// lists in `also_speaks`)
+        #[arg(long, value_name = "CODE", conflicts_with = "script")]
+        language: Option<String>,
     },
     /// Create audio/NAME/ with a pack.toml listing every cue and its text, ready to record
     New {
@@ -177,6 +185,9 @@ pub enum PacksCommand {
         /// Each line's sentences and sessions, and the tempos to speak them at
         #[arg(long)]
         phrases: bool,
+        /// The lines of the shipped sessions in this language (e.g. de) [default: en]
+        #[arg(long, value_name = "CODE")]
+        language: Option<String>,
     },
 }
 
@@ -211,7 +222,7 @@ pub struct PackInfo {
     /// Who or what speaks (pack.toml `voice`) [synth default: the engine and its voice]
     #[arg(long, value_name = "TEXT")]
     pub voice_name: Option<String>,
-    /// BCP 47 language tag of the voice
+    /// BCP 47 language tag of the voice; the pack speaks the shipped sessions in that language
     #[arg(long, value_name = "TAG", default_value = "en-US")]
     pub language: String,
     /// The clips' licence (pack.toml `licence`) [synth default: the engine's; import: required]
@@ -304,6 +315,11 @@ pub struct SessionArgs {
     #[arg(long, value_name = "NAME|PATH")]
     pub script: Option<String>,
 
+    /// The session's language (e.g. de, es, fr, it): the session and its voice in that language
+    /// [default: from the locale (LC_ALL, LC_MESSAGES, LANG), else en]
+    #[arg(long, value_name = "CODE")]
+    pub language: Option<String>,
+
     /// Print the session's timeline and play nothing
     #[arg(long)]
     pub plan: bool,
@@ -390,6 +406,7 @@ fn after_help() -> String {
     balasana-audio --guidance brief --breath 4-7-8  less talk, 4-7-8 breathing\n  \
     balasana-audio --variation wide-knee --arms back  knees wide, arms back\n  \
     balasana-audio --script bedtime --ambience ocean  the evening session\n  \
+    balasana-audio --language de               the session in German (voice: packs install)\n  \
     balasana-audio config show                 your settings and where each comes from\n  \
     balasana-audio log                         your recent practice\n  \
     balasana-audio packs list                  every voice pack there is\n\n{}",

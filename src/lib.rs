@@ -11,7 +11,7 @@
 //! | files | [`decode`], [`probe`], [`cache`], [`pack`], [`pipeline`], [`library`], [`practice`], [`config`], [`paths`], [`atomic`] | clips decoded and measured, packs found and read, the session library, the practice log, layered settings, where files live, writing whole or not at all |
 //! | pure core | [`script`], [`pace`], [`timeline`], [`plan`], [`transcript`], [`mix`] | no I/O: script → timeline (events at exact frames) → mixer (samples for any frame range); plans and transcripts read the timeline; a line's pace counted and fitted |
 //! | sound pieces | [`chime`], [`cue`], [`loudness`], [`resample`], [`codec`] | chimes synthesized, cue ids, EBU R128 gains, band-limited resampling, WAV/FLAC/Ogg encoders |
-//! | leaves | [`units`], [`exit`] | seconds to frames and time written for people; exit codes |
+//! | leaves | [`units`], [`exit`], [`language`] | seconds to frames and time written for people; exit codes; language tags and the locale rule |
 //!
 //! One exception, as in ripgrep: [`config`], [`session`] and [`commands`] read the parsed
 //! argument types of [`cli`], which nothing else below the top does.
@@ -61,4 +61,5 @@ pub mod resample;
 
 // Leaves.
 pub mod exit;
+pub mod language;
 pub mod units;

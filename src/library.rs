@@ -9,13 +9,14 @@
 use std::path::{Path, PathBuf};
 
 use crate::exit::Exit;
+use crate::language::{self, ENGLISH};
 use crate::paths::{self, DataFolder};
 use crate::script::{
-    BUILT_IN, DEFAULT_SESSION, MAX_SCRIPT_BYTES, Script, ScriptError, line_column,
+    BUILT_IN, DEFAULT_SESSION, MAX_SCRIPT_BYTES, Script, ScriptError, TRANSLATIONS, line_column,
 };
 
 /// The language of the sessions at the top of `script/` and of those built in.
-pub const TOP_LANGUAGE: &str = "en";
+pub const TOP_LANGUAGE: &str = ENGLISH;
 
 /// Why a session could not be had.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +39,16 @@ pub enum LibraryError {
         /// The folders looked in.
         looked: String,
     },
+    /// A language asked for that no session is in.
+    #[error("--language {given}: no session is in that language (languages: {known}){set_by}")]
+    UnknownLanguage {
+        /// The language as given.
+        given: String,
+        /// The languages there are.
+        known: String,
+        /// Where it was set, when not on the command line: ` (set by BALASANA_LANGUAGE)`.
+        set_by: String,
+    },
     /// The script is invalid or unreadable.
     #[error(transparent)]
     Script(#[from] ScriptError),
@@ -47,13 +58,15 @@ pub enum LibraryError {
 }
 
 impl LibraryError {
-    /// How the process ends: a bad or missing script, or a pack in a language no session speaks.
+    /// How the process ends: a bad or missing script, a pack in a language no session speaks, a
+    /// language asked for that no session is in.
     pub fn exit_code(&self) -> Exit {
         match self {
             LibraryError::NotFound { .. } | LibraryError::Script(_) | LibraryError::Shared(_) => {
                 Exit::Script
             }
             LibraryError::NoLanguage { .. } => Exit::Pack,
+            LibraryError::UnknownLanguage { .. } => Exit::Usage,
         }
     }
 }
@@ -72,39 +85,35 @@ pub enum Origin {
 pub struct Entry {
     /// The name it is found by (the file stem).
     pub name: String,
+    /// The primary subtag of its language (`en`, `de`): its folder's.
+    pub language: String,
     /// Where it lives.
     pub origin: Origin,
-    /// Whether a session of the same name comes earlier on the search path (and is the one used).
+    /// Whether a session of the same name and language comes earlier on the search path (and is
+    /// the one used).
     pub shadowed: bool,
 }
 
 impl Entry {
     /// Reads and validates this entry's script (a shadowed one too).
     pub fn load(&self) -> Result<Script, LibraryError> {
-        Ok(match &self.origin {
+        let mut script = match &self.origin {
             Origin::File(path) => read(path)?,
-            Origin::BuiltIn(source) => Script::parse(source, &built_in_origin(&self.name))?,
-        })
+            Origin::BuiltIn(source) => {
+                Script::parse(source, &built_in_origin(&self.language, &self.name))?
+            }
+        };
+        script.language.get_or_insert_with(|| self.language.clone());
+        Ok(script)
     }
 }
 
-/// The primary subtag of a BCP 47 language tag, lower case: `de` for `de-DE`.
-fn primary_subtag(language: &str) -> String {
-    language
-        .split(['-', '_'])
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase()
-}
-
-/// The folder under `scripts` holding the sessions in `language` (a BCP 47 tag, e.g. `de-DE`):
-/// `scripts` itself for English, else the folder of its primary subtag (`scripts/de`).
+/// The folder under `scripts` holding the sessions in `language` (a primary subtag or a BCP 47
+/// tag): `scripts` itself for English, else the folder of its primary subtag (`scripts/de`).
 fn language_folder(scripts: &Path, language: &str) -> PathBuf {
-    let primary = primary_subtag(language);
-    if primary == TOP_LANGUAGE {
-        scripts.to_path_buf()
-    } else {
-        scripts.join(primary)
+    match language::primary(language) {
+        Some(primary) if primary != TOP_LANGUAGE => scripts.join(primary),
+        _ => scripts.to_path_buf(),
     }
 }
 
@@ -117,32 +126,58 @@ fn folders(language: &str, base: &Path) -> Vec<PathBuf> {
 }
 
 /// Whether `spec` names a file rather than a session.
-fn is_path(spec: &str) -> bool {
+pub fn is_path(spec: &str) -> bool {
     spec.contains(['/', '\\']) || spec.starts_with('.') || spec.ends_with(".toml")
 }
 
+/// The language a script file's folder says: `de` for `…/script/de/x.toml`; none elsewhere.
+fn folder_language(path: &Path) -> Option<String> {
+    let folder = path.parent()?;
+    let name = folder.file_name()?.to_str()?;
+    let in_scripts = folder
+        .parent()
+        .and_then(Path::file_name)
+        .is_some_and(|n| n == paths::SCRIPTS);
+    (in_scripts && language::primary(name).as_deref() == Some(name)).then(|| name.to_owned())
+}
+
 /// Reads and validates the session `spec` (a name or a path; `None` for the default session).
-pub fn load(spec: Option<&str>, base: &Path) -> Result<Script, LibraryError> {
+/// A name is looked for in `language` (a primary subtag) along the search path, then among the
+/// sessions built in; a session that is nowhere in `language` is looked for in English. A path's
+/// language is its `language` key, else its folder's (`script/de/…`), else English.
+pub fn load(spec: Option<&str>, language: &str, base: &Path) -> Result<Script, LibraryError> {
     let name = spec.unwrap_or(DEFAULT_SESSION);
     if is_path(name) {
-        return Ok(read(Path::new(name))?);
+        let path = Path::new(name);
+        let mut script = read(path)?;
+        if script.language.is_none() {
+            script.language = folder_language(path);
+        }
+        return Ok(script);
     }
-    let candidates = files_named(name, TOP_LANGUAGE, base);
-    if let Some(file) = candidates.iter().find(|f| f.is_file()) {
-        return Ok(read(file)?);
+    let mut looked = Vec::new();
+    for language in [language, TOP_LANGUAGE] {
+        let candidates = files_named(name, language, base);
+        if let Some(file) = candidates.iter().find(|f| f.is_file()) {
+            let mut script = read(file)?;
+            script.language.get_or_insert_with(|| language.to_owned());
+            return Ok(script);
+        }
+        if let Some(script) = built_in(language, name) {
+            return script.map_err(LibraryError::from);
+        }
+        looked.extend(candidates);
     }
-    match built_in(name) {
-        Some(script) => Ok(script?),
-        None => Err(LibraryError::NotFound {
-            name: name.to_owned(),
-            looked: joined(&candidates),
-            built_in: BUILT_IN
-                .iter()
-                .map(|(n, _)| *n)
-                .collect::<Vec<_>>()
-                .join(", "),
-        }),
-    }
+    looked.dedup();
+    Err(LibraryError::NotFound {
+        name: name.to_owned(),
+        looked: joined(&looked),
+        built_in: BUILT_IN
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
 }
 
 /// The files the session `name` in `language` would be, in search order.
@@ -153,40 +188,85 @@ fn files_named(name: &str, language: &str, base: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// The built-in session `name`, if there is one.
-fn built_in(name: &str) -> Option<Result<Script, ScriptError>> {
+/// The built-in sessions as (language, name, source): English, then the translations.
+fn built_ins() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
     BUILT_IN
         .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, source)| Script::parse(source, &built_in_origin(name)))
+        .map(|(name, source)| (TOP_LANGUAGE, *name, *source))
+        .chain(TRANSLATIONS.iter().copied())
+}
+
+/// The built-in session `name` in `language` (a primary subtag), if there is one.
+fn built_in(language: &str, name: &str) -> Option<Result<Script, ScriptError>> {
+    built_ins()
+        .find(|(l, n, _)| *l == language && *n == name)
+        .map(|(language, name, source)| {
+            let mut script = Script::parse(source, &built_in_origin(language, name))?;
+            script.language.get_or_insert_with(|| language.to_owned());
+            Ok(script)
+        })
 }
 
 /// The sessions a voice pack in `language` must speak: the shipped sessions (those built in, by
-/// name) as found first in that language, English ones falling back to the built-in copies.
-/// Refused when no folder has any of them in that language.
+/// name) as found first in that language along the search path, else built in. Refused when
+/// there is none in that language.
 pub fn pack_sessions(language: &str, base: &Path) -> Result<Vec<Script>, LibraryError> {
-    if primary_subtag(language) == TOP_LANGUAGE {
-        return BUILT_IN
-            .iter()
-            .map(|(name, _)| load(Some(name), base))
-            .collect();
-    }
+    let primary = language::primary(language).unwrap_or_default();
     let mut sessions = Vec::new();
     for (name, _) in BUILT_IN {
-        if let Some(file) = files_named(name, language, base)
+        if let Some(file) = files_named(name, &primary, base)
             .iter()
             .find(|f| f.is_file())
         {
-            sessions.push(read(file)?);
+            let mut script = read(file)?;
+            script.language.get_or_insert_with(|| primary.clone());
+            sessions.push(script);
+        } else if let Some(script) = built_in(&primary, name) {
+            sessions.push(script?);
         }
     }
     if sessions.is_empty() {
         return Err(LibraryError::NoLanguage {
             language: language.to_owned(),
-            looked: joined(&folders(language, base)),
+            looked: joined(&folders(&primary, base)),
         });
     }
     Ok(sessions)
+}
+
+/// The languages there are sessions in (primary subtags, sorted): those built in and those of
+/// the language folders along the search path that hold a script.
+pub fn languages(base: &Path) -> Vec<String> {
+    let mut found: Vec<String> = all(base).into_iter().map(|e| e.language).collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// The language the locale asks for ([`language::from_locale`]) when there are sessions in it,
+/// else English.
+pub fn locale_language(base: &Path) -> String {
+    language::from_locale(|name| std::env::var(name).ok())
+        .filter(|primary| languages(base).contains(primary))
+        .unwrap_or_else(|| TOP_LANGUAGE.to_owned())
+}
+
+/// `given` (a language tag or locale name, from `--language`) as the primary subtag of a language
+/// there are sessions in; `set_by` says where it was set when not on the command line.
+pub fn check_language(
+    given: &str,
+    set_by: Option<&str>,
+    base: &Path,
+) -> Result<String, LibraryError> {
+    let known = languages(base);
+    match language::primary(given) {
+        Some(primary) if known.contains(&primary) => Ok(primary),
+        _ => Err(LibraryError::UnknownLanguage {
+            given: given.to_owned(),
+            known: known.join(", "),
+            set_by: set_by.map_or(String::new(), |s| format!(" (set by {s})")),
+        }),
+    }
 }
 
 /// Paths joined for a message.
@@ -198,9 +278,10 @@ fn joined(paths: &[PathBuf]) -> String {
         .join(", ")
 }
 
-/// How a built-in session is named in messages.
-pub fn built_in_origin(name: &str) -> String {
-    format!("<built-in script/{name}.toml>")
+/// How a built-in session is named in messages: `<built-in script/de/balasana.toml>`.
+pub fn built_in_origin(language: &str, name: &str) -> String {
+    let folder = language_folder(Path::new(paths::SCRIPTS), language);
+    format!("<built-in {}/{name}.toml>", folder.display())
 }
 
 /// Reads, parses and validates a script file, refusing one over [`MAX_SCRIPT_BYTES`] before
@@ -249,37 +330,71 @@ fn read(path: &Path) -> Result<Script, ScriptError> {
     Script::parse(&text, &origin)
 }
 
-/// Every English session found by name, in search order: the files of each folder on the search
-/// path, then the built-in ones. A name found again later is listed too, marked shadowed: the
-/// first one is the one used.
+/// Every session found by name, in every language, in search order within each language
+/// (English first, then by language): the files of each folder on the search path, then the
+/// built-in ones. A name found again later in the same language is listed too, marked shadowed:
+/// the first one is the one used.
 pub fn all(base: &Path) -> Vec<Entry> {
     let mut found: Vec<Entry> = Vec::new();
-    let mut add = |name: &str, origin: Origin| {
-        let shadowed = found.iter().any(|e| e.name == name);
+    let mut add = |language: &str, name: &str, origin: Origin| {
+        let shadowed = found
+            .iter()
+            .any(|e| e.name == name && e.language == language);
         found.push(Entry {
             name: name.to_owned(),
+            language: language.to_owned(),
             origin,
             shadowed,
         });
     };
-    for folder in folders(TOP_LANGUAGE, base) {
-        let Ok(entries) = std::fs::read_dir(&folder) else {
-            continue;
-        };
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
-            .collect();
-        files.sort();
-        for file in files {
-            if let Some(name) = file.file_stem().and_then(|s| s.to_str()) {
-                add(name, Origin::File(file.clone()));
+    for folder in paths::data_folders(base) {
+        let scripts = folder.scripts();
+        for (language, dir) in language_folders(&scripts) {
+            for file in scripts_in(&dir) {
+                if let Some(name) = file.file_stem().and_then(|s| s.to_str()) {
+                    add(&language, name, Origin::File(file.clone()));
+                }
             }
         }
     }
-    for (name, source) in BUILT_IN {
-        add(name, Origin::BuiltIn(source));
+    for (language, name, source) in built_ins() {
+        add(language, name, Origin::BuiltIn(source));
     }
+    found.sort_by_key(|e| (e.language != TOP_LANGUAGE, e.language.clone()));
     found
+}
+
+/// The language folders of a `script/` folder, English (the folder itself) first, then each
+/// folder named by a primary subtag, sorted.
+fn language_folders(scripts: &Path) -> Vec<(String, PathBuf)> {
+    let mut found = vec![(TOP_LANGUAGE.to_owned(), scripts.to_path_buf())];
+    let Ok(entries) = std::fs::read_dir(scripts) else {
+        return found;
+    };
+    let mut others: Vec<(String, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| Some((e.file_name().into_string().ok()?, e.path())))
+        .filter(|(name, dir)| {
+            dir.is_dir()
+                && name != TOP_LANGUAGE
+                && language::primary(name).as_deref() == Some(name.as_str())
+        })
+        .collect();
+    others.sort();
+    found.extend(others);
+    found
+}
+
+/// The `.toml` files in `dir`, sorted.
+fn scripts_in(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+        .collect();
+    files.sort();
+    files
 }

@@ -517,6 +517,7 @@ pub(crate) mod tests {
             steps: vec![],
             duration,
             tail: 0,
+            labels: Default::default(),
         }
     }
 

@@ -16,7 +16,7 @@ pub fn table(timeline: &Timeline, heading: &str) -> String {
     for e in &timeline.events {
         while let Some(step) = steps.next_if(|s| s.frame <= e.frame) {
             let set = step.set.map_or(String::new(), |k| {
-                format!("  (set {k} of {})", timeline.sets)
+                format!("  ({})", timeline.labels.set(k, timeline.sets))
             });
             let _ = writeln!(out, "\n── {}{set} ──", step.title);
         }

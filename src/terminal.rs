@@ -210,9 +210,9 @@ impl<'a> Progress<'a> {
         let step_index = t.step_index_at(frame);
         let step = step_index.map(|i| &t.steps[i]);
         let title = step.map_or("", |s| s.title.as_str());
-        let set = step
-            .and_then(|s| s.set)
-            .map_or(String::new(), |k| format!(" · set {k}/{}", t.sets));
+        let set = step.and_then(|s| s.set).map_or(String::new(), |k| {
+            format!(" · {}", t.labels.set_short(k, t.sets))
+        });
         let clock = |f: u64| {
             let s = t.seconds(f) as u64;
             format!("{}:{:02}", s / 60, s % 60)
@@ -232,7 +232,7 @@ impl<'a> Progress<'a> {
         let mut out = std::io::stdout().lock();
         if self.terminal {
             let hold = t.hold_at(frame).map_or(String::new(), |h| {
-                format!(" · hold {} left", clock(h.end - frame))
+                format!(" · {}", t.labels.hold_left(&clock(h.end - frame)))
             });
             const WIDTH: u64 = 20;
             let filled = (frame * WIDTH / t.duration.max(1)).min(WIDTH) as usize;

@@ -126,6 +126,7 @@ mod tests {
             }],
             duration: 3_724_504,
             tail: 0,
+            labels: Default::default(),
         }
     }
 

@@ -1,5 +1,6 @@
 //! `scripts list`: the sessions there are.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::library;
@@ -20,23 +21,47 @@ enum Untimed {
     Timeline(#[from] TimelineError),
 }
 
-/// `scripts list`: each session with its title, where it lives, and its length at its default
-/// settings with the default voice, and a note for each session that voice cannot time (its
-/// length is `-`). Every session found along the search path is listed, in search order; one a
-/// session of the same name earlier on the path hides says so (`shadowed`). Lengths come from the
-/// clips' headers (or the lengths cache): nothing is decoded.
-pub fn list(base: &Path) -> Result<(String, Vec<String>), PackError> {
-    let default_pack = Location::find(None, base)?;
+/// `scripts list`: each session with its language, title, where it lives, and its length at its
+/// default settings with its language's voice ([`Location::for_language`]), and a note for each
+/// session that voice cannot time, or each language no voice speaks (its length is `-`). Every
+/// session found along the search path is listed (only those in `language`, when given), English
+/// first, in search order within a language; one a session of the same name and language earlier
+/// on the path hides says so (`shadowed`). Lengths come from the clips' headers (or the lengths
+/// cache): nothing is decoded.
+pub fn list(language: Option<&str>, base: &Path) -> Result<(String, Vec<String>), PackError> {
+    let mut voices: BTreeMap<String, Option<Location>> = BTreeMap::new();
     let mut rows = Vec::new();
     let mut notes = Vec::new();
-    for entry in library::all(base) {
+    let entries = library::all(base)
+        .into_iter()
+        .filter(|e| language.is_none_or(|l| e.language == l));
+    for entry in entries {
+        let voice = match voices.get(&entry.language) {
+            Some(voice) => voice.clone(),
+            None => {
+                let found = match Location::for_language(&entry.language, base) {
+                    Ok(location) => Some(location),
+                    Err(PackError::NoVoice { language }) => {
+                        notes.push(format!(
+                            "no voice pack speaks {language}, so its sessions have no length \
+                             (balasana-audio packs install audio/pico-{language}, in a clone)"
+                        ));
+                        None
+                    }
+                    Err(e) => return Err(e),
+                };
+                voices.insert(entry.language.clone(), found.clone());
+                found
+            }
+        };
         let (title, length) = match entry.load() {
-            Ok(script) => match length(&script, &default_pack) {
-                Ok(length) => (script.title, length),
-                Err(e) => {
+            Ok(script) => match voice.as_ref().map(|v| length(&script, v)) {
+                Some(Ok(length)) => (script.title, length),
+                Some(Err(e)) => {
                     notes.push(format!("session {:?} has no length: {e}", entry.name));
                     (script.title, "-".to_owned())
                 }
+                None => (script.title, "-".to_owned()),
             },
             Err(e) => (format!("invalid: {e}"), "-".to_owned()),
         };
@@ -47,12 +72,17 @@ pub fn list(base: &Path) -> Result<(String, Vec<String>), PackError> {
         if entry.shadowed {
             place.push_str("; shadowed");
         }
-        rows.push((entry.name, length, title, place));
+        rows.push((entry.name, entry.language, length, title, place));
     }
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(4).max(4);
-    let mut out = format!("{:width$}  {:>6}  title (where)\n", "name", "length");
-    for (name, length, title, place) in rows {
-        out.push_str(&format!("{name:width$}  {length:>6}  {title} ({place})\n"));
+    let mut out = format!(
+        "{:width$}  {:<8}  {:>6}  title (where)\n",
+        "name", "language", "length"
+    );
+    for (name, language, length, title, place) in rows {
+        out.push_str(&format!(
+            "{name:width$}  {language:<8}  {length:>6}  {title} ({place})\n"
+        ));
     }
     Ok((out, notes))
 }

@@ -254,6 +254,7 @@ mod tests {
             steps: vec![step(0), step(5000)],
             duration: 10_000,
             tail: 0,
+            labels: Default::default(),
         };
         let (send, requests) = channel();
         let tracks = Arc::new(Tracks::new(&timeline, "Session", "Voice"));

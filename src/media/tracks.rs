@@ -243,6 +243,7 @@ mod tests {
             ],
             duration: 40 * u64::from(RATE),
             tail: 0,
+            labels: Default::default(),
         };
         Tracks::new(&timeline, "Child's pose", "Heart")
     }

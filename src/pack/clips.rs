@@ -217,6 +217,10 @@ impl PackFiles {
                         Some(m) => m,
                         None => fallback_manifest.insert(Manifest::load(other)?),
                     };
+                    // The default voice stands in only for a session in its own language.
+                    if !other_manifest.speaks(&script.language()) {
+                        return Err(missing());
+                    }
                     let file = other_manifest.clips.get(cue.as_str()).ok_or_else(missing)?;
                     files.insert(cue.clone(), voice(other, file, cue));
                     borrowed.push(cue.to_string());

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 #[cfg(feature = "embedded-voice")]
 use include_dir::{Dir, include_dir};
 
-use super::{DEFAULT_PACK, PackError};
+use super::{DEFAULT_PACK, Manifest, PackError};
 use crate::paths;
 
 /// The largest pack file (clip, bed or `pack.toml`) that is read: 64 MB.
@@ -96,6 +96,27 @@ impl Location {
         #[cfg(feature = "embedded-voice")]
         found.push((DEFAULT_PACK.to_owned(), Location::Embedded));
         found
+    }
+
+    /// The voice a session in `language` (a primary subtag) plays with when no pack is chosen:
+    /// for English the default pack ([`Location::find`] with no name); for another language the
+    /// first pack in search order ([`Location::all`], a shadowed one skipped) that speaks it
+    /// ([`Manifest::speaks`]), else [`PackError::NoVoice`].
+    pub fn for_language(language: &str, base: &Path) -> Result<Location, PackError> {
+        if language == crate::language::ENGLISH {
+            return Location::find(None, base);
+        }
+        let found = Location::all(base);
+        found
+            .iter()
+            .enumerate()
+            .filter(|(i, (name, _))| !found[..*i].iter().any(|(earlier, _)| earlier == name))
+            .map(|(_, (_, location))| location)
+            .find(|location| Manifest::load(location).is_ok_and(|m| m.speaks(language)))
+            .cloned()
+            .ok_or_else(|| PackError::NoVoice {
+                language: language.to_owned(),
+            })
     }
 
     /// Whether this is the default pack (built in, or its folder under `audio/`).

@@ -17,6 +17,10 @@ pub struct Manifest {
     pub name: String,
     /// BCP 47 language tag, e.g. `en-US`.
     pub language: String,
+    /// Other languages whose sessions the voice may speak (BCP 47 tags, e.g. `["ca"]` for a
+    /// Spanish voice that reads Catalan well enough), besides `language`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also_speaks: Vec<String>,
     /// Who or what speaks.
     pub voice: String,
     /// Licence of the clips (and of the voice model that made them).
@@ -41,6 +45,14 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// Whether the pack may speak a session in `language` (any tag; compared by primary
+    /// subtag): its own language, or one it lists in `also_speaks`.
+    pub fn speaks(&self, language: &str) -> bool {
+        std::iter::once(&self.language)
+            .chain(&self.also_speaks)
+            .any(|tag| crate::language::same(tag, language))
+    }
+
     /// Reads and parses a pack's `pack.toml`.
     pub fn load(location: &Location) -> Result<Manifest, PackError> {
         let path = location.describe("pack.toml");

@@ -116,4 +116,29 @@ pub enum PackError {
         /// The cue id.
         cue: String,
     },
+    /// A pack asked for that does not speak the session's language.
+    #[error(
+        "voice pack {pack:?} speaks {speaks}, but the session {session:?} is in {language}: \
+         choose a pack that speaks {language} (packs list), or another language (--language)"
+    )]
+    Language {
+        /// Pack name.
+        pack: String,
+        /// The languages it speaks (`language`, then `also_speaks`).
+        speaks: String,
+        /// The session's title.
+        session: String,
+        /// The session's language.
+        language: String,
+    },
+    /// No pack at all speaks the session's language.
+    #[error(
+        "no voice pack speaks {language}, the session's language: install one with \
+         `balasana-audio packs install audio/pico-{language}` in a clone of balasana-audio \
+         (the Debian package ships them), or play another language (--language en)"
+    )]
+    NoVoice {
+        /// The session's language (primary subtag).
+        language: String,
+    },
 }

@@ -5,6 +5,7 @@
 //! script as written and its validation, section by section, and `limits.rs` the one table of
 //! limited options ([`LIMITS`]).
 
+mod labels;
 mod limits;
 mod raw;
 
@@ -15,6 +16,7 @@ use serde::Deserialize;
 use crate::cue::Cue;
 pub use crate::cue::is_cue_id;
 use crate::pace::{LONG_LINE_WORDS, Pace, words};
+pub use labels::Labels;
 pub use limits::{Fit, LIMITS, Limit, Limited, Limits, Range3, limit_of};
 
 /// The script compiled into the binary, used when no `script/` folder or `--script` is given.
@@ -31,6 +33,52 @@ pub const BEDTIME: &str = include_str!("../../script/bedtime.toml");
 
 /// The sessions compiled into the binary, by name, with their sources.
 pub const BUILT_IN: &[(&str, &str)] = &[(DEFAULT_SESSION, EMBEDDED), ("bedtime", BEDTIME)];
+
+/// The built-in sessions in other languages, each as (primary language subtag, name, source):
+/// every translation is compiled in (about 20 kB of text each), so a session works in every
+/// language from any folder; their voices are packs to install (docs/translations.md).
+pub const TRANSLATIONS: &[(&str, &str, &str)] = &[
+    (
+        "de",
+        DEFAULT_SESSION,
+        include_str!("../../script/de/balasana.toml"),
+    ),
+    (
+        "de",
+        "bedtime",
+        include_str!("../../script/de/bedtime.toml"),
+    ),
+    (
+        "es",
+        DEFAULT_SESSION,
+        include_str!("../../script/es/balasana.toml"),
+    ),
+    (
+        "es",
+        "bedtime",
+        include_str!("../../script/es/bedtime.toml"),
+    ),
+    (
+        "fr",
+        DEFAULT_SESSION,
+        include_str!("../../script/fr/balasana.toml"),
+    ),
+    (
+        "fr",
+        "bedtime",
+        include_str!("../../script/fr/bedtime.toml"),
+    ),
+    (
+        "it",
+        DEFAULT_SESSION,
+        include_str!("../../script/it/balasana.toml"),
+    ),
+    (
+        "it",
+        "bedtime",
+        include_str!("../../script/it/bedtime.toml"),
+    ),
+];
 
 /// The largest script read: 1 MB (the built-in one is about 20 kB).
 pub const MAX_SCRIPT_BYTES: u64 = 1 << 20;
@@ -80,6 +128,12 @@ pub struct Script {
     pub sound: Sound,
     /// How fast its lines are spoken, for making and checking packs (`[pace]`; none: no fit).
     pub pace: Option<Pace>,
+    /// The words the program adds to what the listener reads (`[labels]`), in the session's
+    /// language.
+    pub labels: Labels,
+    /// The session's language: the script's `language` key, else (set by the library) the
+    /// folder it was found in; read it with [`Script::language`].
+    pub language: Option<String>,
 }
 
 /// How much a guidance level says. Lines name the levels that speak them.
@@ -466,6 +520,15 @@ impl Script {
                     .map(|r| ("Hold · time remaining", &r.line)),
             )
             .chain(placed("Set announcements", &self.announce))
+    }
+
+    /// The primary subtag of the session's language (`de`): see [`Script::language`]'s field;
+    /// English when nothing says otherwise.
+    pub fn language(&self) -> String {
+        self.language
+            .as_deref()
+            .and_then(crate::language::primary)
+            .unwrap_or_else(|| crate::language::ENGLISH.to_owned())
     }
 
     /// The "set K of N" line, if the script has one.

@@ -9,6 +9,7 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::labels::RawLabels;
 use super::limits::{Fit, LIMITS, Limits, Range3};
 use super::{
     BreathPattern, BreathPhases, Choice, GuidanceLevel, HoldCues, Line, MAX_SCRIPT_BYTES,
@@ -22,6 +23,8 @@ use crate::pace::{Pace, RawPace};
 #[serde(deny_unknown_fields)]
 struct RawScript {
     title: String,
+    #[serde(default)]
+    language: Option<Spanned<String>>,
     limits: Spanned<Limits>,
     pacing: Spanned<Pacing>,
     steps: Vec<RawStep>,
@@ -36,6 +39,8 @@ struct RawScript {
     sound: Option<Spanned<Sound>>,
     #[serde(default)]
     pace: Option<Spanned<RawPace>>,
+    #[serde(default)]
+    labels: RawLabels,
 }
 
 #[derive(Deserialize)]
@@ -181,6 +186,11 @@ impl RawScript {
         let breath_patterns = breath_patterns(self.breath, &limits, at)?;
         let sound = sound(self.sound, at)?;
         let pace = pace(self.pace, at)?;
+        let labels = self
+            .labels
+            .validate()
+            .map_err(|bad| at.error(Some(bad.span), bad.message))?;
+        let language = language(self.language, at)?;
         Ok(Script {
             origin: at.origin.to_owned(),
             title: self.title,
@@ -194,11 +204,28 @@ impl RawScript {
             breath_patterns,
             sound,
             pace,
+            labels,
+            language,
         })
     }
 }
 
 /// `[pace]`: one range within its bounds and usable pauses ([`RawPace::check`]).
+/// The `language` key: a BCP 47 tag whose primary subtag is two or three letters (`de`, `de-DE`).
+fn language(raw: Option<Spanned<String>>, at: &Locator) -> Result<Option<String>, ScriptError> {
+    let Some(raw) = raw else { return Ok(None) };
+    if crate::language::primary(raw.get_ref()).is_none() {
+        return Err(at.error(
+            Some(raw.span()),
+            format!(
+                "language {:?} is not a language tag (e.g. \"de\" or \"de-DE\")",
+                raw.get_ref()
+            ),
+        ));
+    }
+    Ok(Some(raw.into_inner()))
+}
+
 fn pace(raw: Option<Spanned<RawPace>>, at: &Locator) -> Result<Option<Pace>, ScriptError> {
     raw.map(|raw| {
         let span = raw.span();

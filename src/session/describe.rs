@@ -181,6 +181,7 @@ mod tests {
             steps: Vec::new(),
             duration: 125_500,
             tail: 0,
+            labels: Default::default(),
         };
         let meta = about.metadata(&timeline, Some("ocean"), "Joe", "2026-01-02".into());
         assert_eq!(

@@ -62,7 +62,7 @@ impl SessionError {
     pub fn exit_code(&self) -> Exit {
         match self {
             SessionError::Usage(_) => Exit::Usage,
-            SessionError::Library(_) => Exit::Script,
+            SessionError::Library(e) => e.exit_code(),
             SessionError::Timeline(TimelineError::MissingClip { .. }) => Exit::Pack,
             SessionError::Timeline(_) => Exit::Usage,
             SessionError::Pack(_) => Exit::Pack,

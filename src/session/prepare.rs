@@ -15,8 +15,8 @@ use crate::library;
 use crate::mix::Mixer;
 use crate::output::render;
 use crate::output::target::Target;
-use crate::pack::{Location, PackFiles};
-use crate::script::Script;
+use crate::pack::{Location, Manifest, PackError, PackFiles};
+use crate::script::{DEFAULT_SESSION, Script};
 use crate::timeline::{self, Options, Timeline};
 use crate::transcript;
 
@@ -57,7 +57,7 @@ pub fn prepare<'a>(
         })?),
         None => None,
     };
-    let script = library::load(args.script.as_deref(), base)?;
+    let script = script(args, layered, base)?;
     let options = match options::resolve(args, &script, layered) {
         Ok((options, notes)) => {
             notes.iter().for_each(|n| note(n));
@@ -75,7 +75,7 @@ pub fn prepare<'a>(
         ),
         None => None,
     };
-    let location = Location::find(args.pack.as_deref(), base)?;
+    let location = voice(args, layered, &script, base)?;
     let fallback = match (args.strict, location.is_default()) {
         (false, false) => Some(Location::find(None, base)?),
         _ => None,
@@ -93,6 +93,79 @@ pub fn prepare<'a>(
         transcript,
         format,
     })
+}
+
+/// Where a layered setting was set (`BALASANA_LANGUAGE`, `…/config.toml:3`), if it was.
+fn set_by<'a>(layered: &'a [(&str, String)], key: &str) -> Option<&'a str> {
+    layered
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, source)| source.as_str())
+}
+
+/// The session's script in its language: `--language` (checked against the languages there are
+/// sessions in), else the locale's language when there are sessions in it, else English. A
+/// session asked for by name that is not in that language is played in English, with a note.
+fn script(
+    args: &SessionArgs,
+    layered: &[(&str, String)],
+    base: &Path,
+) -> Result<Script, SessionError> {
+    let language = match &args.language {
+        Some(given) => library::check_language(given, set_by(layered, "language"), base)?,
+        None => library::locale_language(base),
+    };
+    let script = library::load(args.script.as_deref(), &language, base)?;
+    if args.script.as_deref().is_none_or(|s| !library::is_path(s)) && script.language() != language
+    {
+        note(&format!(
+            "the session {:?} is not in {language}; it plays in {}",
+            args.script.as_deref().unwrap_or(DEFAULT_SESSION),
+            script.language()
+        ));
+    }
+    Ok(script)
+}
+
+/// The voice pack for `script`: `--pack` when it speaks the session's language (refused when
+/// typed and it does not; a note when the config file or environment set it, and the rule below
+/// chooses), else the language's voice ([`Location::for_language`]).
+fn voice(
+    args: &SessionArgs,
+    layered: &[(&str, String)],
+    script: &Script,
+    base: &Path,
+) -> Result<Location, SessionError> {
+    let language = script.language();
+    if let Some(spec) = &args.pack {
+        let location = Location::find(Some(spec), base)?;
+        let manifest = Manifest::load(&location)?;
+        if manifest.speaks(&language) {
+            return Ok(location);
+        }
+        let speaks = std::iter::once(&manifest.language)
+            .chain(&manifest.also_speaks)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        match set_by(layered, "pack") {
+            Some(source) => note(&format!(
+                "voice pack {:?} (set by {source}) speaks {speaks}, not {language}, the \
+                 session's language; using the {language} voice",
+                manifest.name
+            )),
+            None => {
+                return Err(PackError::Language {
+                    pack: manifest.name,
+                    speaks,
+                    session: script.title.clone(),
+                    language,
+                }
+                .into());
+            }
+        }
+    }
+    Ok(Location::for_language(&language, base)?)
 }
 
 /// The note for the cues a pack lacks, which the default voice speaks, naming the first eight.

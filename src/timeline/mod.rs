@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::chime::Chime;
 use crate::cue::Cue;
-use crate::script::{GuidanceLevel, Line, Pause, Phase, Script, Step};
+use crate::script::{GuidanceLevel, Labels, Line, Pause, Phase, Script, Step};
 use crate::units::frames;
 
 pub use options::{Options, Pacing};
@@ -103,6 +103,8 @@ pub struct Timeline {
     /// Frames of quiet after the last sound (the script's `sound.tail`), over which an ambience
     /// bed fades out.
     pub tail: u64,
+    /// The words the program adds to titles and the progress line, in the session's language.
+    pub labels: Labels,
 }
 
 impl Timeline {
@@ -119,10 +121,10 @@ impl Timeline {
     }
 
     /// A step's title with its set, as chapters, transcripts and the media controls name it:
-    /// `Step 4 · Hold and breathe (set 1 of 2)`.
+    /// `Step 4 · Hold and breathe (set 1 of 2)`, the set in the session's language.
     pub fn step_title(&self, step: &StepStart) -> String {
         match step.set {
-            Some(n) => format!("{} (set {n} of {})", step.title, self.sets),
+            Some(n) => format!("{} ({})", step.title, self.labels.set(n, self.sets)),
             None => step.title.clone(),
         }
     }
@@ -199,6 +201,7 @@ pub fn build(
         steps,
         duration,
         tail,
+        labels: script.labels.clone(),
     })
 }
 

@@ -12,8 +12,9 @@ use balasana_audio::script::{BUILT_IN, EMBEDDED, EMBEDDED_NAME, Line, Lines, Scr
 
 /// The binary, run in `dir` (so no `script/` or `audio/` folder of the repo is picked up), with
 /// its config, data and cache folders inside `dir`, the system data folders too
-/// (`XDG_DATA_DIRS`, so packs installed on the machine are not found), and no `BALASANA_…`
-/// variables, so the settings of whoever runs the tests never leak in.
+/// (`XDG_DATA_DIRS`, so packs installed on the machine are not found), no `BALASANA_…`
+/// variables and the C locale (`LANG=C.UTF-8`, no `LC_ALL` or `LC_MESSAGES`), so the settings
+/// and language of whoever runs the tests never leak in.
 pub fn bin(dir: &Path) -> Command {
     bin_in(dir, dir)
 }
@@ -41,7 +42,10 @@ fn bin_in(cwd: &Path, home: &Path) -> Command {
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("XDG_DATA_HOME", home.join(".local/share"))
         .env("XDG_DATA_DIRS", home.join(".local/system"))
-        .env("XDG_CACHE_HOME", home.join(".cache"));
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES");
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("BALASANA_") {
             c.env_remove(name);
@@ -187,6 +191,7 @@ pub fn test_manifest(name: &str, voice: &str) -> Manifest {
     Manifest {
         name: name.into(),
         language: "en-US".into(),
+        also_speaks: Vec::new(),
         voice: voice.into(),
         licence: "CC0-1.0".into(),
         credits: "tests".into(),

@@ -84,6 +84,7 @@ pub(super) fn make_pack(
     let manifest = Manifest {
         name: name.to_owned(),
         language: info.language.clone(),
+        also_speaks: Vec::new(),
         voice: info.voice_name.clone().unwrap_or(defaults.voice),
         licence: info.licence.clone().unwrap_or(defaults.licence),
         credits: info.credits.clone().unwrap_or(defaults.credits),

@@ -203,7 +203,7 @@ pub fn run(command: &PacksCommand, script: &Lines, base: &Path) -> Result<Ending
             info,
         } => import::import(name, from, *force, info, script, base, &mut out),
         PacksCommand::Record(args) => return record::record(args, script, base),
-        PacksCommand::Cues { phrases } => {
+        PacksCommand::Cues { phrases, .. } => {
             out.push_str(&if *phrases {
                 cues::phrases(script)
             } else {

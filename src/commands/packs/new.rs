@@ -45,6 +45,7 @@ pub fn new(name: &str, script: &Lines, base: &Path, out: &mut String) -> Result<
     let manifest = Manifest {
         name: name.into(),
         language: "en-US".into(),
+        also_speaks: Vec::new(),
         voice: name.into(),
         licence: "CC-BY-4.0".into(),
         credits: format!("recorded by {name}"),
