@@ -457,7 +457,8 @@ fn tokens(key: &Key, value: &toml::Value) -> Result<(String, Vec<String>), Strin
 }
 
 /// A setting's default: from the session script's `[limits]` for the timed options, else the
-/// program's own (`false` for a flag, no ambience, the default pack and session, 0 dB).
+/// program's own (`false` for a flag, no ambience, the default pack and session, 0 dB), and the
+/// session's language (the locale's when nothing chose one).
 pub fn default_value(key: &str, script: &Script) -> String {
     // The session's own defaults, as the player derives them.
     let o = Options::defaults(script);
@@ -474,6 +475,7 @@ pub fn default_value(key: &str, script: &Script) -> String {
         "bell" => o.bell.map_or_else(|| "0".to_owned(), |b| b.to_string()),
         "pack" => DEFAULT_PACK.to_owned(),
         "script" => crate::script::DEFAULT_SESSION.to_owned(),
+        "language" => script.language(),
         "ambience" => "none".to_owned(),
         k if k.ends_with("volume") => "0dB".to_owned(),
         _ => "false".to_owned(),

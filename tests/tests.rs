@@ -17,6 +17,8 @@ mod debian_package;
 mod fuzz_regressions;
 #[path = "suite/install.rs"]
 mod install;
+#[path = "suite/languages.rs"]
+mod languages;
 #[path = "suite/late_clips.rs"]
 mod late_clips;
 #[path = "suite/lengths.rs"]

@@ -624,7 +624,8 @@ fn scripts_list_times_sessions_from_headers_and_notes_one_the_default_voice_cann
     assert!(row("balasana").contains("(built in)"), "{text}");
     assert!(row("bedtime").contains("(built in)"), "{text}");
     let unvoiced = row("unvoiced");
-    assert_eq!(unvoiced.split_whitespace().nth(1), Some("-"), "{unvoiced}");
+    assert_eq!(unvoiced.split_whitespace().nth(1), Some("en"), "{unvoiced}");
+    assert_eq!(unvoiced.split_whitespace().nth(2), Some("-"), "{unvoiced}");
     assert!(
         unvoiced.contains("full restorative back stretch"),
         "{unvoiced}"

@@ -57,7 +57,7 @@ fn check_reports_each_sessions_pace_and_warns_outside_its_range() {
     // 130 wpm: the middle of the day session's 120–140, too fast for bedtime's 100–120.
     pack_at_wpm(dir.path(), "steady", 130.0);
     let long = |session: &str| {
-        let script = balasana_audio::library::load(Some(session), dir.path()).unwrap();
+        let script = balasana_audio::library::load(Some(session), "en", dir.path()).unwrap();
         script.lines().filter(|l| words(&l.text) >= 8).count()
     };
     let (day, bed) = (long("balasana"), long("bedtime"));
