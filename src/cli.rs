@@ -155,12 +155,13 @@ pub enum PacksCommand {
     /// Record a pack with your own voice from the microphone, line by line, on a full screen;
     /// takes are kept in audio/NAME/raw/ as they end, and the pack is made when every line has one
     Record(RecordArgs),
-    /// Install a shared pack (a folder, a .zip or a .tar.gz of one) into your data folder, for
-    /// you alone, after `packs check` passes against the sessions of its language
+    /// Install shared packs (each a folder, a .zip or a .tar.gz of one) into your data folder,
+    /// for you alone, each after `packs check` passes against the sessions of its language
+    /// (e.g. `packs install audio/pico-*` in a clone: every language's voice)
     Install {
-        /// The pack's folder, or an archive holding it
-        #[arg(value_name = "PATH|ARCHIVE")]
-        source: PathBuf,
+        /// The packs' folders, or archives holding them, installed in turn
+        #[arg(value_name = "PATH|ARCHIVE", required = true, num_args = 1..)]
+        sources: Vec<PathBuf>,
         /// Replace an installed pack of the same name
         #[arg(long)]
         force: bool,

@@ -537,3 +537,24 @@ fn every_language_pack_checks_clean_against_both_of_its_sessions() {
     }
     eprintln!("language packs checked: {checked:?}");
 }
+
+#[test]
+fn packs_install_takes_every_language_pack_at_once_and_each_then_plays_from_any_folder() {
+    let made = tempfile::tempdir().unwrap();
+    let german = language_pack(made.path(), "stimme-de", "de-DE", &[]);
+    let french = language_pack(made.path(), "voix-fr", "fr-FR", &[]);
+    let home = tempfile::tempdir().unwrap();
+    bin(home.path())
+        .args(["packs", "install"])
+        .arg(&german)
+        .arg(&french)
+        .assert()
+        .success()
+        .stdout(contains("installed voice pack \"stimme-de\" (de-DE"))
+        .stdout(contains("Play it with: balasana-audio --language de"))
+        .stdout(contains("installed voice pack \"voix-fr\" (fr-FR"));
+    for (language, title) in [("de", "Kindhaltung"), ("fr", "Posture de l'enfant")] {
+        let plan = planned_title(home.path(), &[], &["--language", language]);
+        assert!(plan.starts_with(title), "{plan}");
+    }
+}

@@ -74,7 +74,8 @@ pub fn install(
     let _ = writeln!(
         out,
         "installed voice pack {name:?} ({language}, {voice}) in {dest}: it speaks every line of \
-         {sessions} session{s}{warned}.\nPlay it with: balasana-audio --pack {name}",
+         {sessions} session{s}{warned}.\nPlay it with: balasana-audio {play}",
+        play = how_to_play(&manifest),
         name = manifest.name,
         language = manifest.language,
         voice = manifest.voice,
@@ -92,4 +93,13 @@ pub fn install(
         },
     );
     Ok(())
+}
+
+/// The options that play an installed pack: its language for a language other than English
+/// (the session and its voice follow it), else the pack by name.
+fn how_to_play(manifest: &Manifest) -> String {
+    match crate::language::primary(&manifest.language) {
+        Some(language) if language != crate::language::ENGLISH => format!("--language {language}"),
+        _ => format!("--pack {}", manifest.name),
+    }
 }

@@ -211,7 +211,9 @@ pub fn run(command: &PacksCommand, script: &Lines, base: &Path) -> Result<Ending
             });
             Ok(())
         }
-        PacksCommand::Install { source, force } => install::install(source, *force, base, &mut out),
+        PacksCommand::Install { sources, force } => sources
+            .iter()
+            .try_for_each(|source| install::install(source, *force, base, &mut out)),
         PacksCommand::Remove { name } => remove::remove(name, base, &mut out),
         PacksCommand::Export { pack, file } => export::export(pack, file, base, &mut out),
     };
