@@ -41,13 +41,7 @@ pub fn list(language: Option<&str>, base: &Path) -> Result<(String, Vec<String>)
             None => {
                 let found = match Location::for_language(&entry.language, base) {
                     Ok(location) => Some(location),
-                    Err(PackError::NoVoice { language }) => {
-                        notes.push(format!(
-                            "no voice pack speaks {language}, so its sessions have no length \
-                             (balasana-audio packs install audio/pico-{language}, in a clone)"
-                        ));
-                        None
-                    }
+                    Err(PackError::NoVoice { .. }) => None,
                     Err(e) => return Err(e),
                 };
                 voices.insert(entry.language.clone(), found.clone());
@@ -73,6 +67,18 @@ pub fn list(language: Option<&str>, base: &Path) -> Result<(String, Vec<String>)
             place.push_str("; shadowed");
         }
         rows.push((entry.name, entry.language, length, title, place));
+    }
+    let unvoiced: Vec<&str> = voices
+        .iter()
+        .filter(|(_, voice)| voice.is_none())
+        .map(|(language, _)| language.as_str())
+        .collect();
+    if !unvoiced.is_empty() {
+        notes.push(format!(
+            "no voice pack speaks {}, so those sessions have no length \
+             (balasana-audio packs install audio/pico-*, in a clone)",
+            unvoiced.join(", ")
+        ));
     }
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(4).max(4);
     let mut out = format!(

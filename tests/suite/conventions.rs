@@ -630,7 +630,15 @@ fn scripts_list_times_sessions_from_headers_and_notes_one_the_default_voice_cann
         unvoiced.contains("full restorative back stretch"),
         "{unvoiced}"
     );
-    assert_eq!(err.lines().count(), 1, "{err}");
+    // Besides the note about the languages no pack speaks here (de, es, fr, it).
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert!(
+        err.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("note: no voice pack speaks de, es, fr, it,"),
+        "{err}"
+    );
     assert!(
         err.starts_with("note: session \"unvoiced\" has no length:")
             && err.contains("no clip for cue \"welcome-mine\""),
