@@ -358,32 +358,39 @@ fn flag_environment_config_and_locale_choose_the_language_in_that_order() {
         .stdout(contains("language").and(contains("BALASANA_LANGUAGE")));
 }
 
+/// The one line of stderr of `args` run in `dir`, which must exit with `code`.
+fn one_line_error(dir: &Path, args: &[&str], code: i32) -> String {
+    let out = bin(dir).args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(code), "{args:?}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    err
+}
+
 #[test]
 fn a_pack_in_another_language_is_refused_unless_it_also_speaks_it() {
     let dir = tempfile::tempdir().unwrap();
     language_pack(dir.path(), "spanish", "es-ES", &["ca"]);
-    let out = bin(dir.path())
-        .args(["--language", "de", "--pack", "spanish", "--plan"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(4));
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let err = one_line_error(
+        dir.path(),
+        &["--language", "de", "--pack", "spanish", "--plan"],
+        4,
+    );
     assert!(
         err.contains("voice pack \"spanish\" speaks es-ES, ca, but the session \"Kindhaltung")
             && err.contains("is in de"),
         "{err}"
     );
     // English with heart, the default, is refused with a Spanish session too.
-    let out = bin(dir.path())
-        .args(["--language", "es", "--pack", "heart", "--plan"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(4));
+    one_line_error(
+        dir.path(),
+        &["--language", "es", "--pack", "heart", "--plan"],
+        4,
+    );
     // With no pack named, the session's language chooses its voice.
     let plan = plan_json(dir.path(), &["--language", "es"]);
     assert!(plan["events"].as_array().unwrap().len() > 10);
-    // A pack set in the config file that does not fit is a note, and the language's voice plays.
+    // A pack set in the environment (or config file) that does not fit is a note, and the language's voice plays.
     bin(dir.path())
         .env("BALASANA_PACK", "heart")
         .args(["--language", "es", "--plan"])
@@ -397,13 +404,7 @@ fn a_pack_in_another_language_is_refused_unless_it_also_speaks_it() {
 #[test]
 fn a_language_with_no_voice_says_how_to_get_one() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin(dir.path())
-        .args(["--language", "fr", "--plan"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(4));
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let err = one_line_error(dir.path(), &["--language", "fr", "--plan"], 4);
     assert!(
         err.contains("no voice pack speaks fr")
             && err.contains("balasana-audio packs install audio/pico-fr"),
@@ -418,10 +419,7 @@ fn an_unknown_language_lists_those_there_are() {
         &["--language", "sw", "--plan"][..],
         &["scripts", "list", "--language", "sw"][..],
     ] {
-        let out = bin(dir.path()).args(args).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        let err = String::from_utf8(out.stderr).unwrap();
-        assert_eq!(err.lines().count(), 1, "{err}");
+        let err = one_line_error(dir.path(), args, 2);
         assert!(
             err.contains(
                 "--language sw: no session is in that language (languages: de, en, es, fr, it)"
