@@ -556,3 +556,52 @@ fn packs_install_takes_every_language_pack_at_once_and_each_then_plays_from_any_
         assert!(plan.starts_with(title), "{plan}");
     }
 }
+
+#[test]
+fn a_script_file_says_its_language_with_a_key_or_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    language_pack(dir.path(), "stimme", "de-DE", &[]);
+    let german = TRANSLATIONS
+        .iter()
+        .find(|(l, n, _)| *l == "de" && *n == "balasana")
+        .unwrap()
+        .2;
+    // Copied anywhere, a translation is taken for English: the English voice is chosen ...
+    std::fs::write(dir.path().join("mine.toml"), german).unwrap();
+    bin(dir.path())
+        .args(["--script", "./mine.toml", "--plan"])
+        .assert()
+        .success()
+        .stdout(contains("voice heart"));
+    // ... unless a key says otherwise, or it sits in script/de/.
+    let keyed = format!("language = \"de-DE\"\n{german}");
+    std::fs::write(dir.path().join("keyed.toml"), &keyed).unwrap();
+    let plan = planned_title(dir.path(), &[], &["--script", "./keyed.toml"]);
+    assert!(plan.starts_with("Kindhaltung"), "{plan}");
+    let folder = dir.path().join("elsewhere/script/de");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("mine.toml"), german).unwrap();
+    let path = folder.join("mine.toml");
+    bin(dir.path())
+        .args(["--plan", "--script"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout(contains("voice stimme"));
+    bin(dir.path())
+        .args(["--plan", "--script", "./keyed.toml"])
+        .assert()
+        .success()
+        .stdout(contains("voice stimme"));
+    // A key that is no language tag is the script's error, with its place.
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        format!("language = \"C\"\n{german}"),
+    )
+    .unwrap();
+    let err = one_line_error(dir.path(), &["--script", "./bad.toml", "--plan"], 3);
+    assert!(
+        err.contains("bad.toml:1:12: language \"C\" is not a language tag"),
+        "{err}"
+    );
+}
