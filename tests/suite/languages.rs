@@ -605,3 +605,38 @@ fn a_script_file_says_its_language_with_a_key_or_its_folder() {
         "{err}"
     );
 }
+
+#[test]
+fn the_live_progress_line_speaks_the_sessions_language() {
+    let Some(_card) = crate::live_playback::sound_card() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (short, path) = short_script();
+    let folder = make_pack_for(&short, dir.path(), "stimme", 48_000, 1, 0.25, &[]);
+    let text = std::fs::read_to_string(folder.join("pack.toml")).unwrap();
+    let mut manifest = Manifest::parse(&text, "pack.toml").unwrap();
+    manifest.language = "de-DE".into();
+    write_manifest(&folder, &manifest);
+    let source = std::fs::read_to_string(path).unwrap();
+    let german = format!(
+        "language = \"de\"\n{source}\n[labels]\nset-short = \"Runde {{set}}/{{sets}}\"\n\
+         hold-left = \"noch {{time}}\"\n"
+    );
+    let script = dir.path().join("kurz.toml");
+    std::fs::write(&script, german).unwrap();
+    let out = crate::live_playback::player(dir.path(), &["--hold", "10", "--no-chimes"])
+        .arg("--script")
+        .arg(&script)
+        .stdout(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(" · Runde 1/1"), "{stdout}");
+    assert!(!stdout.contains("set 1/1"), "{stdout}");
+}
