@@ -640,3 +640,35 @@ fn the_live_progress_line_speaks_the_sessions_language() {
     assert!(stdout.contains(" · Runde 1/1"), "{stdout}");
     assert!(!stdout.contains("set 1/1"), "{stdout}");
 }
+
+#[test]
+fn a_translation_in_your_data_folder_comes_before_the_built_in_one() {
+    let dir = tempfile::tempdir().unwrap();
+    multilingual_pack(dir.path());
+    let german = TRANSLATIONS
+        .iter()
+        .find(|(l, n, _)| *l == "de" && *n == "balasana")
+        .unwrap()
+        .2;
+    let folder = dir.path().join(".local/share/balasana-audio/script/de");
+    std::fs::create_dir_all(&folder).unwrap();
+    let mine = german.replacen("title = \"Kindhaltung", "title = \"Meine Kindhaltung", 1);
+    std::fs::write(folder.join("balasana.toml"), mine).unwrap();
+    let plan = planned_title(dir.path(), &[], &["--language", "de"]);
+    assert!(plan.starts_with("Meine Kindhaltung"), "{plan}");
+    let out = bin(dir.path())
+        .args(["scripts", "list", "--language", "de"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("balasana "))
+        .collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    assert!(
+        rows[0].contains("Meine Kindhaltung") && !rows[0].contains("shadowed"),
+        "{text}"
+    );
+    assert!(rows[1].ends_with("(built in; shadowed)"), "{text}");
+}
