@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Build a balasana-audio voice pack offline with a hibari, Piper, SVOX Pico, Flite or eSpeak NG voice.
 
-This tool does only what needs Python: in-process synthesis (hibari and Piper are Python
-packages) and harvesting each voice's licence and credits from its package. Every clip rule --
+This tool does only what needs Python: in-process synthesis (hibari, Piper and Pico are
+Python packages) and harvesting each voice's licence and credits from its package. Every clip rule --
 trim, fades, -20 LUFS, the true-peak ceiling, Ogg Vorbis encoding, pack.toml, README.md -- lives
 in the balasana-audio binary, which also gives the cue list (`packs cues`, from the one script
 parser). The tool hands raw speech to it:
@@ -20,8 +20,8 @@ The only pace numbers here are each engine's base setting (tempo 1): the ranges 
 the sessions' `[pace]`, the tempos the binary's.
 
 A voice in another language than English speaks that language's sessions, script/<lang>/ (the
-primary subtag of the voice's language: es-ES -> script/es/). `packs cues` and `packs import` work
-on the English sessions, so for another language the binary runs in a data folder of its own whose
+primary subtag of the voice's language: es-ES -> script/es/). `packs cues`, `import` and `synth`
+work on the English sessions, so for another language the binary runs in a data folder of its own whose
 script/ holds copies of script/<lang>/*.toml (the user's and the system's data folders hidden from
 it), and the finished pack is moved to audio/PACK here. Check it against each of its sessions:
 `balasana-audio packs check PACK --script script/<lang>/<session>.toml`.
@@ -39,7 +39,7 @@ script/<lang>/ (same cue ids; a `[pace]` in syllables per second, docs/pace.md):
 
     .venv-voice/bin/python tools/make_pack.py --engine espeak --voice pt-BR --pack espeak-pt
 
-Check a pack (runs `balasana-audio packs check PACK`):
+Check a pack (runs `balasana-audio packs check PACK`, against each session of its language):
 
     .venv-voice/bin/python tools/make_pack.py --pack heart --check
 
