@@ -20,11 +20,9 @@ The only pace numbers here are each engine's base setting (tempo 1): the ranges 
 the sessions' `[pace]`, the tempos the binary's.
 
 A voice in another language than English speaks that language's sessions, script/<lang>/ (the
-primary subtag of the voice's language: es-ES -> script/es/). `packs cues`, `import` and `synth`
-work on the English sessions, so for another language the binary runs in a data folder of its own whose
-script/ holds copies of script/<lang>/*.toml (the user's and the system's data folders hidden from
-it), and the finished pack is moved to audio/PACK here. Check it against each of its sessions:
-`balasana-audio packs check PACK --script script/<lang>/<session>.toml`.
+primary subtag of the voice's language: es-ES -> script/es/): the binary's `packs cues`, `import`
+and `synth` take `--language`, and `packs check PACK` checks a pack against every session of its
+language.
 
 Regenerate the shipped packs (from the repository root; apt-get needs root):
 
@@ -133,40 +131,9 @@ def binary(arg: str | None) -> str:
     return exe
 
 
-@dataclass
-class Workspace:
-    """Where the binary runs: its working folder (whose audio/ and script/ it uses) and the
-    environment that hides the user's and the system's data folders, if it must."""
-    root: Path = REPO_ROOT
-    env: dict | None = None
-
-
-def language_workspace(language: str, tmp: Path) -> Workspace:
-    """The repository for English; for another language, a data folder of its own whose script/
-    holds copies of script/<lang>/*.toml, so that the binary's pack commands (which work on the
-    English sessions) work on that language's. The pack already in audio/PACK is not copied: a
-    non-English pack is made anew."""
-    lang = language.split("-")[0].lower()
-    if lang == "en":
-        return Workspace()
-    sessions = sorted((REPO_ROOT / "script" / lang).glob("*.toml"))
-    if not sessions:
-        sys.exit(f"no sessions in script/{lang}/ for a {language} voice: translate "
-                 "script/*.toml there first (same cue ids)")
-    root = tmp / "sessions"
-    (root / "script").mkdir(parents=True)
-    for session in sessions:
-        shutil.copyfile(session, root / "script" / session.name)
-    hidden = tmp / "no-data"
-    hidden.mkdir()
-    env = dict(os.environ, XDG_DATA_HOME=str(hidden), XDG_DATA_DIRS=str(hidden))
-    return Workspace(root, env)
-
-
-def run_binary(exe: str, args: list[str], capture: bool = False,
-               where: Workspace = Workspace()) -> str:
-    """Runs balasana-audio in the workspace's folder (so audio/ and script/ are its own)."""
-    r = subprocess.run([exe, *args], cwd=where.root, env=where.env, text=True,
+def run_binary(exe: str, args: list[str], capture: bool = False) -> str:
+    """Runs balasana-audio in the repository (so audio/ and script/ are its own)."""
+    r = subprocess.run([exe, *args], cwd=REPO_ROOT, text=True,
                        capture_output=capture, check=False)
     if r.returncode != 0:
         if capture:
@@ -175,9 +142,11 @@ def run_binary(exe: str, args: list[str], capture: bool = False,
     return r.stdout if capture else ""
 
 
-def script_phrases(exe: str, where: Workspace) -> tuple[list[float], list[dict]]:
-    """The tempos, and each line's cue and sentences, from the binary (`packs cues --phrases`)."""
-    found = json.loads(run_binary(exe, ["packs", "cues", "--phrases"], True, where))
+def script_phrases(exe: str, language: str) -> tuple[list[float], list[dict]]:
+    """The tempos, and each line's cue and sentences in `language`, from the binary
+    (`packs cues --phrases --language`)."""
+    primary = language.split("-")[0].lower()
+    found = json.loads(run_binary(exe, ["packs", "cues", "--phrases", "--language", primary], True))
     return found["tempos"], found["lines"]
 
 
@@ -203,10 +172,10 @@ def speak_takes(engine, raw: Path, line: dict, tempos) -> tuple[int, list[np.nda
     return made, audio
 
 
-def speak_ladder(engine, exe: str, raw: Path, narrow: bool, where: Workspace) -> int:
+def speak_ladder(engine, exe: str, raw: Path, narrow: bool, language: str) -> int:
     """Every sentence at every tempo of the binary's ladder, or with `narrow` only where the fit
     can land (`speak_narrow`). Returns the number of takes made."""
-    tempos, lines = script_phrases(exe, where)
+    tempos, lines = script_phrases(exe, language)
     if not narrow:
         return sum(speak_takes(engine, raw, line, tempos)[0] for line in lines)
     return speak_narrow(engine, raw, tempos, lines)
@@ -883,7 +852,6 @@ def main() -> None:
     print(f"{engine.describe()} -> audio/{args.pack}/")
 
     with tempfile.TemporaryDirectory(prefix="make_pack-") as tmp:
-        where = language_workspace(meta.language, Path(tmp))
         licence_file = Path(tmp) / "LICENSE.txt"
         title = f"Voice pack '{args.pack}' for balasana-audio"
         regenerate = ["Regenerate this pack (from the repository root):", "", f"    {command}", ""]
@@ -897,34 +865,20 @@ def main() -> None:
             common += ["--synthesis", meta.synthesis]
         if args.engine in ("flite", "espeak"):
             run_binary(exe, ["packs", "synth", args.pack, "--engine", args.engine,
-                             "--voice", engine.arg, *common], where=where)
+                             "--voice", engine.arg, *common])
         else:
             raw = args.raw or Path(tmp) / "raw"
             raw.mkdir(parents=True, exist_ok=True)
-            made = speak_ladder(engine, exe, raw, args.engine == "piper", where)
+            made = speak_ladder(engine, exe, raw, args.engine == "piper", meta.language)
             print(f"synthesized {made} takes into {raw}; fitting and finishing them with {exe}")
-            run_binary(exe, ["packs", "import", args.pack, "--from", str(raw), *common],
-                       where=where)
-        if where.root != REPO_ROOT:
-            target = REPO_ROOT / "audio" / args.pack
-            shutil.rmtree(target, ignore_errors=True)
-            shutil.move(where.root / "audio" / args.pack, target)
+            run_binary(exe, ["packs", "import", args.pack, "--from", str(raw), *common])
     check_pack(exe, args.pack)
 
 
 def check_pack(exe: str, pack: str) -> None:
-    """`balasana-audio packs check PACK`; for a pack in another language than English, against
-    each of its language's sessions (script/<lang>/*.toml)."""
-    import tomllib
+    """`balasana-audio packs check PACK`: against every session of the pack's language."""
+    run_binary(exe, ["packs", "check", pack])
 
-    with open(REPO_ROOT / "audio" / pack / "pack.toml", "rb") as f:
-        lang = tomllib.load(f).get("language", "en").split("-")[0].lower()
-    if lang == "en":
-        run_binary(exe, ["packs", "check", pack])
-        return
-    for session in sorted((REPO_ROOT / "script" / lang).glob("*.toml")):
-        run_binary(exe, ["packs", "check", pack, "--script",
-                         str(session.relative_to(REPO_ROOT))])
 
 if __name__ == "__main__":
     main()
