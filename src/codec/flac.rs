@@ -25,9 +25,11 @@ use super::{EncodeError, Encoder, Layout, Metadata, Patch, to_i16};
 /// Frames per FLAC block (the reference encoder's default at 48 kHz).
 const BLOCK: usize = 4096;
 
-/// Blocks encoded together, shared out among the worker threads (64 blocks are 5.5 s at 48 kHz,
-/// 1 MB of samples: enough that starting the threads costs nothing beside the coding).
-const BATCH: usize = 64;
+/// Blocks encoded together, shared out among the worker threads: 16 blocks are 1.4 s at 48 kHz,
+/// enough that starting the threads costs nothing beside the coding, and half of what the render's
+/// queue holds, so the mixer fills the next batch while this one is coded (with 64 it waited for
+/// the coding, and the coding for it).
+const BATCH: usize = 16;
 
 /// Bits per sample of every render.
 const BITS: usize = 16;
