@@ -4,20 +4,24 @@
 # Prints, with medians of RUNS runs (default 5) unless a row says "one run":
 #   --plan time and peak RSS; first sound (exec → first sample above −60 dBFS recorded from the
 #   sound card's monitor); peak RSS of render and live, 2 × 90 s and 5 × 600 s; live CPU against
-#   `aplay` playing the render of the same session on the same card at the same time (one run);
-#   render speed of 5 × 600 s; render against `sox -m` mixing the same clips at the same offsets
-#   (one run). CPU figures are user+sys, wall figures are elapsed (they suffer when the machine is
-#   shared; the CPU ones much less).
+#   `aplay` playing the render of the same session on the same card at the same time (LIVE_RUNS
+#   rounds, default RUNS: each is a 2:50 session); render speed of 5 × 600 s; render against
+#   `sox -m` mixing the same clips at the same offsets (one run). CPU figures are user+sys, wall
+#   figures are elapsed (they suffer when the machine is shared; the CPU ones much less).
+#   Peers in the same run (issue 23): each round runs ours and then the peer, so a busy moment
+#   falls on both; the ratio is of the two medians. The WAV render against `dd conv=fsync` copying
+#   that WAV, FLAC against `flac -5` and Ogg against `oggenc -q4` encoding the 2 × 90 s WAV.
 #
 # Live rows need a sound card: a private virtual one is started for this script only, in
 # $BALASANA_AUDIO_DIR (default /run/balasana-perf), and stopped at the end; nothing is exported
 # outside this script. Needs /usr/bin/time, and for the live and sox rows pulseaudio (the card
 # script installs it), aplay (alsa-utils) and sox. Rows whose tool is missing say so.
-# Usage: bench/run.sh [RUNS]
+# Usage: bench/run.sh [RUNS]   (LIVE_RUNS=N bench/run.sh for fewer 2:50 live rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 runs=${1:-5}
+live_runs=${LIVE_RUNS:-$runs}
 cargo build --release -q
 bin=$root/target/release/balasana-audio
 work=$(mktemp -d)
@@ -54,6 +58,21 @@ printf '|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..48})" "$(printf -- '-%.0s' {1..34
 
 # Wall time in ms (GNU time's %e has 10 ms steps).
 time_ms() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null 2>&1 || true; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); }
+# pair OURS PEER -> "ours_ms peer_ms": medians over $runs rounds of the wall time of two commands
+# (shell functions), ours then the peer's in every round.
+pair() {
+  local a=() b=()
+  for _ in $(seq "$runs"); do
+    a+=("$(time_ms "$1")")
+    b+=("$(time_ms "$2")")
+  done
+  echo "$(printf '%s\n' "${a[@]}" | median) $(printf '%s\n' "${b[@]}" | median)"
+}
+# peer_row FIGURE "OURS PEER" PEER_NAME TARGET: a row of two medians in seconds and their ratio.
+peer_row() {
+  local ours=${2% *} theirs=${2#* }
+  row "$1" "ours $(calc "$ours / 1000" 2) s, $3 $(calc "$theirs / 1000" 2) s: $(calc "$ours / $theirs" 2) ×" "$4"
+}
 plan_ms=$(for _ in $(seq "$runs"); do time_ms "$bin" "${SHORT[@]}" --plan; done | median)
 plan_rss=$(med 4 "$bin" "${SHORT[@]}" --plan)
 row '`--plan`, 2 × 90 s, whole process' "${plan_ms} ms (wall), $(calc "$plan_rss / 1024") MB RSS" '≤ 30 ms'
@@ -104,17 +123,21 @@ if [ -n "$live" ]; then
   ll=$(med 4 timeout -s TERM 15 "$bin" "${LONG[@]}" -q --no-log)
   row 'peak RSS, live 2 × 90 s / 5 × 600 s (15 s)' "$(calc "$ls_ / 1024") / $(calc "$ll / 1024") MB (long/short $(calc "$ll / $ls_" 2))" '≤ 24 MB, ≤ 1.1'
   if command -v aplay >/dev/null; then
-    # Live CPU over a 2:50 session against aplay playing its render, side by side, one run.
+    # Live CPU over a 2:50 session against aplay playing its render, side by side, LIVE_RUNS
+    # rounds; the ratio is of the medians.
     SESSION=(--hold 20 --sets 1)
     "$bin" "${SESSION[@]}" --render session.wav -q 2>/dev/null
-    /usr/bin/time -o aplay.t -f '%U %S' aplay -q session.wav &
-    ap=$!
-    /usr/bin/time -o live.t -f '%U %S %M' "$bin" "${SESSION[@]}" -q --no-log >/dev/null 2>&1 || true
-    wait "$ap" || true
-    ours=$(awk '{print $1 + $2}' live.t)
-    theirs=$(awk '{print $1 + $2}' aplay.t)
-    row 'live CPU (user+sys), 2:50 session, one run' "${ours} s vs aplay ${theirs} s: $(calc "$ours / $theirs") ×" '≤ 3 × aplay'
-    row 'peak RSS, live, that whole 2:50 session' "$(calc "$(awk '{print $3}' live.t) / 1024") MB" '≤ 24 MB'
+    for _ in $(seq "$live_runs"); do
+      /usr/bin/time -o aplay.t -f '%U %S' aplay -q session.wav &
+      ap=$!
+      /usr/bin/time -o live.t -f '%U %S %M' "$bin" "${SESSION[@]}" -q --no-log >/dev/null 2>&1 || true
+      wait "$ap" || true
+      echo "$(awk '{print $1 + $2}' live.t) $(awk '{print $1 + $2}' aplay.t) $(awk '{print $3}' live.t)"
+    done > live.txt
+    ours=$(cut -d' ' -f1 live.txt | median)
+    theirs=$(cut -d' ' -f2 live.txt | median)
+    row "live CPU (user+sys), 2:50 session, ${live_runs} rounds" "${ours} s vs aplay ${theirs} s: $(calc "$ours / $theirs" 2) ×" '≤ 1.5 × aplay'
+    row 'peak RSS, live, that whole 2:50 session' "$(calc "$(cut -d' ' -f3 live.txt | median) / 1024") MB" '≤ 24 MB'
   else
     row 'live CPU against aplay' 'aplay missing (alsa-utils)' '≤ 3 × aplay'
   fi
@@ -122,15 +145,38 @@ else
   row 'peak RSS, live' 'no sound card' '≤ 24 MB, ≤ 1.1'
 fi
 row "render 5 × 600 s ($(calc "$audio_long / 60" 0) min), WAV on local disk" "wall ${wall_long} s ($(calc "$audio_long / $wall_long" 0) ×), CPU ${cpu_long} s ($(calc "$audio_long / $cpu_long" 0) ×)" '≥ 2000 ×'
+long_wav() { "$bin" "${LONG[@]}" --render l.wav -q; }
+dd_wav() { dd if=l.wav of=dd.wav bs=1M conv=fsync status=none; }
+peer_row 'render 5 × 600 s to WAV, against `dd conv=fsync` of it' "$(pair long_wav dd_wav)" dd '≤ 1.15 × dd'
+rm -f dd.wav
+stdout_ms=$(for _ in $(seq "$runs"); do time_ms "$bin" "${LONG[@]}" --render - -q; done | median)
+row 'render 5 × 600 s to `-` (stdout to /dev/null)' "$(calc "$stdout_ms / 1000" 2) s ($(calc "$audio_long * 1000 / $stdout_ms" 0) ×)" '≥ 4000 ×'
 row 'render 2 × 90 s against `sox -m`, one run' "$sox_row" '≥ 50 ×'
-printf '\nruns per median: %s · machine: %s, %s cores, load average %s\n' "$runs" \
-  "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf 'release binary %s MB (default script and pack embedded)\n' "$(calc "$(stat -c %s "$bin") / 1048576")"
 
 # Render formats (issue 12): speed and size of the 2 × 90 s session as FLAC and Ogg Vorbis.
 audio_short=$("$bin" "${SHORT[@]}" --plan --json 2>/dev/null | awk -F': ' '/"duration"/ {gsub(",","",$2); print $2; exit}')
+"$bin" "${SHORT[@]}" --render s.wav -q
+short_flac() { "$bin" "${SHORT[@]}" --render s.flac -q; }
+peer_flac() { flac -5 -f -s -o peer.flac s.wav; }
+short_ogg() { "$bin" "${SHORT[@]}" --render s.ogg -q; }
+peer_ogg() { oggenc -Q -q4 -o peer.ogg s.wav; }
+flac_pair=$(pair short_flac peer_flac)
+ogg_pair=$(pair short_ogg peer_ogg)
+if command -v flac >/dev/null; then
+  peer_row 'render 2 × 90 s to FLAC, against `flac -5` of its WAV' "$flac_pair" 'flac -5' '≤ 1 × flac'
+else
+  row 'render 2 × 90 s to FLAC, against `flac -5`' 'flac not installed' '≤ 1 × flac'
+fi
+if command -v oggenc >/dev/null; then
+  peer_row 'render 2 × 90 s to Ogg, against `oggenc -q4` of its WAV' "$ogg_pair" 'oggenc -q4' '≤ 1 × oggenc'
+else
+  row 'render 2 × 90 s to Ogg, against `oggenc -q4`' 'oggenc not installed (vorbis-tools)' '≤ 1 × oggenc'
+fi
 for fmt in flac ogg; do
-  ms=$(for _ in $(seq "$runs"); do time_ms "$bin" "${SHORT[@]}" --render "s.$fmt" -q; done | median)
+  [ "$fmt" = flac ] && ms=${flac_pair% *} || ms=${ogg_pair% *}
   printf '%s render 2 x 90 s: %s ms (%s x real time), %s MB\n' "$fmt" "$ms" \
     "$(calc "$audio_short * 1000 / $ms" 0)" "$(calc "$(stat -c %s "s.$fmt") / 1048576")"
 done
+printf '\nruns per median: %s · machine: %s, %s cores, load average %s\n' "$runs" \
+  "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf 'release binary %s MB (default script and pack embedded)\n' "$(calc "$(stat -c %s "$bin") / 1048576")"

@@ -1,13 +1,23 @@
-//! Lossless FLAC with `flacenc`, one fixed-size frame at a time. The header is written first with
-//! the exact sample count and an unset MD5 signature (all zeros, which the format allows); the
-//! signature is known only at the end, so it comes back as a [`Patch`] that a file destination
-//! writes into the header and a pipe goes without.
+//! Lossless FLAC with `flacenc`, fixed-size frames encoded a batch at a time on every core. The
+//! header is written first with the exact sample count and an unset MD5 signature (all zeros,
+//! which the format allows); the signature is known only at the end, so it comes back as a
+//! [`Patch`] that a file destination writes into the header and a pipe goes without.
+//!
+//! Every channel of a render carries the same mono mix, so only that one channel is analysed and
+//! coded: a stereo frame is stored as left plus a side channel that is constant zero (FLAC's
+//! left/side assignment), more channels as copies of the one subframe. That is a quarter of the
+//! work flacenc's stereo search does (left, right, mid and side, each coded in full), for the same
+//! size. FLAC frames are independent, so a batch of them is split over the machine's cores and
+//! written back in order: the bytes are the same whatever the number of threads.
 
 use std::io::Write;
+use std::num::NonZeroUsize;
 
 use flacenc::bitsink::ByteSink;
-use flacenc::component::BitRepr;
-use flacenc::error::Verify;
+use flacenc::component::{
+    BitRepr, ChannelAssignment, Constant, Frame, FrameHeader, FrameOffset, StreamInfo, SubFrame,
+};
+use flacenc::error::{Verified, Verify};
 use flacenc::source::{Context, Fill, FrameBuf};
 
 use super::{EncodeError, Encoder, Layout, Metadata, Patch, to_i16};
@@ -15,23 +25,40 @@ use super::{EncodeError, Encoder, Layout, Metadata, Patch, to_i16};
 /// Frames per FLAC block (the reference encoder's default at 48 kHz).
 const BLOCK: usize = 4096;
 
+/// Blocks encoded together, shared out among the worker threads: 16 blocks are 1.4 s at 48 kHz,
+/// enough that starting the threads costs nothing beside the coding, and half of what the render's
+/// queue holds, so the mixer fills the next batch while this one is coded (with 64 it waited for
+/// the coding, and the coding for it).
+const BATCH: usize = 16;
+
+/// Bits per sample of every render.
+const BITS: usize = 16;
+
 /// Where STREAMINFO's MD5 signature starts: `fLaC`, the block header, 18 bytes of fields.
 const MD5_OFFSET: u64 = 4 + 4 + 18;
 
 /// Streams FLAC frames after a complete header.
 pub struct FlacEncoder<W: Write> {
     sink: W,
-    config: flacenc::error::Verified<flacenc::config::Encoder>,
-    info: flacenc::component::StreamInfo,
-    channels: usize,
-    /// Interleaved samples waiting for a whole block.
+    coder: FrameCoder,
+    /// Mono samples waiting for a whole batch.
     pending: Vec<i32>,
-    framebuf: FrameBuf,
+    /// Number of the next frame to write.
     frame_number: usize,
-    bytes: ByteSink,
-    /// The MD5 of the samples (little-endian), as STREAMINFO defines it.
+    /// Threads a batch is shared out among.
+    workers: usize,
+    /// The MD5 of the samples (little-endian, every channel), as STREAMINFO defines it.
     md5: Context,
     le: Vec<u8>,
+}
+
+/// What coding one frame needs: the settings, shared read-only by the worker threads.
+struct FrameCoder {
+    config: Verified<flacenc::config::Encoder>,
+    /// The mono stream the one analysed channel is coded as.
+    mono: StreamInfo,
+    rate: usize,
+    channels: usize,
 }
 
 fn codec(e: impl std::fmt::Debug) -> EncodeError {
@@ -48,11 +75,15 @@ impl<W: Write> FlacEncoder<W> {
                 layout.frames
             )));
         }
-        let info = flacenc::component::StreamInfo::new(layout.rate as usize, channels, 16)
-            .map_err(codec)?;
-        let config = flacenc::config::Encoder::default()
-            .into_verified()
-            .map_err(|(_, e)| codec(e))?;
+        // Checks the rate and channel count against what FLAC allows.
+        StreamInfo::new(layout.rate as usize, channels, BITS).map_err(codec)?;
+        let mono = StreamInfo::new(layout.rate as usize, 1, BITS).map_err(codec)?;
+        let mut config = flacenc::config::Encoder::default();
+        // One channel is coded, so there is no stereo decision to search for.
+        config.stereo_coding.use_leftside = false;
+        config.stereo_coding.use_rightside = false;
+        config.stereo_coding.use_midside = false;
+        let config = config.into_verified().map_err(|(_, e)| codec(e))?;
 
         let mut head = b"fLaC".to_vec();
         // STREAMINFO, not the last block.
@@ -62,7 +93,7 @@ impl<W: Write> FlacEncoder<W> {
         si.extend_from_slice(&[0; 6]); // min and max frame size: unknown
         let packed: u64 = (u64::from(layout.rate) << 44)
             | ((channels as u64 - 1) << 41)
-            | (15 << 36)
+            | ((BITS as u64 - 1) << 36)
             | layout.frames;
         si.extend_from_slice(&packed.to_be_bytes());
         si.extend_from_slice(&[0; 16]); // MD5: unset
@@ -73,60 +104,118 @@ impl<W: Write> FlacEncoder<W> {
 
         Ok(FlacEncoder {
             sink,
-            config,
-            info,
-            channels,
-            pending: Vec::with_capacity(BLOCK * channels),
-            framebuf: FrameBuf::with_size(channels, BLOCK).map_err(codec)?,
+            coder: FrameCoder {
+                config,
+                mono,
+                rate: layout.rate as usize,
+                channels,
+            },
+            pending: Vec::with_capacity(BLOCK * BATCH),
             frame_number: 0,
-            bytes: ByteSink::new(),
-            md5: Context::new(16, channels),
-            le: Vec::with_capacity(BLOCK * channels * 2),
+            workers: std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+            md5: Context::new(BITS, channels),
+            le: Vec::with_capacity(BLOCK * BATCH * channels * 2),
         })
     }
 
-    /// Encodes `pending` (at most one block) as the next frame.
-    fn flush_frame(&mut self) -> Result<(), EncodeError> {
-        self.framebuf
-            .fill_interleaved(&self.pending)
-            .map_err(codec)?;
-        self.le.clear();
-        self.le
-            .extend(self.pending.iter().flat_map(|&v| (v as i16).to_le_bytes()));
-        self.md5.fill_le_bytes(&self.le, 2).map_err(codec)?;
-        let frame = flacenc::encode_fixed_size_frame(
-            &self.config,
-            &self.framebuf,
-            self.frame_number,
-            &self.info,
-        )
-        .map_err(codec)?;
-        self.bytes.clear();
-        frame.write(&mut self.bytes).map_err(codec)?;
-        self.sink.write_all(self.bytes.as_slice())?;
-        self.frame_number += 1;
+    /// Encodes `pending` (at most a batch) as the next frames, on `workers` threads: each codes a
+    /// run of whole blocks while this one sums the MD5, then the runs are written in order.
+    fn flush_batch(&mut self) -> Result<(), EncodeError> {
+        let blocks = self.pending.len().div_ceil(BLOCK);
+        let per_worker = blocks.div_ceil(self.workers).max(1) * BLOCK;
+        let (coder, first) = (&self.coder, self.frame_number);
+        let (md5, le, pending) = (&mut self.md5, &mut self.le, &self.pending);
+        let runs = std::thread::scope(|scope| {
+            let mut runs = pending.chunks(per_worker).enumerate();
+            let own = runs.next();
+            let others: Vec<_> = runs
+                .map(|(i, run)| {
+                    scope.spawn(move || coder.encode_run(run, first + i * per_worker / BLOCK))
+                })
+                .collect();
+            le.clear();
+            le.extend(pending.iter().flat_map(|&v| {
+                let bytes = (v as i16).to_le_bytes();
+                std::iter::repeat_n(bytes, coder.channels).flatten()
+            }));
+            let summed = md5.fill_le_bytes(le, 2).map_err(codec);
+            let mut runs =
+                vec![own.map_or(Ok(Vec::new()), |(_, run)| coder.encode_run(run, first))];
+            runs.extend(others.into_iter().map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|_| Err(codec("a frame encoder panicked")))
+            }));
+            summed.map(|()| runs)
+        })?;
+        for run in runs {
+            self.sink.write_all(&run?)?;
+        }
+        self.frame_number += blocks;
         self.pending.clear();
         Ok(())
     }
 }
 
+impl FrameCoder {
+    /// The bytes of the frames numbered from `first` holding `samples`, one per [`BLOCK`] of
+    /// them (the last may be shorter).
+    fn encode_run(&self, samples: &[i32], first: usize) -> Result<Vec<u8>, EncodeError> {
+        let mut framebuf = FrameBuf::with_size(1, BLOCK).map_err(codec)?;
+        let mut bytes = ByteSink::new();
+        for (i, block) in samples.chunks(BLOCK).enumerate() {
+            framebuf.fill_interleaved(block).map_err(codec)?;
+            let number = first + i;
+            let mono =
+                flacenc::encode_fixed_size_frame(&self.config, &framebuf, number, &self.mono)
+                    .map_err(codec)?;
+            self.spread(mono, block.len(), number)?
+                .write(&mut bytes)
+                .map_err(codec)?;
+        }
+        Ok(bytes.into_inner())
+    }
+
+    /// The frame of every channel from the mono frame `mono` of `len` samples, numbered `number`.
+    fn spread(&self, mono: Frame, len: usize, number: usize) -> Result<Frame, EncodeError> {
+        let (header, subframes) = mono.into_parts();
+        let [channel]: [SubFrame; 1] = subframes
+            .try_into()
+            .map_err(|_| codec("a mono frame without one subframe"))?;
+        let (assignment, subframes) = match self.channels {
+            1 => return Frame::new(header, std::iter::once(channel)).map_err(codec),
+            // Left, and a side channel (left − right, one bit wider) that is all zeros.
+            2 => {
+                let side = Constant::new(len, 0, BITS + 1).map_err(codec)?;
+                (ChannelAssignment::LeftSide, vec![channel, side.into()])
+            }
+            n => (ChannelAssignment::Independent(n as u8), vec![channel; n]),
+        };
+        let offset = FrameOffset::Frame(number as u32);
+        let header = FrameHeader::new(len, assignment, BITS, self.rate, offset).map_err(codec)?;
+        Frame::new(header, subframes.into_iter()).map_err(codec)
+    }
+}
+
 impl<W: Write> Encoder for FlacEncoder<W> {
     fn write(&mut self, mono: &[f32]) -> Result<(), EncodeError> {
-        for &s in mono {
-            let v = i32::from(to_i16(s));
-            for _ in 0..self.channels {
-                self.pending.push(v);
+        let mut rest = mono;
+        while !rest.is_empty() {
+            let room = BLOCK * BATCH - self.pending.len();
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            self.pending
+                .extend(now.iter().map(|&s| i32::from(to_i16(s))));
+            if self.pending.len() == BLOCK * BATCH {
+                self.flush_batch()?;
             }
-            if self.pending.len() == BLOCK * self.channels {
-                self.flush_frame()?;
-            }
+            rest = later;
         }
         Ok(())
     }
 
     fn finish(mut self: Box<Self>) -> Result<Option<Patch>, EncodeError> {
         if !self.pending.is_empty() {
-            self.flush_frame()?;
+            self.flush_batch()?;
         }
         self.sink.flush()?;
         Ok(Some(Patch {
@@ -157,4 +246,90 @@ fn vorbis_comment_block(meta: &Metadata, rate: u32) -> Vec<u8> {
         out.extend_from_slice(entry.as_bytes());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+    use symphonia::core::audio::SampleBuffer;
+    use symphonia::core::codecs::DecoderOptions;
+    use symphonia::core::formats::{FormatOptions, FormatReader};
+    use symphonia::core::io::MediaSourceStream;
+
+    /// A signal FLAC must code with every kind of subframe: silence, a tone, noise, full scale.
+    fn signal(frames: usize) -> Vec<f32> {
+        let mut seed = 1u32;
+        (0..frames)
+            .map(|i| match i / 20_000 % 4 {
+                0 => 0.0,
+                1 => (i as f32 * 0.05).sin() * 0.5,
+                2 => {
+                    seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    (seed >> 8) as f32 / (1 << 23) as f32 - 1.0
+                }
+                _ => 1.5,
+            })
+            .collect()
+    }
+
+    fn encode(mono: &[f32], channels: u16, workers: usize) -> Vec<u8> {
+        let layout = Layout {
+            rate: 48_000,
+            channels,
+            frames: mono.len() as u64,
+        };
+        let mut out = Vec::new();
+        let mut enc = Box::new(FlacEncoder::new(&mut out, layout, &Metadata::default()).unwrap());
+        enc.workers = workers;
+        // Uneven pieces, so batches and blocks are filled across calls.
+        for piece in mono.chunks(70_001) {
+            enc.write(piece).unwrap();
+        }
+        let patch = enc.finish().unwrap().unwrap();
+        let at = patch.offset as usize;
+        out[at..at + patch.bytes.len()].copy_from_slice(&patch.bytes);
+        out
+    }
+
+    /// The interleaved 16-bit samples of a FLAC stream, and its channel count.
+    fn decode(bytes: Vec<u8>) -> (usize, Vec<i16>) {
+        let mss = MediaSourceStream::new(Box::new(Cursor::new(bytes)), Default::default());
+        let mut reader =
+            symphonia::default::formats::FlacReader::try_new(mss, &FormatOptions::default())
+                .unwrap();
+        let params = reader.default_track().unwrap().codec_params.clone();
+        let channels = params.channels.unwrap().count();
+        let mut decoder = symphonia::default::get_codecs()
+            .make(&params, &DecoderOptions { verify: true })
+            .unwrap();
+        let mut samples = Vec::new();
+        while let Ok(packet) = reader.next_packet() {
+            let decoded = decoder.decode(&packet).unwrap();
+            let mut buf = SampleBuffer::<i16>::new(decoded.capacity() as u64, *decoded.spec());
+            buf.copy_interleaved_ref(decoded);
+            samples.extend_from_slice(buf.samples());
+        }
+        // `verify` checks the decoded samples against STREAMINFO's MD5 at the end.
+        assert_eq!(decoder.finalize().verify_ok, Some(true), "MD5 signature");
+        (channels, samples)
+    }
+
+    #[test]
+    fn every_channel_decodes_to_the_mix_whatever_the_number_of_threads() {
+        // Two batches and a short last block.
+        let mono = signal(BLOCK * BATCH * 2 + 1_234);
+        let want: Vec<i16> = mono.iter().map(|&s| to_i16(s)).collect();
+        for channels in [1u16, 2, 3] {
+            let one = encode(&mono, channels, 1);
+            assert_eq!(one, encode(&mono, channels, 3), "{channels} channels");
+            let (got_channels, got) = decode(one);
+            assert_eq!(got_channels, usize::from(channels));
+            let expected: Vec<i16> = want
+                .iter()
+                .flat_map(|&v| std::iter::repeat_n(v, channels.into()))
+                .collect();
+            assert!(got == expected, "{channels} channels: samples differ");
+        }
+    }
 }
