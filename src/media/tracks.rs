@@ -1,8 +1,10 @@
 //! The session as the media controls show it, with no bus: one track per step, its metadata, the
 //! position in it, the volume as MPRIS reads and sets it, and what changed between two looks at
-//! the play loop's state. The values are plain Rust here; [`super::player`] puts them on the bus.
+//! the play loop's state.
 
 use std::time::Duration;
+
+use mpris_server::{Metadata, PlaybackStatus, Property, Time, TrackId};
 
 use crate::loudness::{db_to_gain, gain_to_db};
 use crate::output::live::Request;
@@ -24,69 +26,6 @@ pub struct Tracks {
     album: String,
     artist: String,
     tracks: Vec<Track>,
-}
-
-/// MPRIS's `PlaybackStatus`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlaybackStatus {
-    /// Playing.
-    Playing,
-    /// Paused (or pausing).
-    Paused,
-    /// The session is over.
-    Stopped,
-}
-
-impl PlaybackStatus {
-    /// The status as MPRIS spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PlaybackStatus::Playing => "Playing",
-            PlaybackStatus::Paused => "Paused",
-            PlaybackStatus::Stopped => "Stopped",
-        }
-    }
-}
-
-/// The track id MPRIS reserves for "no track".
-pub const NO_TRACK: &str = "/org/mpris/MediaPlayer2/TrackList/NoTrack";
-
-/// A track's MPRIS metadata: its id (an object path) and, for a track, its title, artist,
-/// album and length (`xesam:title`, `xesam:artist`, `xesam:album`, `mpris:length`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Metadata {
-    /// `mpris:trackid`: the track's object path, or [`NO_TRACK`].
-    pub track_id: String,
-    /// What the track is, absent for no track.
-    pub track: Option<TrackInfo>,
-}
-
-/// What MPRIS shows of a track besides its id.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrackInfo {
-    /// The step's title, with its set.
-    pub title: String,
-    /// The voice.
-    pub artist: String,
-    /// The session's title.
-    pub album: String,
-    /// How long the step lasts.
-    pub length: Duration,
-}
-
-/// A property of `org.mpris.MediaPlayer2.Player` whose change the controls announce.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Property {
-    /// `Metadata`.
-    Metadata(Metadata),
-    /// `CanGoNext`.
-    CanGoNext(bool),
-    /// `CanGoPrevious`.
-    CanGoPrevious(bool),
-    /// `PlaybackStatus`.
-    PlaybackStatus(PlaybackStatus),
-    /// `Volume`.
-    Volume(f64),
 }
 
 /// The play loop's state as the media controls last heard of it.
@@ -121,12 +60,13 @@ pub struct Changes {
     /// Properties whose values changed.
     pub properties: Vec<Property>,
     /// Where the position jumped to, for the `Seeked` signal.
-    pub seeked: Option<Duration>,
+    pub seeked: Option<Time>,
 }
 
 /// The object path of step `index`'s track.
-fn track_id(index: usize) -> String {
-    format!("/org/balasana_audio/step/{index}")
+fn track_id(index: usize) -> TrackId {
+    TrackId::try_from(format!("/org/balasana_audio/step/{index}"))
+        .expect("a path of letters, slashes, an underscore and digits is an object path")
 }
 
 impl Tracks {
@@ -164,30 +104,25 @@ impl Tracks {
             .checked_sub(1)
     }
 
-    /// `frames` as a time, to the microsecond (MPRIS's unit).
-    fn time(&self, frames: u64) -> Duration {
+    /// `frames` as an MPRIS time (microseconds).
+    fn time(&self, frames: u64) -> Time {
         let micros = u128::from(frames) * 1_000_000 / u128::from(self.rate);
-        Duration::from_micros(u64::try_from(micros).unwrap_or(u64::MAX))
+        Time::from_micros(i64::try_from(micros).unwrap_or(i64::MAX))
     }
 
     /// The metadata of track `index`: its id, title, artist, album and length; empty (no track)
     /// for none.
     pub fn metadata(&self, index: Option<usize>) -> Metadata {
         let Some((index, track)) = index.and_then(|i| Some((i, self.tracks.get(i)?))) else {
-            return Metadata {
-                track_id: NO_TRACK.to_owned(),
-                track: None,
-            };
+            return Metadata::builder().trackid(TrackId::NO_TRACK).build();
         };
-        Metadata {
-            track_id: track_id(index),
-            track: Some(TrackInfo {
-                title: track.title.clone(),
-                artist: self.artist.clone(),
-                album: self.album.clone(),
-                length: self.time(track.end - track.start),
-            }),
-        }
+        Metadata::builder()
+            .trackid(track_id(index))
+            .title(track.title.clone())
+            .artist([self.artist.clone()])
+            .album(self.album.clone())
+            .length(self.time(track.end - track.start))
+            .build()
     }
 
     /// What the controls show for `playback`.
@@ -219,9 +154,9 @@ impl Tracks {
 
     /// The position in the track playing: where the loop last reported, and, while playing, the
     /// time since then, never past the track's end.
-    pub fn position(&self, playback: &Playback) -> Duration {
+    pub fn position(&self, playback: &Playback) -> Time {
         let Some(track) = self.at(playback.frame).map(|i| &self.tracks[i]) else {
-            return Duration::ZERO;
+            return Time::ZERO;
         };
         let since = if playback.paused || playback.ended {
             0
@@ -325,22 +260,16 @@ mod tests {
     #[test]
     fn each_step_is_a_track_titled_as_the_plan_names_it() {
         let t = tracks();
-        let info = |i| t.metadata(i).track.expect("a track");
-        assert_eq!(t.metadata(Some(1)).track_id, "/org/balasana_audio/step/1");
-        assert_eq!(
-            info(Some(1)),
-            TrackInfo {
-                title: "Step 1 · Kneel (set 1 of 2)".into(),
-                artist: "Heart".into(),
-                album: "Child's pose".into(),
-                length: Duration::from_secs(15),
-            }
-        );
+        let m = t.metadata(Some(1));
+        assert_eq!(m.trackid().unwrap().as_str(), "/org/balasana_audio/step/1");
+        assert_eq!(m.title(), Some("Step 1 · Kneel (set 1 of 2)"));
+        assert_eq!(m.artist(), Some(vec!["Heart".to_owned()]));
+        assert_eq!(m.album(), Some("Child's pose"));
+        assert_eq!(m.length(), Some(Time::from_secs(15)));
         // The last step lasts until the session's end.
-        assert_eq!(info(Some(2)).length, Duration::from_secs(15));
-        assert_eq!(info(Some(0)).title, "Getting ready");
-        let none = t.metadata(None);
-        assert_eq!((none.track_id.as_str(), none.track), (NO_TRACK, None));
+        assert_eq!(t.metadata(Some(2)).length(), Some(Time::from_secs(15)));
+        assert_eq!(t.metadata(Some(0)).title(), Some("Getting ready"));
+        assert_eq!(t.metadata(None).trackid(), Some(TrackId::NO_TRACK));
     }
 
     #[test]
@@ -362,18 +291,18 @@ mod tests {
             age: Duration::from_millis(250),
             ..playing(12.0)
         };
-        assert_eq!(t.position(&at_12), Duration::from_millis(2250));
+        assert_eq!(t.position(&at_12), Time::from_millis(2250));
         let paused = Playback {
             paused: true,
             ..at_12
         };
-        assert_eq!(t.position(&paused), Duration::from_secs(2));
+        assert_eq!(t.position(&paused), Time::from_secs(2));
         // Never past the track's end, however late the next report.
         let late = Playback {
             age: Duration::from_secs(60),
             ..at_12
         };
-        assert_eq!(t.position(&late), Duration::from_secs(15));
+        assert_eq!(t.position(&late), Time::from_secs(15));
     }
 
     #[test]
@@ -429,9 +358,9 @@ mod tests {
         // Back to the start of the step (or 0.3 s back after a reopened device): Seeked.
         let restarted = t.changes(&v(playing(14.0)), &v(playing(10.0)));
         assert_eq!(restarted.properties, Vec::new());
-        assert_eq!(restarted.seeked, Some(Duration::ZERO));
+        assert_eq!(restarted.seeked, Some(Time::ZERO));
         let replayed = t.changes(&v(playing(14.0)), &v(playing(13.7)));
-        assert_eq!(replayed.seeked, Some(Duration::from_millis(3700)));
+        assert_eq!(replayed.seeked, Some(Time::from_millis(3700)));
     }
 
     #[test]
