@@ -97,7 +97,7 @@ impl Recorder {
 
 /// The player in `dir`, its config and data folders (the practice log) inside `dir` too. Its
 /// session bus is a socket nobody listens on, so its media controls never reach the machine's.
-pub(crate) fn player(dir: &Path, args: &[&str]) -> Command {
+pub(crate) fn player(dir: &Path, args: &[impl AsRef<std::ffi::OsStr>]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_balasana-audio"));
     c.current_dir(dir)
         .env(
@@ -138,7 +138,6 @@ fn played_onsets_match_the_plan_within_two_ms() {
     let Some(_sink) = sound_card() else { return };
     let dir = tempfile::tempdir().unwrap();
     let (args, plan, planned) = short_session(dir.path());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let length = plan["duration"].as_f64().unwrap();
 
     let rec = Recorder::start();
@@ -336,7 +335,6 @@ fn space_pauses_and_resumes_exactly_where_it_paused() {
     let Some(_sink) = sound_card() else { return };
     let dir = tempfile::tempdir().unwrap();
     let (args, plan, planned) = short_session(dir.path());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (gap_start, gap_end) = longest_gap(&plan);
     assert!(
         gap_end - gap_start > 3.0,

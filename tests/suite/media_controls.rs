@@ -112,7 +112,7 @@ fn tools() -> bool {
 }
 
 /// The player of `args` in `dir` on `bus`, with no terminal on its standard input.
-fn spawn_on_bus(bus: &PrivateBus, dir: &Path, args: &[&str]) -> Child {
+fn spawn_on_bus(bus: &PrivateBus, dir: &Path, args: &[impl AsRef<std::ffi::OsStr>]) -> Child {
     bus.serve(&mut player(dir, args))
         .stdin(Stdio::null())
         .stderr(Stdio::null())
@@ -160,7 +160,6 @@ fn play_pause_pauses_and_resumes_in_place_and_the_status_and_title_follow() {
     let Some(_sink) = sound_card() else { return };
     let dir = tempfile::tempdir().unwrap();
     let (args, plan, planned) = short_session(dir.path());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (gap_start, gap_end) = longest_gap(&plan);
     assert!(gap_end - gap_start > 3.0, "no quiet stretch to pause in");
     let playing_step = events(&plan)
@@ -215,7 +214,6 @@ fn next_starts_the_next_step_and_the_title_follows() {
     let Some(_sink) = sound_card() else { return };
     let dir = tempfile::tempdir().unwrap();
     let (args, plan, planned) = short_session(dir.path());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (gap_start, gap_end) = longest_gap(&plan);
     let jump_at = (gap_start + gap_end) / 2.0;
     // The step playing at the jump, and the next one's first event: what lies between is skipped.
@@ -347,7 +345,6 @@ fn volume_half_is_six_db_down_and_stop_fades_out_with_exit_0() {
 fn plays_alone(what: &str, bus_env: impl FnOnce(&mut Command, &Path)) {
     let dir = tempfile::tempdir().unwrap();
     let (args, plan, planned) = short_session(dir.path());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let length = plan["duration"].as_f64().unwrap();
     let rec = Recorder::start();
     let started = Instant::now();
@@ -408,7 +405,6 @@ fn the_config_key_turns_the_media_controls_off() {
     let Some(_sink) = sound_card() else { return };
     let dir = tempfile::tempdir().unwrap();
     let (args, _, _) = short_session(dir.path());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let config = dir.path().join(".config/balasana-audio");
     std::fs::create_dir_all(&config).unwrap();
     std::fs::write(config.join("config.toml"), "no-media-controls = true\n").unwrap();
