@@ -114,7 +114,11 @@ fn pack_lines(command: &PacksCommand, base: &Path) -> Result<Lines, Error> {
             };
             (script.as_deref(), language)
         }
-        PacksCommand::Record(args) => (args.script.as_deref(), library::TOP_LANGUAGE.to_owned()),
+        PacksCommand::Record(args) => (
+            args.script.as_deref(),
+            commands::packs::record::language(args, base),
+        ),
+        PacksCommand::New { language, .. } => (None, language.clone()),
         PacksCommand::Cues {
             language: Some(language),
             ..

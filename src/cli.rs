@@ -113,6 +113,10 @@ pub enum PacksCommand {
     New {
         /// The new pack's name (a-z, 0-9, '-')
         name: String,
+        /// BCP 47 language tag of the voice to record; pack.toml lists the lines of the shipped
+        /// sessions in that language
+        #[arg(long, value_name = "TAG", default_value = "en-US")]
+        language: String,
     },
     /// Generate a whole pack from the script's text with a speech synthesizer; every clip goes
     /// through the one pipeline (trim, fades, -20 LUFS, true peak <= -3 dBFS, Ogg Vorbis)
@@ -201,6 +205,10 @@ pub struct RecordArgs {
     /// every line of the built-in sessions]
     #[arg(long, value_name = "NAME|PATH")]
     pub script: Option<String>,
+    /// BCP 47 language tag of the voice: the lines of the sessions in that language are recorded
+    /// [default: the one recorded so far, else en-US]
+    #[arg(long, value_name = "TAG")]
+    pub language: Option<String>,
     /// Go straight to the line with this cue id, to record it (again)
     #[arg(long, value_name = "CUE")]
     pub line: Option<String>,

@@ -32,7 +32,7 @@ pub enum LibraryError {
         built_in: String,
     },
     /// No session at all in a language (a voice pack's, which it would have to speak).
-    #[error("no session in {language:?} to check the pack against (looked in {looked})")]
+    #[error("no session in {language:?} for a voice pack to speak (looked in {looked})")]
     NoLanguage {
         /// The language tag.
         language: String,

@@ -473,7 +473,7 @@ fn bad_installs() {
             let toml = std::fs::read_to_string(f.join("pack.toml")).unwrap();
             std::fs::write(f.join("pack.toml"), toml.replace("language = \"en-US\"", "language = \"xx-XX\"")).unwrap();
         }))
-        .expect(4, "no session in \"xx-XX\" to check the pack against (looked in"),
+        .expect(4, "no session in \"xx-XX\" for a voice pack to speak (looked in"),
         case("install: zip entry with ..", INSTALL_ZIP, zip_with(|| file("../evil.wav", b"x")))
             .expect(4, "p.zip: \"../evil.wav\" is outside the pack (an absolute path, or one with ..)"),
         case("install: zip entry with hidden ..", INSTALL_ZIP, zip_with(|| file("p/sub/../../../evil.wav", b"x")))

@@ -368,6 +368,27 @@ fn one_line_error(dir: &Path, args: &[&str], code: i32) -> String {
 }
 
 #[test]
+fn packs_list_shows_every_language_a_pack_speaks() {
+    let dir = tempfile::tempdir().unwrap();
+    multilingual_pack(dir.path());
+    language_pack(dir.path(), "spanish", "es-ES", &[]);
+    let out = bin(dir.path()).args(["packs", "list"]).output().unwrap();
+    assert!(out.status.success());
+    let list = String::from_utf8(out.stdout).unwrap();
+    let row = |name: &str| {
+        list.lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap_or_else(|| panic!("{name} not in {list}"))
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(row("multi"), "de-DE+es,fr,it");
+    assert_eq!(row("spanish"), "es-ES");
+}
+
+#[test]
 fn a_pack_in_another_language_is_refused_unless_it_also_speaks_it() {
     let dir = tempfile::tempdir().unwrap();
     language_pack(dir.path(), "spanish", "es-ES", &["ca"]);

@@ -321,6 +321,32 @@ fn new_pack_lists_every_cue_and_check_says_what_is_left() {
 }
 
 #[test]
+fn new_pack_in_another_language_lists_that_language_s_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    bin(dir.path())
+        .args(["packs", "new", "meine", "--language", "de-DE"])
+        .assert()
+        .success();
+    let toml = pack_toml(&dir.path().join("audio/meine"));
+    assert!(toml.contains("language = \"de-DE\""), "{toml}");
+    assert!(
+        toml.contains("# Willkommen. Das ist die Kindhaltung"),
+        "{toml}"
+    );
+    assert!(!toml.contains("# Welcome."), "{toml}");
+    // A language with no session: one line naming it, nothing written.
+    let out = bin(dir.path())
+        .args(["packs", "new", "mine", "--language", "sw"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("sw"), "{err}");
+    assert!(!dir.path().join("audio/mine").exists());
+}
+
+#[test]
 fn list_shows_built_in_local_and_user_packs() {
     let dir = tempfile::tempdir().unwrap();
     make_pack(dir.path(), "local", 16_000, 1, 0.3, &[]);

@@ -9,6 +9,16 @@ use crate::pack::{DEFAULT_PACK, Location, Manifest};
 use crate::paths::user_packs;
 use crate::script::Lines;
 
+/// The languages a pack speaks: its own, then `+` and those it lists in `also_speaks`
+/// (`de-DE+es,fr`).
+fn languages(manifest: &Manifest) -> String {
+    if manifest.also_speaks.is_empty() {
+        manifest.language.clone()
+    } else {
+        format!("{}+{}", manifest.language, manifest.also_speaks.join(","))
+    }
+}
+
 /// Lists every pack found along the search path, then the built-in one, in search order; a pack
 /// that one of the same name earlier on the path hides is marked shadowed.
 pub fn list(script: &Lines, base: &Path, out: &mut String) -> Result<(), PacksError> {
@@ -18,7 +28,7 @@ pub fn list(script: &Lines, base: &Path, out: &mut String) -> Result<(), PacksEr
     let found = Location::all(base);
     let _ = writeln!(
         out,
-        "{:<2}{:<12} {:<8} {:<34} {:>5} {:>8}  {:<28} where",
+        "{:<2}{:<12} {:<11} {:<31} {:>5} {:>8}  {:<28} where",
         "", "name", "language", "voice", "clips", "speech", "licence"
     );
     for (i, (name, location)) in found.iter().enumerate() {
@@ -42,9 +52,9 @@ pub fn list(script: &Lines, base: &Path, out: &mut String) -> Result<(), PacksEr
                     .sum();
                 let _ = writeln!(
                     out,
-                    "{marker}{name:<12} {:<8} {:<34} {:>5} {:>8}  {:<28} {place}",
-                    m.language,
-                    shorten(&m.voice, 34),
+                    "{marker}{name:<12} {:<11} {:<31} {:>5} {:>8}  {:<28} {place}",
+                    languages(&m),
+                    shorten(&m.voice, 31),
                     m.clips.len(),
                     minutes(speech),
                     shorten(&m.licence, 28),

@@ -184,7 +184,7 @@ pub fn run(command: &PacksCommand, script: &Lines, base: &Path) -> Result<Ending
             let _ = write!(out, "{report}");
             report.verdict()
         }
-        PacksCommand::New { name } => new::new(name, script, base, &mut out),
+        PacksCommand::New { name, language } => new::new(name, language, script, base, &mut out),
         PacksCommand::Synth {
             name,
             engine,

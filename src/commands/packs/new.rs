@@ -33,8 +33,15 @@ Check your progress at any time — it lists what is still missing and anything 
 Missing lines are spoken by the default voice until you record them; play with `--pack NAME`.
 ";
 
-/// Creates `<base>/audio/NAME/` with a `pack.toml` listing every cue and its text, and a guide.
-pub fn new(name: &str, script: &Lines, base: &Path, out: &mut String) -> Result<(), PacksError> {
+/// Creates `<base>/audio/NAME/` with a `pack.toml` listing every cue and its text (the lines of
+/// `script`, in `language`), and a guide.
+pub fn new(
+    name: &str,
+    language: &str,
+    script: &Lines,
+    base: &Path,
+    out: &mut String,
+) -> Result<(), PacksError> {
     if !is_cue_id(name) {
         return Err(PacksError::BadName(name.into()));
     }
@@ -44,7 +51,7 @@ pub fn new(name: &str, script: &Lines, base: &Path, out: &mut String) -> Result<
     }
     let manifest = Manifest {
         name: name.into(),
-        language: "en-US".into(),
+        language: language.into(),
         also_speaks: Vec::new(),
         voice: name.into(),
         licence: "CC-BY-4.0".into(),

@@ -39,8 +39,23 @@ use takes::{Draft, Takes};
 const TICK: Duration = Duration::from_millis(100);
 /// The licence offered when the speaker is asked, as `packs new` writes it.
 const DEFAULT_LICENCE: &str = "CC-BY-4.0";
-/// The language of the pack, until the lines can be chosen by language.
+/// The pack's language when neither `--language` nor the takes so far say one.
 const LANGUAGE: &str = "en-US";
+
+/// The language `packs record NAME` records in: `--language`, else the one the takes so far were
+/// recorded in, else [`LANGUAGE`].
+pub fn language(args: &RecordArgs, base: &Path) -> String {
+    let recorded = || {
+        is_cue_id(&args.name)
+            .then(|| Takes::of(&base.join("audio").join(&args.name)).draft())
+            .flatten()
+            .map(|d| d.language)
+    };
+    args.language
+        .clone()
+        .or_else(recorded)
+        .unwrap_or_else(|| LANGUAGE.into())
+}
 
 /// Runs `packs record`: the flow on the microphone, then the pack made when every line has a
 /// take; with `--finish`, only the making. Prints its report.
@@ -166,7 +181,11 @@ fn speaker(args: &RecordArgs, takes: &Takes) -> Result<Draft, PacksError> {
         .licence
         .clone()
         .or_else(|| known.as_ref().map(|d| d.licence.clone()));
-    let language = known.map_or(LANGUAGE.into(), |d| d.language);
+    let language = args
+        .language
+        .clone()
+        .or_else(|| known.map(|d| d.language))
+        .unwrap_or_else(|| LANGUAGE.into());
     if let (Some(voice), Some(licence)) = (&voice, &licence) {
         return Ok(Draft {
             voice: voice.clone(),
@@ -384,4 +403,36 @@ fn report((out, result): (String, Result<(), PacksError>)) -> Result<(), PacksEr
 /// Writes `text` to standard output.
 fn print(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(language: Option<&str>) -> RecordArgs {
+        RecordArgs {
+            name: "mine".into(),
+            script: None,
+            language: language.map(Into::into),
+            line: None,
+            finish: false,
+            speaker: None,
+            licence: None,
+        }
+    }
+
+    #[test]
+    fn the_language_is_the_option_else_the_takes_else_english() {
+        let base = tempfile::tempdir().unwrap();
+        assert_eq!(language(&args(None), base.path()), "en-US");
+        let takes = Takes::of(&base.path().join("audio/mine"));
+        let draft = Draft {
+            voice: "Ana".into(),
+            licence: "CC0-1.0".into(),
+            language: "es-ES".into(),
+        };
+        takes.write_draft(&draft).unwrap();
+        assert_eq!(language(&args(None), base.path()), "es-ES");
+        assert_eq!(language(&args(Some("de-DE")), base.path()), "de-DE");
+    }
 }
