@@ -182,6 +182,41 @@ pub fn to_i16(sample: f32) -> i16 {
     (i + i32::from(frac >= 0.5) - i32::from(frac <= -0.5)) as i16
 }
 
+/// `samples` converted by `to_pcm` as little-endian 16-bit PCM, each repeated on `channels`
+/// channels, appended to `out`. Mono and stereo (nearly every render) go in fixed-size
+/// steps the compiler vectorizes.
+pub fn pcm16_le<T: Copy>(
+    samples: &[T],
+    channels: usize,
+    to_pcm: impl Fn(T) -> i16,
+    out: &mut Vec<u8>,
+) {
+    let start = out.len();
+    out.resize(start + samples.len() * channels * 2, 0);
+    let out = &mut out[start..];
+    match channels {
+        1 => {
+            for (bytes, &s) in out.chunks_exact_mut(2).zip(samples) {
+                bytes.copy_from_slice(&to_pcm(s).to_le_bytes());
+            }
+        }
+        2 => {
+            for (bytes, &s) in out.chunks_exact_mut(4).zip(samples) {
+                let v = u32::from(to_pcm(s) as u16);
+                bytes.copy_from_slice(&(v | v << 16).to_le_bytes());
+            }
+        }
+        _ => {
+            for (frame, &s) in out.chunks_exact_mut(channels * 2).zip(samples) {
+                let v = to_pcm(s).to_le_bytes();
+                frame
+                    .chunks_exact_mut(2)
+                    .for_each(|b| b.copy_from_slice(&v));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,13 +4,17 @@
 
 use std::io::Write;
 
-use super::{EncodeError, Encoder, Layout, Metadata, Patch, to_i16};
+use super::{EncodeError, Encoder, Layout, Metadata, Patch, pcm16_le, to_i16};
 
-/// Streams PCM frames after a complete header.
+/// Bytes of samples gathered before each write: large writes keep system calls few, and the sink
+/// needs no buffer of its own (the render hands this encoder the file unbuffered).
+const WRITE: usize = 1 << 20;
+
+/// Streams PCM frames after a complete header, in writes of [`WRITE`] bytes.
 pub struct WavEncoder<W: Write> {
     sink: W,
     channels: usize,
-    /// Reused buffer of little-endian samples.
+    /// Little-endian samples not yet written.
     bytes: Vec<u8>,
 }
 
@@ -24,42 +28,30 @@ impl<W: Write> WavEncoder<W> {
         Ok(WavEncoder {
             sink,
             channels,
-            bytes: Vec::new(),
+            bytes: Vec::with_capacity(WRITE),
         })
     }
 }
 
 impl<W: Write> Encoder for WavEncoder<W> {
     fn write(&mut self, mono: &[f32]) -> Result<(), EncodeError> {
-        let frame_bytes = self.channels * 2;
-        self.bytes.resize(mono.len() * frame_bytes, 0);
-        // Mono and stereo (nearly every render) in fixed-size steps the compiler vectorizes.
-        match self.channels {
-            1 => {
-                for (out, &s) in self.bytes.chunks_exact_mut(2).zip(mono) {
-                    out.copy_from_slice(&to_i16(s).to_le_bytes());
-                }
+        let frames_per_write = WRITE / (self.channels * 2);
+        let mut rest = mono;
+        while !rest.is_empty() {
+            let room = frames_per_write.saturating_sub(self.bytes.len() / (self.channels * 2));
+            let (now, later) = rest.split_at(room.max(1).min(rest.len()));
+            pcm16_le(now, self.channels, to_i16, &mut self.bytes);
+            if self.bytes.len() >= WRITE {
+                self.sink.write_all(&self.bytes)?;
+                self.bytes.clear();
             }
-            2 => {
-                for (out, &s) in self.bytes.chunks_exact_mut(4).zip(mono) {
-                    let v = u32::from(to_i16(s) as u16);
-                    out.copy_from_slice(&(v | v << 16).to_le_bytes());
-                }
-            }
-            _ => {
-                for (frame, &s) in self.bytes.chunks_exact_mut(frame_bytes).zip(mono) {
-                    let v = to_i16(s).to_le_bytes();
-                    for sample in frame.chunks_exact_mut(2) {
-                        sample.copy_from_slice(&v);
-                    }
-                }
-            }
+            rest = later;
         }
-        self.sink.write_all(&self.bytes)?;
         Ok(())
     }
 
     fn finish(mut self: Box<Self>) -> Result<Option<Patch>, EncodeError> {
+        self.sink.write_all(&self.bytes)?;
         self.sink.flush()?;
         Ok(None)
     }

@@ -137,13 +137,23 @@ pub fn render(
         let target = &target;
         // Ok(Some(patch)) when finished, Ok(None) when abandoned (the mixer stopped sending).
         let encoder = scope.spawn(move || -> Result<Option<Option<Patch>>, EncodeError> {
-            let mut enc = codec::encoder(
-                spec.format,
-                target.writer(),
-                layout,
-                spec.quality,
-                &spec.metadata,
-            )?;
+            // WAV gathers large writes itself; FLAC and Ogg write frame by frame, buffered.
+            let mut enc = match spec.format {
+                Format::Wav => codec::encoder(
+                    spec.format,
+                    target.unbuffered(),
+                    layout,
+                    spec.quality,
+                    &spec.metadata,
+                ),
+                _ => codec::encoder(
+                    spec.format,
+                    target.writer(),
+                    layout,
+                    spec.quality,
+                    &spec.metadata,
+                ),
+            }?;
             // An empty block marks the end; a closed channel without it means abandoned.
             for block in rx {
                 if block.is_empty() {
