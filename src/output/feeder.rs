@@ -13,6 +13,7 @@ use std::time::Duration;
 use crate::cue::Cue;
 use crate::mix::{Feed, Mixer, slots, soonest_slots};
 use crate::pack::{ClipFile, PackError, PackFiles};
+use crate::resample::Resamplers;
 use crate::timeline::Timeline;
 use crate::units::frames;
 
@@ -169,20 +170,16 @@ impl Supply {
 
     /// The clip of `cue`, prepared now on this thread (the pause and resume tones).
     pub fn clip(&self, cue: &Cue) -> Result<Arc<[f32]>, PackError> {
-        self.prepare(cue, &mut HashMap::new())
+        self.prepare(cue, &mut Resamplers::default())
     }
 
     /// Prepares the clip of `cue`: the pack's, or a synthesized chime.
-    fn prepare(
-        &self,
-        cue: &Cue,
-        delays: &mut HashMap<u32, usize>,
-    ) -> Result<Arc<[f32]>, PackError> {
+    fn prepare(&self, cue: &Cue, resamplers: &mut Resamplers) -> Result<Arc<[f32]>, PackError> {
         if !self.slow.is_zero() {
             std::thread::sleep(self.slow);
         }
         match self.files.get(cue) {
-            Some(file) => file.prepare(self.rate, delays),
+            Some(file) => file.prepare(self.rate, resamplers),
             None => Ok(cue
                 .chime()
                 .map_or_else(|| Arc::from([]), |c| c.synthesize(self.rate))),
@@ -233,7 +230,7 @@ impl Worker {
 
     /// Prepares the next needed clip, again and again, until the mixer is gone or a clip fails.
     fn run(self) {
-        let mut delays = HashMap::new();
+        let mut resamplers = Resamplers::default();
         let mut order = Vec::with_capacity(self.order.len());
         let ahead = self.supply.ahead_render();
         while !self.supply.failed() {
@@ -279,7 +276,7 @@ impl Worker {
             let cue = &self.order[slot];
             let made = match kept {
                 Some(clip) => Ok(clip),
-                None => self.supply.prepare(cue, &mut delays),
+                None => self.supply.prepare(cue, &mut resamplers),
             };
             let Ok(mut shared) = self.shared.lock() else {
                 return;
