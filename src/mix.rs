@@ -589,7 +589,11 @@ pub(crate) mod tests {
     #[test]
     fn soonest_slots_take_the_next_uses_in_order_while_their_lengths_fit() {
         // Slot 0 used at 100..140 and 500..540, slot 1 at 300..400, slot 2 at 50..60.
-        let uses = vec![vec![(100, 140), (500, 540)], vec![(300, 400)], vec![(50, 60)]];
+        let uses = vec![
+            vec![(100, 140), (500, 540)],
+            vec![(300, 400)],
+            vec![(50, 60)],
+        ];
         let mut order = Vec::with_capacity(3);
         let slots = |at, frames, order: &mut Vec<_>| -> Vec<usize> {
             soonest_slots(&uses, at, frames, order)
