@@ -140,9 +140,13 @@ impl<W: Write> FlacEncoder<W> {
                     scope.spawn(move || coder.encode_run(run, first + i * per_worker / BLOCK))
                 })
                 .collect();
-            le.clear();
-            pcm16_le(pending, coder.channels, |v| v as i16, le);
-            let summed = md5.fill_le_bytes(le, 2).map_err(codec);
+            // Sized once for a whole batch, then written over.
+            let bytes = pending.len() * coder.channels * 2;
+            if le.len() < bytes {
+                le.resize(bytes, 0);
+            }
+            pcm16_le(pending, coder.channels, |v| v as i16, &mut le[..bytes]);
+            let summed = md5.fill_le_bytes(&le[..bytes], 2).map_err(codec);
             let mut runs =
                 vec![own.map_or(Ok(Vec::new()), |(_, run)| coder.encode_run(run, first))];
             runs.extend(others.into_iter().map(|worker| {

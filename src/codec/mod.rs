@@ -188,17 +188,15 @@ pub fn to_i16(sample: f32) -> i16 {
 }
 
 /// `samples` converted by `to_pcm` as little-endian 16-bit PCM, each repeated on `channels`
-/// channels, appended to `out`. Mono and stereo (nearly every render) go in fixed-size
+/// channels, into `out` (exactly that long: written over, never zeroed first). Mono and stereo (nearly every render) go in fixed-size
 /// steps the compiler vectorizes.
 pub fn pcm16_le<T: Copy>(
     samples: &[T],
     channels: usize,
     to_pcm: impl Fn(T) -> i16,
-    out: &mut Vec<u8>,
+    out: &mut [u8],
 ) {
-    let start = out.len();
-    out.resize(start + samples.len() * channels * 2, 0);
-    let out = &mut out[start..];
+    debug_assert_eq!(out.len(), samples.len() * channels * 2);
     match channels {
         1 => {
             for (bytes, &s) in out.chunks_exact_mut(2).zip(samples) {

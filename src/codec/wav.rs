@@ -10,12 +10,14 @@ use super::{EncodeError, Encoder, Layout, Metadata, Patch, pcm16_le, to_i16};
 /// needs no buffer of its own (the render hands this encoder the file unbuffered).
 const WRITE: usize = 1 << 20;
 
-/// Streams PCM frames after a complete header, in writes of [`WRITE`] bytes.
+/// Streams PCM frames after a complete header, in writes of about [`WRITE`] bytes.
 pub struct WavEncoder<W: Write> {
     sink: W,
     channels: usize,
-    /// Little-endian samples not yet written.
+    /// Little-endian samples, written over from the start after each write.
     bytes: Vec<u8>,
+    /// How many of `bytes` are waiting to be written.
+    filled: usize,
 }
 
 impl<W: Write> WavEncoder<W> {
@@ -25,25 +27,34 @@ impl<W: Write> WavEncoder<W> {
         let data_len = layout.frames * channels as u64 * 2;
         let header = header(layout, meta, data_len)?;
         sink.write_all(&header)?;
+        let frame_bytes = channels * 2;
         Ok(WavEncoder {
             sink,
             channels,
-            bytes: Vec::with_capacity(WRITE),
+            bytes: vec![0; (WRITE / frame_bytes).max(1) * frame_bytes],
+            filled: 0,
         })
     }
 }
 
 impl<W: Write> Encoder for WavEncoder<W> {
     fn write(&mut self, mono: &[f32]) -> Result<(), EncodeError> {
-        let frames_per_write = WRITE / (self.channels * 2);
+        let frame_bytes = self.channels * 2;
         let mut rest = mono;
         while !rest.is_empty() {
-            let room = frames_per_write.saturating_sub(self.bytes.len() / (self.channels * 2));
-            let (now, later) = rest.split_at(room.max(1).min(rest.len()));
-            pcm16_le(now, self.channels, to_i16, &mut self.bytes);
-            if self.bytes.len() >= WRITE {
+            let room = (self.bytes.len() - self.filled) / frame_bytes;
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            let end = self.filled + now.len() * frame_bytes;
+            pcm16_le(
+                now,
+                self.channels,
+                to_i16,
+                &mut self.bytes[self.filled..end],
+            );
+            self.filled = end;
+            if self.filled == self.bytes.len() {
                 self.sink.write_all(&self.bytes)?;
-                self.bytes.clear();
+                self.filled = 0;
             }
             rest = later;
         }
@@ -51,7 +62,7 @@ impl<W: Write> Encoder for WavEncoder<W> {
     }
 
     fn finish(mut self: Box<Self>) -> Result<Option<Patch>, EncodeError> {
-        self.sink.write_all(&self.bytes)?;
+        self.sink.write_all(&self.bytes[..self.filled])?;
         self.sink.flush()?;
         Ok(None)
     }
