@@ -68,10 +68,20 @@ pair() {
   done
   echo "$(printf '%s\n' "${a[@]}" | median) $(printf '%s\n' "${b[@]}" | median)"
 }
+# load: the 1-minute load average now (printed beside every peer figure: the machine may be shared).
+load() { cut -d' ' -f1 /proc/loadavg; }
+# The issue 23 table, printed again at the end: one line per goal, its ratio and whether it is met.
+issue23=()
+# goal LINE RATIO LIMIT le|ge: adds a line to that table ("met" when RATIO <= LIMIT, or >= for ge).
+goal() {
+  local met
+  met=$(awk -v r="$2" -v l="$3" -v op="$4" 'BEGIN { print ((op == "le" ? r <= l : r >= l) ? "met" : "MISSED") }')
+  issue23+=("$(printf '%-52s %10s  (goal %s %s)  %s   load %s' "$1" "$2" "$([ "$4" = le ] && echo '<=' || echo '>=')" "$3" "$met" "$(load)")")
+}
 # peer_row FIGURE "OURS PEER" PEER_NAME TARGET: a row of two medians in seconds and their ratio.
 peer_row() {
   local ours=${2% *} theirs=${2#* }
-  row "$1" "ours $(calc "$ours / 1000" 2) s, $3 $(calc "$theirs / 1000" 2) s: $(calc "$ours / $theirs" 2) ×" "$4"
+  row "$1" "ours $(calc "$ours / 1000" 2) s, $3 $(calc "$theirs / 1000" 2) s: $(calc "$ours / $theirs" 2) × (load $(load))" "$4"
 }
 plan_ms=$(for _ in $(seq "$runs"); do time_ms "$bin" "${SHORT[@]}" --plan; done | median)
 plan_rss=$(med 4 "$bin" "${SHORT[@]}" --plan)
@@ -137,6 +147,7 @@ if [ -n "$live" ]; then
     ours=$(cut -d' ' -f1 live.txt | median)
     theirs=$(cut -d' ' -f2 live.txt | median)
     row "live CPU (user+sys), 2:50 session, ${live_runs} rounds" "${ours} s vs aplay ${theirs} s: $(calc "$ours / $theirs" 2) ×" '≤ 1.5 × aplay'
+    goal 'live 2:50 session, CPU (user+sys) / aplay beside it' "$(calc "$ours / $theirs" 2)" 1.5 le
     row 'peak RSS, live, that whole 2:50 session' "$(calc "$(cut -d' ' -f3 live.txt | median) / 1024") MB" '≤ 24 MB'
   else
     row 'live CPU against aplay' 'aplay missing (alsa-utils)' '≤ 3 × aplay'
@@ -147,10 +158,13 @@ fi
 row "render 5 × 600 s ($(calc "$audio_long / 60" 0) min), WAV on local disk" "wall ${wall_long} s ($(calc "$audio_long / $wall_long" 0) ×), CPU ${cpu_long} s ($(calc "$audio_long / $cpu_long" 0) ×)" '≥ 2000 ×'
 long_wav() { "$bin" "${LONG[@]}" --render l.wav -q; }
 dd_wav() { dd if=l.wav of=dd.wav bs=1M conv=fsync status=none; }
-peer_row 'render 5 × 600 s to WAV, against `dd conv=fsync` of it' "$(pair long_wav dd_wav)" dd '≤ 1.15 × dd'
+wav_pair=$(pair long_wav dd_wav)
+peer_row 'render 5 × 600 s to WAV, against `dd conv=fsync` of it' "$wav_pair" dd '≤ 1.15 × dd'
+goal 'render 5 x 600 s to WAV (fsync) / dd conv=fsync' "$(calc "${wav_pair% *} / ${wav_pair#* }" 2)" 1.15 le
 rm -f dd.wav
 stdout_ms=$(for _ in $(seq "$runs"); do time_ms "$bin" "${LONG[@]}" --render - -q; done | median)
-row 'render 5 × 600 s to `-` (stdout to /dev/null)' "$(calc "$stdout_ms / 1000" 2) s ($(calc "$audio_long * 1000 / $stdout_ms" 0) ×)" '≥ 4000 ×'
+row 'render 5 × 600 s to `-` (stdout to /dev/null)' "$(calc "$stdout_ms / 1000" 2) s ($(calc "$audio_long * 1000 / $stdout_ms" 0) ×, load $(load))" '≥ 4000 ×'
+goal 'render 5 x 600 s to - (stdout), x real time' "$(calc "$audio_long * 1000 / $stdout_ms" 0)" 4000 ge
 row 'render 2 × 90 s against `sox -m`, one run' "$sox_row" '≥ 50 ×'
 
 # Render formats (issue 12): speed and size of the 2 × 90 s session as FLAC and Ogg Vorbis.
@@ -164,11 +178,14 @@ flac_pair=$(pair short_flac peer_flac)
 ogg_pair=$(pair short_ogg peer_ogg)
 if command -v flac >/dev/null; then
   peer_row 'render 2 × 90 s to FLAC, against `flac -5` of its WAV' "$flac_pair" 'flac -5' '≤ 1 × flac'
+  goal 'render 2 x 90 s to FLAC / flac -5 of its WAV' "$(calc "${flac_pair% *} / ${flac_pair#* }" 2)" 1 le
+  row 'FLAC size, ours against `flac -5`' "$(calc "$(stat -c %s s.flac) / 1048576" 2) MB / $(calc "$(stat -c %s peer.flac) / 1048576" 2) MB: $(calc "$(stat -c %s s.flac) / $(stat -c %s peer.flac)" 3) ×" '—'
 else
   row 'render 2 × 90 s to FLAC, against `flac -5`' 'flac not installed' '≤ 1 × flac'
 fi
 if command -v oggenc >/dev/null; then
   peer_row 'render 2 × 90 s to Ogg, against `oggenc -q4` of its WAV' "$ogg_pair" 'oggenc -q4' '≤ 1 × oggenc'
+  goal 'render 2 x 90 s to Ogg / oggenc -q4 of its WAV' "$(calc "${ogg_pair% *} / ${ogg_pair#* }" 2)" 1 le
 else
   row 'render 2 × 90 s to Ogg, against `oggenc -q4`' 'oggenc not installed (vorbis-tools)' '≤ 1 × oggenc'
 fi
@@ -177,6 +194,8 @@ for fmt in flac ogg; do
   printf '%s render 2 x 90 s: %s ms (%s x real time), %s MB\n' "$fmt" "$ms" \
     "$(calc "$audio_short * 1000 / $ms" 0)" "$(calc "$(stat -c %s "s.$fmt") / 1048576")"
 done
+printf '\nissue 23, ratios of medians (ours / the peer in the same rounds; load = 1-minute load average):\n'
+printf '  %s\n' "${issue23[@]}"
 printf '\nruns per median: %s · machine: %s, %s cores, load average %s\n' "$runs" \
   "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'release binary %s MB (default script and pack embedded)\n' "$(calc "$(stat -c %s "$bin") / 1048576")"

@@ -70,8 +70,43 @@ pub struct Feed {
     /// Block until a due clip arrives (renders); else play on without it (live, where the
     /// source holds the session before a clip that is not [`Mixer::ready`]).
     pub wait: bool,
-    /// A clip whose next use starts more than this many frames ahead is handed back.
+    /// A clip whose next use starts more than this many frames ahead is handed back...
     pub keep: u64,
+    /// ...unless it is among the [`soonest_slots`] within this many frames of clips (renders,
+    /// whose workers prepare that far ahead whatever the distance; 0 for none).
+    pub ahead: u64,
+}
+
+/// The slots whose next use (under way at `at`, or after it) comes soonest, in order of that use,
+/// while the lengths of those uses add up to at most `frames`: the clips a render prepares and
+/// keeps ahead of its play head however far away they are, so its workers never wait for the
+/// play head to come near. `uses` are each slot's (start, end) frames, sorted; `order` is
+/// scratch space (reserved for every slot, it never grows). Returns (start, end, slot) triples.
+pub fn soonest_slots<'a>(
+    uses: &[Vec<(u64, u64)>],
+    at: u64,
+    frames: u64,
+    order: &'a mut Vec<(u64, u64, usize)>,
+) -> &'a [(u64, u64, usize)] {
+    order.clear();
+    if frames == 0 {
+        return order;
+    }
+    order.extend(uses.iter().enumerate().filter_map(|(slot, uses)| {
+        let i = uses.partition_point(|&(_, end)| end <= at);
+        uses.get(i).map(|&(start, end)| (start, end, slot))
+    }));
+    order.sort_unstable();
+    let mut lengths = 0;
+    let within = order
+        .iter()
+        .take_while(|&&(start, end, _)| {
+            lengths += end - start;
+            lengths <= frames
+        })
+        .count();
+    order.truncate(within);
+    order
 }
 
 /// The cues of a timeline in order of first use: slot `i` of a mixer holds clip `slots()[i]`.
@@ -159,6 +194,8 @@ pub struct Mixer {
     feed: Option<Feed>,
     /// Clips waiting to go back when the feed's channel was full.
     returning: Vec<(usize, Arc<[f32]>)>,
+    /// Scratch space for [`soonest_slots`], reserved for every slot.
+    soonest: Vec<(u64, u64, usize)>,
 }
 
 impl Mixer {
@@ -231,6 +268,7 @@ impl Mixer {
             bed: None,
             clips,
             returning: Vec::with_capacity(2 * uses.len()),
+            soonest: Vec::with_capacity(uses.len()),
             uses,
             feed,
         };
@@ -422,7 +460,7 @@ impl Mixer {
 
     /// Hands back every held clip that is not sounding and not needed within the feed's `keep`.
     fn release(&mut self) {
-        let Some(keep) = self.feed.as_ref().map(|f| f.keep) else {
+        let Some((keep, ahead)) = self.feed.as_ref().map(|f| (f.keep, f.ahead)) else {
             return;
         };
         while let Some(clip) = self.returning.pop() {
@@ -433,8 +471,13 @@ impl Mixer {
                 break;
             }
         }
+        let mut soonest = std::mem::take(&mut self.soonest);
+        let kept = soonest_slots(&self.uses, self.frame, ahead, &mut soonest);
         for slot in 0..self.clips.len() {
-            if self.clips[slot].is_none() || self.active.iter().any(|v| v.slot == slot) {
+            if self.clips[slot].is_none()
+                || self.active.iter().any(|v| v.slot == slot)
+                || kept.iter().any(|&(_, _, s)| s == slot)
+            {
                 continue;
             }
             let uses = &self.uses[slot];
@@ -446,6 +489,7 @@ impl Mixer {
                 self.give_back(slot, clip);
             }
         }
+        self.soonest = soonest;
     }
 
     /// Sends a clip back to be freed off this thread; if the channel is full it waits in
@@ -540,6 +584,31 @@ pub(crate) mod tests {
         want[5..9].iter_mut().for_each(|w| *w += 0.5);
         want[20..24].iter_mut().for_each(|w| *w += 0.5);
         assert_eq!(&out[..24], &want[..]);
+    }
+
+    #[test]
+    fn soonest_slots_take_the_next_uses_in_order_while_their_lengths_fit() {
+        // Slot 0 used at 100..140 and 500..540, slot 1 at 300..400, slot 2 at 50..60.
+        let uses = vec![
+            vec![(100, 140), (500, 540)],
+            vec![(300, 400)],
+            vec![(50, 60)],
+        ];
+        let mut order = Vec::with_capacity(3);
+        let slots = |at, frames, order: &mut Vec<_>| -> Vec<usize> {
+            soonest_slots(&uses, at, frames, order)
+                .iter()
+                .map(|&(_, _, slot)| slot)
+                .collect()
+        };
+        assert_eq!(slots(0, 50, &mut order), [2, 0]);
+        assert_eq!(slots(0, 49, &mut order), [2]);
+        assert_eq!(slots(0, 150, &mut order), [2, 0, 1]);
+        // A use under way counts; a finished one gives way to the slot's next use.
+        assert_eq!(slots(55, 50, &mut order), [2, 0]);
+        assert_eq!(slots(150, 1_000, &mut order), [1, 0]);
+        assert_eq!(slots(0, 0, &mut order), Vec::<usize>::new());
+        assert_eq!(order.capacity(), 3, "the scratch space never grows");
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Sample-rate conversion of clips with rubato's band-limited FFT resampler, aligned to the frame.
 
+use std::collections::HashMap;
+
 use rubato::{FftFixedInOut, Resampler};
 
 /// Resamples mono `input` from `from` to `to` Hz with a band-limited FFT resampler.
@@ -25,32 +27,75 @@ pub fn resampled_len(frames: u64, from: u32, to: u32) -> u64 {
 /// clip can be resampled straight into the buffer it is shared in. Each block is resampled into
 /// one reused buffer and copied out once.
 pub fn resample_into(input: &[f32], from: u32, to: u32, skip: usize, out: &mut [f32]) {
-    // Construction fails only for a zero rate; decoders and devices report positive rates.
-    let mut resampler = FftFixedInOut::<f32>::new(from as usize, to as usize, 1024, 1)
-        .expect("positive sample rates");
-    let mut block = resampler.output_buffer_allocate(true);
-    let mut padded = vec![0.0f32; resampler.input_frames_max()];
-    let (mut pos, mut skip, mut filled) = (0, skip, 0);
-    while filled < out.len() {
-        let need = resampler.input_frames_next();
-        let chunk = &input[pos.min(input.len())..(pos + need).min(input.len())];
-        let chunk = if chunk.len() == need {
-            chunk
-        } else {
-            // The end: the rest of the input, then silence.
-            padded[..chunk.len()].copy_from_slice(chunk);
-            padded[chunk.len()..need].fill(0.0);
-            &padded[..need]
-        };
-        let (_, made) = resampler
-            .process_into_buffer(&[chunk], &mut block, None)
-            .expect("buffers sized by the resampler");
-        let dropped = skip.min(made);
-        skip -= dropped;
-        let take = (made - dropped).min(out.len() - filled);
-        out[filled..filled + take].copy_from_slice(&block[0][dropped..dropped + take]);
-        filled += take;
-        pos += need;
+    Kept::new(from, to, skip).run(input, out);
+}
+
+/// Resamplers kept for reuse, one per pair of rates, each with its delay measured once: building
+/// one (its filter and FFT plans) costs about as much as resampling a short clip, and a worker
+/// that prepares clip after clip needs the same one again and again. The samples are the same as
+/// from a new resampler: it is reset before every clip.
+#[derive(Default)]
+pub struct Resamplers {
+    by_rates: HashMap<(u32, u32), Kept>,
+}
+
+impl Resamplers {
+    /// [`resample_into`] with the resampler for `from` → `to` and its delay, made on first use.
+    pub fn resample_into(&mut self, input: &[f32], from: u32, to: u32, out: &mut [f32]) {
+        self.by_rates
+            .entry((from, to))
+            .or_insert_with(|| Kept::new(from, to, resampler_delay(from, to)))
+            .run(input, out);
+    }
+}
+
+/// A resampler, its buffers and the output frames it drops first.
+struct Kept {
+    resampler: FftFixedInOut<f32>,
+    block: Vec<Vec<f32>>,
+    padded: Vec<f32>,
+    skip: usize,
+}
+
+impl Kept {
+    fn new(from: u32, to: u32, skip: usize) -> Kept {
+        // Construction fails only for a zero rate; decoders and devices report positive rates.
+        let resampler = FftFixedInOut::<f32>::new(from as usize, to as usize, 1024, 1)
+            .expect("positive sample rates");
+        Kept {
+            block: resampler.output_buffer_allocate(true),
+            padded: vec![0.0f32; resampler.input_frames_max()],
+            resampler,
+            skip,
+        }
+    }
+
+    /// Resamples `input` into `out` as [`resample_into`] describes, from a reset resampler.
+    fn run(&mut self, input: &[f32], out: &mut [f32]) {
+        self.resampler.reset();
+        let (mut pos, mut skip, mut filled) = (0, self.skip, 0);
+        while filled < out.len() {
+            let need = self.resampler.input_frames_next();
+            let chunk = &input[pos.min(input.len())..(pos + need).min(input.len())];
+            let chunk = if chunk.len() == need {
+                chunk
+            } else {
+                // The end: the rest of the input, then silence.
+                self.padded[..chunk.len()].copy_from_slice(chunk);
+                self.padded[chunk.len()..need].fill(0.0);
+                &self.padded[..need]
+            };
+            let (_, made) = self
+                .resampler
+                .process_into_buffer(&[chunk], &mut self.block, None)
+                .expect("buffers sized by the resampler");
+            let dropped = skip.min(made);
+            skip -= dropped;
+            let take = (made - dropped).min(out.len() - filled);
+            out[filled..filled + take].copy_from_slice(&self.block[0][dropped..dropped + take]);
+            filled += take;
+            pos += need;
+        }
     }
 }
 

@@ -4,14 +4,20 @@
 
 use std::io::Write;
 
-use super::{EncodeError, Encoder, Layout, Metadata, Patch, to_i16};
+use super::{EncodeError, Encoder, Layout, Metadata, Patch, pcm16_le, to_i16};
 
-/// Streams PCM frames after a complete header.
+/// Bytes of samples gathered before each write: large writes keep system calls few, and the sink
+/// needs no buffer of its own (the render hands this encoder the file unbuffered).
+const WRITE: usize = 1 << 20;
+
+/// Streams PCM frames after a complete header, in writes of about [`WRITE`] bytes.
 pub struct WavEncoder<W: Write> {
     sink: W,
     channels: usize,
-    /// Reused buffer of little-endian samples.
+    /// Little-endian samples, written over from the start after each write.
     bytes: Vec<u8>,
+    /// How many of `bytes` are waiting to be written.
+    filled: usize,
 }
 
 impl<W: Write> WavEncoder<W> {
@@ -21,10 +27,12 @@ impl<W: Write> WavEncoder<W> {
         let data_len = layout.frames * channels as u64 * 2;
         let header = header(layout, meta, data_len)?;
         sink.write_all(&header)?;
+        let frame_bytes = channels * 2;
         Ok(WavEncoder {
             sink,
             channels,
-            bytes: Vec::new(),
+            bytes: vec![0; (WRITE / frame_bytes).max(1) * frame_bytes],
+            filled: 0,
         })
     }
 }
@@ -32,34 +40,29 @@ impl<W: Write> WavEncoder<W> {
 impl<W: Write> Encoder for WavEncoder<W> {
     fn write(&mut self, mono: &[f32]) -> Result<(), EncodeError> {
         let frame_bytes = self.channels * 2;
-        self.bytes.resize(mono.len() * frame_bytes, 0);
-        // Mono and stereo (nearly every render) in fixed-size steps the compiler vectorizes.
-        match self.channels {
-            1 => {
-                for (out, &s) in self.bytes.chunks_exact_mut(2).zip(mono) {
-                    out.copy_from_slice(&to_i16(s).to_le_bytes());
-                }
+        let mut rest = mono;
+        while !rest.is_empty() {
+            let room = (self.bytes.len() - self.filled) / frame_bytes;
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            let end = self.filled + now.len() * frame_bytes;
+            pcm16_le(
+                now,
+                self.channels,
+                to_i16,
+                &mut self.bytes[self.filled..end],
+            );
+            self.filled = end;
+            if self.filled == self.bytes.len() {
+                self.sink.write_all(&self.bytes)?;
+                self.filled = 0;
             }
-            2 => {
-                for (out, &s) in self.bytes.chunks_exact_mut(4).zip(mono) {
-                    let v = u32::from(to_i16(s) as u16);
-                    out.copy_from_slice(&(v | v << 16).to_le_bytes());
-                }
-            }
-            _ => {
-                for (frame, &s) in self.bytes.chunks_exact_mut(frame_bytes).zip(mono) {
-                    let v = to_i16(s).to_le_bytes();
-                    for sample in frame.chunks_exact_mut(2) {
-                        sample.copy_from_slice(&v);
-                    }
-                }
-            }
+            rest = later;
         }
-        self.sink.write_all(&self.bytes)?;
         Ok(())
     }
 
     fn finish(mut self: Box<Self>) -> Result<Option<Patch>, EncodeError> {
+        self.sink.write_all(&self.bytes[..self.filled])?;
         self.sink.flush()?;
         Ok(None)
     }

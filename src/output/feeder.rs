@@ -11,8 +11,9 @@ use std::thread::Thread;
 use std::time::Duration;
 
 use crate::cue::Cue;
-use crate::mix::{Feed, Mixer, slots};
+use crate::mix::{Feed, Mixer, slots, soonest_slots};
 use crate::pack::{ClipFile, PackError, PackFiles};
+use crate::resample::Resamplers;
 use crate::timeline::Timeline;
 use crate::units::frames;
 
@@ -26,6 +27,11 @@ const KEEP_SECS: f64 = 15.0;
 /// wakes it ([`Supply::jumped`]), rather than waiting on the mixer's channel, so the audio thread
 /// never has a waiting thread to wake (which takes a lock).
 const IDLE: Duration = Duration::from_secs(1);
+/// How many frames of clips a render prepares ahead, however far away they are
+/// ([`soonest_slots`]), in seconds: as much as the look-ahead holds where speech is densest, so
+/// the render holds no more clips at once than before, while its workers prepare the next clips
+/// long before the play head (hundreds of times faster than real time) comes near them.
+const AHEAD_RENDER_SECS: f64 = AHEAD_SECS;
 /// How often a render's idle worker looks again: its play head runs hundreds of times faster
 /// than real time.
 const IDLE_RENDER: Duration = Duration::from_millis(1);
@@ -118,10 +124,20 @@ impl Supply {
                 position,
                 wait: self.wait,
                 keep: frames(KEEP_SECS, self.rate),
+                ahead: self.ahead_render(),
             },
         );
         mixer.seek(from);
         mixer
+    }
+
+    /// Frames of clips prepared however far ahead ([`AHEAD_RENDER_SECS`]; none when live).
+    fn ahead_render(&self) -> u64 {
+        if self.wait {
+            frames(AHEAD_RENDER_SECS, self.rate)
+        } else {
+            0
+        }
     }
 
     /// Tells the newest mixer's workers that the play head jumps to `to`, so they prepare the
@@ -154,20 +170,16 @@ impl Supply {
 
     /// The clip of `cue`, prepared now on this thread (the pause and resume tones).
     pub fn clip(&self, cue: &Cue) -> Result<Arc<[f32]>, PackError> {
-        self.prepare(cue, &mut HashMap::new())
+        self.prepare(cue, &mut Resamplers::default())
     }
 
     /// Prepares the clip of `cue`: the pack's, or a synthesized chime.
-    fn prepare(
-        &self,
-        cue: &Cue,
-        delays: &mut HashMap<u32, usize>,
-    ) -> Result<Arc<[f32]>, PackError> {
+    fn prepare(&self, cue: &Cue, resamplers: &mut Resamplers) -> Result<Arc<[f32]>, PackError> {
         if !self.slow.is_zero() {
             std::thread::sleep(self.slow);
         }
         match self.files.get(cue) {
-            Some(file) => file.prepare(self.rate, delays),
+            Some(file) => file.prepare(self.rate, resamplers),
             None => Ok(cue
                 .chime()
                 .map_or_else(|| Arc::from([]), |c| c.synthesize(self.rate))),
@@ -218,7 +230,9 @@ impl Worker {
 
     /// Prepares the next needed clip, again and again, until the mixer is gone or a clip fails.
     fn run(self) {
-        let mut delays = HashMap::new();
+        let mut resamplers = Resamplers::default();
+        let mut order = Vec::with_capacity(self.order.len());
+        let ahead = self.supply.ahead_render();
         while !self.supply.failed() {
             let Ok(mut shared) = self.shared.lock() else {
                 return;
@@ -243,8 +257,13 @@ impl Worker {
                 })
                 .min();
             let horizon = at.saturating_add(self.ahead);
+            let upcoming = soonest_slots(&self.uses, at, ahead, &mut order);
             let slot = match soonest {
-                Some((start, slot)) if start <= horizon => slot,
+                Some((start, slot))
+                    if start <= horizon || upcoming.iter().any(|&(_, _, s)| s == slot) =>
+                {
+                    slot
+                }
                 _ => {
                     drop(shared);
                     std::thread::park_timeout(self.idle(soonest.map(|(start, _)| start - horizon)));
@@ -257,7 +276,7 @@ impl Worker {
             let cue = &self.order[slot];
             let made = match kept {
                 Some(clip) => Ok(clip),
-                None => self.supply.prepare(cue, &mut delays),
+                None => self.supply.prepare(cue, &mut resamplers),
             };
             let Ok(mut shared) = self.shared.lock() else {
                 return;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
 use super::target::Target;
-use crate::codec::{self, EncodeError, Format, Layout, Metadata, Patch};
+use crate::codec::{self, EncodeError, Encoder, Format, Layout, Metadata, Patch};
 use crate::mix::Mixer;
 
 /// Sample rate of renders and of `--plan`.
@@ -111,6 +111,20 @@ pub fn open(path: &Path) -> Result<Target, RenderError> {
     })
 }
 
+/// The encoder of `spec`'s format writing into `target`: WAV gathers large writes itself, so it
+/// writes unbuffered; FLAC and Ogg write frame by frame, through a buffer.
+fn encoder<'a>(
+    spec: &Spec,
+    target: &'a Target,
+    layout: Layout,
+) -> Result<Box<dyn Encoder + 'a>, EncodeError> {
+    let (format, quality, meta) = (spec.format, spec.quality, &spec.metadata);
+    match format {
+        Format::Wav => codec::encoder(format, target.unbuffered(), layout, quality, meta),
+        _ => codec::encoder(format, target.writer(), layout, quality, meta),
+    }
+}
+
 /// Writes the whole session into `target` (opened from `path`) at the mixer's `rate`. `stop` is
 /// polled between blocks; when it says so the render is abandoned.
 pub fn render(
@@ -137,13 +151,7 @@ pub fn render(
         let target = &target;
         // Ok(Some(patch)) when finished, Ok(None) when abandoned (the mixer stopped sending).
         let encoder = scope.spawn(move || -> Result<Option<Option<Patch>>, EncodeError> {
-            let mut enc = codec::encoder(
-                spec.format,
-                target.writer(),
-                layout,
-                spec.quality,
-                &spec.metadata,
-            )?;
+            let mut enc = encoder(spec, target, layout)?;
             // An empty block marks the end; a closed channel without it means abandoned.
             for block in rx {
                 if block.is_empty() {

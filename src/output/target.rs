@@ -78,19 +78,16 @@ impl Target {
     /// A buffered writer into the destination (the temporary file when replacing, with its
     /// write-back started as it grows: [`WriteBehind`]).
     pub fn writer(&self) -> BufWriter<WriteBehind<'_>> {
-        let (file, behind) = match &self.kind {
-            Kind::Stream { file, .. } => (file, false),
-            Kind::Replace(atomic) => (atomic.file(), true),
-        };
-        BufWriter::with_capacity(
-            BUFFER,
-            WriteBehind {
-                file,
-                written: 0,
-                started: 0,
-                behind,
-            },
-        )
+        BufWriter::with_capacity(BUFFER, self.unbuffered())
+    }
+
+    /// The destination without a buffer, for an encoder that gathers large writes itself (WAV):
+    /// a buffer would only copy every byte once more.
+    pub fn unbuffered(&self) -> WriteBehind<'_> {
+        match &self.kind {
+            Kind::Stream { file, .. } => WriteBehind::new(file, false),
+            Kind::Replace(atomic) => WriteBehind::new(atomic.file(), true),
+        }
     }
 
     /// Writes `bytes` at `offset` of a file destination (a header field known only at the end);
@@ -131,7 +128,17 @@ pub struct WriteBehind<'a> {
     behind: bool,
 }
 
-impl WriteBehind<'_> {
+impl<'a> WriteBehind<'a> {
+    /// Writes into `file`, starting its write-back as it grows if `behind`.
+    fn new(file: &'a File, behind: bool) -> WriteBehind<'a> {
+        WriteBehind {
+            file,
+            written: 0,
+            started: 0,
+            behind,
+        }
+    }
+
     /// Starts the write-back of what was written since the last start.
     fn start_write_back(&mut self) {
         let (offset, len) = (self.started, self.written - self.started);

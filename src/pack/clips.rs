@@ -13,7 +13,7 @@ use crate::decode::{self, Clip, MAX_CLIP_SECONDS};
 use crate::loudness::{self, AMBIENCE_TARGET_LUFS, CHIME_TARGET_LUFS, VOICE_TARGET_LUFS};
 use crate::mix::Clips;
 use crate::probe::{self, Shape};
-use crate::resample::{resample_into, resampled_len, resampler_delay};
+use crate::resample::{Resamplers, resampled_len};
 use crate::script::Script;
 use crate::timeline::ClipLengths;
 
@@ -152,17 +152,13 @@ impl ClipFile {
     }
 
     /// Decodes the clip, matches it to its kind's loudness target and resamples it to `rate`.
-    /// `delays` keeps resampler delays measured per rate pair.
-    pub fn prepare(
-        &self,
-        rate: u32,
-        delays: &mut HashMap<u32, usize>,
-    ) -> Result<Arc<[f32]>, PackError> {
+    /// `resamplers` are kept for the next clip.
+    pub fn prepare(&self, rate: u32, resamplers: &mut Resamplers) -> Result<Arc<[f32]>, PackError> {
         Ok(prepared(
             &self.load()?,
             self.kind.target_lufs(),
             rate,
-            delays,
+            resamplers,
         ))
     }
 }
@@ -340,12 +336,12 @@ impl Pack {
     /// Every clip ready to mix at `rate`: matched to its loudness target (voice or chime),
     /// resampled, and synthesized chimes where the pack has none.
     pub fn prepare(&self, rate: u32) -> Clips {
-        let mut delays = HashMap::new();
+        let mut resamplers = Resamplers::default();
         let mut by_cue: HashMap<Cue, Arc<[f32]>> = HashMap::with_capacity(self.clips.len());
         for (cue, clip) in &self.clips {
             by_cue.insert(
                 cue.clone(),
-                prepared(clip, Kind::of(cue).target_lufs(), rate, &mut delays),
+                prepared(clip, Kind::of(cue).target_lufs(), rate, &mut resamplers),
             );
         }
         for chime in Chime::ALL {
@@ -367,16 +363,9 @@ fn voice(location: &Location, file: &str, cue: &Cue) -> ClipFile {
     }
 }
 
-/// `clip` matched to `target` LUFS and resampled to `rate`; `delays` keeps the resampler delay
-/// measured for each source rate, so it is measured once per rate pair.
-fn prepared(clip: &Clip, target: f64, rate: u32, delays: &mut HashMap<u32, usize>) -> Arc<[f32]> {
-    let delay = *delays.entry(clip.rate).or_insert_with(|| {
-        if clip.rate == rate {
-            0
-        } else {
-            resampler_delay(clip.rate, rate)
-        }
-    });
+/// `clip` matched to `target` LUFS and resampled to `rate` with `resamplers` (kept for the next
+/// clip).
+fn prepared(clip: &Clip, target: f64, rate: u32, resamplers: &mut Resamplers) -> Arc<[f32]> {
     let gain = loudness::matching_gain(clip.level, target);
     if clip.rate == rate {
         return clip.samples.iter().map(|s| s * gain).collect();
@@ -385,7 +374,7 @@ fn prepared(clip: &Clip, target: f64, rate: u32, delays: &mut HashMap<u32, usize
     let len = resampled_len(clip.samples.len() as u64, clip.rate, rate) as usize;
     let mut shared: Arc<[f32]> = std::iter::repeat_n(0.0, len).collect();
     let out = Arc::get_mut(&mut shared).expect("a new buffer has one owner");
-    resample_into(&clip.samples, clip.rate, rate, delay, out);
+    resamplers.resample_into(&clip.samples, clip.rate, rate, out);
     out.iter_mut().for_each(|s| *s *= gain);
     shared
 }

@@ -1,7 +1,6 @@
 //! Clip lengths from headers (or the lengths cache) equal, frame for frame, what decoding and
 //! preparing the clip gives: for every shipped clip and for odd rates and channel counts.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use balasana_audio::cache::Key;
@@ -44,7 +43,7 @@ fn check_prepared(path: &Path, rates: &[u32]) {
     };
     let shape = file.shape().unwrap();
     for &rate in rates {
-        let prepared = file.prepare(rate, &mut HashMap::new()).unwrap();
+        let prepared = file.prepare(rate, &mut Default::default()).unwrap();
         assert_eq!(
             prepared_frames(shape, rate),
             prepared.len() as u64,
