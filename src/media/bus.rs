@@ -12,7 +12,9 @@ use nix::sys::socket::UnixAddr;
 use rustbus::connection::ll_conn::force_finish_on_error;
 use rustbus::connection::{Error, Timeout};
 use rustbus::message_builder::MarshalledMessage;
-use rustbus::{DuplexConn, MessageType, get_session_bus_path, standard_messages};
+use rustbus::wire::marshal;
+use rustbus::wire::util::{insert_u32, pad_to_align, parse_u32, write_u32};
+use rustbus::{ByteOrder, DuplexConn, MessageType, get_session_bus_path, standard_messages};
 use rustix::event::{PollFd, PollFlags, poll};
 
 use super::interfaces::{PLAYER, PROPERTIES};
@@ -198,6 +200,10 @@ fn announce(bus: &mut DuplexConn, changes: &Changes) -> Result<(), Error> {
 
 /// Writes `message` out whole.
 fn send(bus: &mut DuplexConn, message: &MarshalledMessage) -> Result<(), Error> {
+    if message.typ == MessageType::Error {
+        let bytes = error_bytes(message, bus.send.alloc_serial())?;
+        return write_all(bus, &bytes);
+    }
     bus.send
         .send_message(message)?
         .write_all()
@@ -205,9 +211,92 @@ fn send(bus: &mut DuplexConn, message: &MarshalledMessage) -> Result<(), Error> 
     Ok(())
 }
 
+/// The error `message` as it goes on the wire, numbered `serial`. rustbus (0.19.3) leaves the
+/// `ERROR_NAME` header field out, which an error must have (the bus daemon drops a connection
+/// that sends one without it), so it is added here to the header rustbus marshals: the field is
+/// code 4, a variant holding the name as a string, at the end of the header's field array.
+fn error_bytes(message: &MarshalledMessage, serial: u32) -> Result<Vec<u8>, Error> {
+    let name = message.dynheader.error_name.as_deref().unwrap_or_default();
+    let mut bytes = Vec::new();
+    marshal::marshal(message, serial, &mut bytes)?;
+    // The first byte says the byte order the message is written in.
+    let order = match bytes[0] {
+        b'B' => ByteOrder::BigEndian,
+        _ => ByteOrder::LittleEndian,
+    };
+    // The fixed header is 12 bytes, then the fields' length in bytes, then the fields.
+    let (_, fields) = parse_u32(&bytes[12..16], order)?;
+    bytes.truncate(16 + fields as usize);
+    pad_to_align(8, &mut bytes);
+    bytes.extend_from_slice(&[4, 1, b's', 0]);
+    write_u32(
+        u32::try_from(name.len()).unwrap_or(u32::MAX),
+        order,
+        &mut bytes,
+    );
+    bytes.extend_from_slice(name.as_bytes());
+    bytes.push(0);
+    let fields = u32::try_from(bytes.len() - 16).unwrap_or(u32::MAX);
+    insert_u32(order, fields, &mut bytes[12..16]);
+    pad_to_align(8, &mut bytes);
+    bytes.extend_from_slice(message.get_buf());
+    Ok(bytes)
+}
+
+/// Writes `bytes` to the bus's socket, past rustbus (for [`error_bytes`]); rustbus keeps the
+/// socket blocking between its reads, so this returns once all is written.
+fn write_all(bus: &DuplexConn, mut bytes: &[u8]) -> Result<(), Error> {
+    // SAFETY: the socket stays open while `bus` is borrowed.
+    let socket = unsafe { BorrowedFd::borrow_raw(bus.as_raw_fd()) };
+    while !bytes.is_empty() {
+        match rustix::io::write(socket, bytes) {
+            Ok(0) => return Err(Error::ConnectionClosed),
+            Ok(written) => bytes = &bytes[written..],
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(Error::IoError(e.into())),
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
+    use rustbus::wire::unmarshal;
+
     use super::*;
+
+    #[test]
+    fn an_error_goes_out_with_its_name_and_reads_back_whole() {
+        let mut call = rustbus::MessageBuilder::new()
+            .call("Get")
+            .on("/org/mpris/MediaPlayer2")
+            .build();
+        call.dynheader.serial = Some(41);
+        call.dynheader.sender = Some(":1.7".into());
+        let mut error = call.dynheader.make_error_response(
+            "org.freedesktop.DBus.Error.UnknownProperty",
+            Some("no property Lyrics".into()),
+        );
+        error.typ = MessageType::Error;
+        let bytes = error_bytes(&error, 3).unwrap();
+        let (at, header) = unmarshal::unmarshal_header(&bytes, 0).unwrap();
+        let (used, dynamic) = unmarshal::unmarshal_dynamic_header(&header, &bytes, at).unwrap();
+        assert_eq!(header.typ, MessageType::Error);
+        assert_eq!(header.serial, 3);
+        assert_eq!(
+            dynamic.error_name.as_deref(),
+            Some("org.freedesktop.DBus.Error.UnknownProperty")
+        );
+        assert_eq!(dynamic.response_serial, Some(41));
+        assert_eq!(dynamic.destination.as_deref(), Some(":1.7"));
+        let (body_used, read) =
+            unmarshal::unmarshal_next_message(&header, dynamic, &bytes, at + used).unwrap();
+        assert_eq!(at + used + body_used, bytes.len());
+        assert_eq!(
+            read.body.parser().get::<&str>().unwrap(),
+            "no property Lyrics"
+        );
+    }
 
     #[test]
     fn a_second_session_takes_a_name_of_its_own_that_playerctl_matches() {

@@ -344,14 +344,21 @@ mod tests {
                             .filter(|n| n.has_tag_name("arg"))
                             .map(|a| {
                                 let out = a.attribute("direction") == Some("out");
-                                format!("{}{}", if out { "→" } else { "" }, a.attribute("type").unwrap())
+                                format!(
+                                    "{}{}",
+                                    if out { "→" } else { "" },
+                                    a.attribute("type").unwrap()
+                                )
                             })
                             .collect::<Vec<_>>()
                             .join(",");
                         let kind = member.tag_name().name();
                         let name = member.attribute("name").unwrap();
                         match member.attribute("type") {
-                            Some(t) => format!("{kind} {name}: {t} {}", member.attribute("access").unwrap()),
+                            Some(t) => format!(
+                                "{kind} {name}: {t} {}",
+                                member.attribute("access").unwrap()
+                            ),
                             None => format!("{kind} {name}({types})"),
                         }
                     })
@@ -389,7 +396,11 @@ mod tests {
 
     #[test]
     fn the_paths_above_the_player_lead_down_to_it() {
-        for (path, child) in [("/", "org"), ("/org", "mpris"), ("/org/mpris", "MediaPlayer2")] {
+        for (path, child) in [
+            ("/", "org"),
+            ("/org", "mpris"),
+            ("/org/mpris", "MediaPlayer2"),
+        ] {
             let xml = introspect(path);
             assert!(xml.contains(&format!("<node name=\"{child}\"/>")), "{xml}");
             assert_eq!(parsed(&xml).len(), 2, "{xml}");
@@ -404,6 +415,12 @@ mod tests {
         let properties = &PLAYER_OBJECT[2];
         assert_eq!(properties.method("Get").unwrap().in_signature(), "ss");
         assert_eq!(properties.method("Set").unwrap().in_signature(), "ssv");
-        assert_eq!(PLAYER_OBJECT[0].method("GetMachineId").unwrap().in_signature(), "");
+        assert_eq!(
+            PLAYER_OBJECT[0]
+                .method("GetMachineId")
+                .unwrap()
+                .in_signature(),
+            ""
+        );
     }
 }

@@ -174,10 +174,7 @@ impl Mpris {
             .iter()
             .find(|i| i.name == interface_name)
         else {
-            return Reply::Error(
-                "UnknownInterface",
-                format!("no interface {interface_name}"),
-            );
+            return Reply::Error("UnknownInterface", format!("no interface {interface_name}"));
         };
         if member == "GetAll" {
             return Reply::Dict(Dict(
@@ -219,9 +216,7 @@ impl Mpris {
             (PLAYER, "LoopStatus") => text("None"),
             (PLAYER, "Rate" | "MinimumRate" | "MaximumRate") => Value::Double(1.0),
             (PLAYER, "Metadata") => Value::from(&self.tracks.metadata(view().track())),
-            (PLAYER, "Volume") => {
-                Value::Double(tracks::volume(self.shared.playback().volume_db))
-            }
+            (PLAYER, "Volume") => Value::Double(tracks::volume(self.shared.playback().volume_db)),
             (PLAYER, "Position") => Value::Int64(self.tracks.position(&self.shared.playback())),
             (PLAYER, "CanGoNext") => Value::Bool(self.tracks.can_go_next(&view())),
             (PLAYER, "CanGoPrevious") => Value::Bool(self.tracks.can_go_previous(&view())),
@@ -432,7 +427,9 @@ mod tests {
         // Not a number: nothing is sent.
         set(&mpris, PLAYER, "Volume", Value::Double(f64::NAN));
         // No free seeking: nothing is sent.
-        let seek = call(PATH, PLAYER, "Seek", |m| m.body.push_param(5_000_000i64).unwrap());
+        let seek = call(PATH, PLAYER, "Seek", |m| {
+            m.body.push_param(5_000_000i64).unwrap()
+        });
         assert_eq!(error(&ask(&mpris, seek)), None);
         let sent: Vec<Request> = requests.try_iter().collect();
         assert_eq!(
@@ -490,7 +487,10 @@ mod tests {
         mpris.shared.end();
         assert_eq!(status(), "Stopped");
         assert_eq!(get::<String>(&mpris, ROOT, "Identity"), "balasana-audio");
-        assert_eq!(get::<String>(&mpris, ROOT, "DesktopEntry"), "balasana-audio");
+        assert_eq!(
+            get::<String>(&mpris, ROOT, "DesktopEntry"),
+            "balasana-audio"
+        );
         assert!(!get::<bool>(&mpris, PLAYER, "CanSeek"));
     }
 

@@ -217,40 +217,43 @@ mod tests {
                 ("Empty", Value::Strs(Vec::new())),
             ]);
             round_trip(dict, order, |read| {
-            assert_eq!(read.len(), 5);
-            assert_eq!(
-                read["Volume"],
-                Param::Base(Base::Double(0.501187f64.to_bits()))
-            );
-            assert_eq!(read["CanGoNext"], Param::Base(Base::Boolean(true)));
-            assert_eq!(read["Rate"], Param::Base(Base::Double(1f64.to_bits())));
-            let Param::Container(Container::Array(empty)) = &read["Empty"] else {
-                panic!("{:?}", read["Empty"])
-            };
-            assert!(empty.values.is_empty());
-            let Param::Container(Container::Dict(fields)) = &read["Metadata"] else {
-                panic!("{:?}", read["Metadata"])
-            };
-            let field = |name: &str| {
-                let Param::Container(Container::Variant(v)) = &fields.map[&Base::String(name.into())]
-                else {
-                    panic!("{name}")
+                assert_eq!(read.len(), 5);
+                assert_eq!(
+                    read["Volume"],
+                    Param::Base(Base::Double(0.501187f64.to_bits()))
+                );
+                assert_eq!(read["CanGoNext"], Param::Base(Base::Boolean(true)));
+                assert_eq!(read["Rate"], Param::Base(Base::Double(1f64.to_bits())));
+                let Param::Container(Container::Array(empty)) = &read["Empty"] else {
+                    panic!("{:?}", read["Empty"])
                 };
-                v.value.clone()
-            };
-            assert_eq!(
-                field("mpris:trackid"),
-                Param::Base(Base::ObjectPath("/org/balasana_audio/step/3".into()))
-            );
-            assert_eq!(
-                field("xesam:title"),
-                Param::Base(Base::String("Step 4 · Hold and breathe (set 1 of 2)".into()))
-            );
-            assert_eq!(field("mpris:length"), Param::Base(Base::Int64(42_500_000)));
-            let Param::Container(Container::Array(artists)) = field("xesam:artist") else {
-                panic!("artist")
-            };
-            assert_eq!(artists.values, [Param::Base(Base::String("Heart".into()))]);
+                assert!(empty.values.is_empty());
+                let Param::Container(Container::Dict(fields)) = &read["Metadata"] else {
+                    panic!("{:?}", read["Metadata"])
+                };
+                let field = |name: &str| {
+                    let Param::Container(Container::Variant(v)) =
+                        &fields.map[&Base::String(name.into())]
+                    else {
+                        panic!("{name}")
+                    };
+                    v.value.clone()
+                };
+                assert_eq!(
+                    field("mpris:trackid"),
+                    Param::Base(Base::ObjectPath("/org/balasana_audio/step/3".into()))
+                );
+                assert_eq!(
+                    field("xesam:title"),
+                    Param::Base(Base::String(
+                        "Step 4 · Hold and breathe (set 1 of 2)".into()
+                    ))
+                );
+                assert_eq!(field("mpris:length"), Param::Base(Base::Int64(42_500_000)));
+                let Param::Container(Container::Array(artists)) = field("xesam:artist") else {
+                    panic!("artist")
+                };
+                assert_eq!(artists.values, [Param::Base(Base::String("Heart".into()))]);
             });
         }
     }

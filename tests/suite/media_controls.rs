@@ -550,7 +550,7 @@ fn a_second_session_takes_its_own_name_both_answer_and_an_idle_player_sleeps() {
         "interface org.mpris.MediaPlayer2.Player {",
         "PlayPause();",
         "SetPosition(in  o TrackId,",
-        "signal:\n      Seeked(x Position);",
+        "Seeked(x Position);",
         "readwrite d Volume",
         "readonly a{sv} Metadata",
     ] {
