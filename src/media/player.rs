@@ -131,6 +131,7 @@ impl Mpris {
             ROOT | PLAYER => self.act(member),
             PROPERTIES => self.properties(member, call),
             PEER => peer(member),
+            // Introspectable, whose one method is `Introspect`.
             _ => Reply::Text(interfaces::introspect(path)),
         }
     }
