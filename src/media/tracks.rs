@@ -4,8 +4,6 @@
 
 use std::time::Duration;
 
-use mpris_server::{Metadata, PlaybackStatus, Property, Time, TrackId};
-
 use crate::loudness::{db_to_gain, gain_to_db};
 use crate::output::live::Request;
 use crate::timeline::Timeline;
@@ -41,7 +39,76 @@ pub struct Playback {
     pub ended: bool,
     /// The volume, dB.
     pub volume_db: f64,
+    /// How many times playback jumped back inside a track (a step restarted, a replay after the
+    /// device was reopened) so far.
+    pub jumps_back: u64,
 }
+
+/// Microseconds, as MPRIS counts positions and lengths.
+pub type Micros = i64;
+
+/// Playing, paused, or over: MPRIS's `PlaybackStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlaybackStatus {
+    /// Playing.
+    Playing,
+    /// Paused (or pausing).
+    Paused,
+    /// The session is over.
+    Stopped,
+}
+
+impl PlaybackStatus {
+    /// The status as MPRIS spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlaybackStatus::Playing => "Playing",
+            PlaybackStatus::Paused => "Paused",
+            PlaybackStatus::Stopped => "Stopped",
+        }
+    }
+}
+
+/// A track's metadata as MPRIS shows it: its object path, and for a step its title, artist,
+/// album and length.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metadata {
+    /// `mpris:trackid`.
+    pub track_id: String,
+    /// The step's fields; none for no track.
+    pub step: Option<StepFields>,
+}
+
+/// What a step's track shows besides its id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepFields {
+    /// `xesam:title`: the step as the plan names it.
+    pub title: String,
+    /// `xesam:artist`: the voice.
+    pub artist: String,
+    /// `xesam:album`: the session's title.
+    pub album: String,
+    /// `mpris:length`.
+    pub length: Micros,
+}
+
+/// A property of `org.mpris.MediaPlayer2.Player` whose change is announced.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Property {
+    /// The track's metadata.
+    Metadata(Metadata),
+    /// Whether `Next` leads to another step.
+    CanGoNext(bool),
+    /// Whether `Previous` leads to an earlier step.
+    CanGoPrevious(bool),
+    /// Playing, paused or stopped.
+    PlaybackStatus(PlaybackStatus),
+    /// The volume, 1.0 at 0 dB.
+    Volume(f64),
+}
+
+/// The track id MPRIS reserves for no track.
+pub const NO_TRACK: &str = "/org/mpris/MediaPlayer2/TrackList/NoTrack";
 
 /// What the media controls last announced (or are about to): the track, the frame, the status
 /// and the volume.
@@ -51,6 +118,7 @@ pub struct View {
     frame: u64,
     status: PlaybackStatus,
     volume_db: f64,
+    jumps_back: u64,
 }
 
 /// What to tell the bus when the view changes: the properties that changed, and the position a
@@ -60,13 +128,12 @@ pub struct Changes {
     /// Properties whose values changed.
     pub properties: Vec<Property>,
     /// Where the position jumped to, for the `Seeked` signal.
-    pub seeked: Option<Time>,
+    pub seeked: Option<Micros>,
 }
 
 /// The object path of step `index`'s track.
-fn track_id(index: usize) -> TrackId {
-    TrackId::try_from(format!("/org/balasana_audio/step/{index}"))
-        .expect("a path of letters, slashes, an underscore and digits is an object path")
+fn track_id(index: usize) -> String {
+    format!("/org/balasana_audio/step/{index}")
 }
 
 impl Tracks {
@@ -105,24 +172,29 @@ impl Tracks {
     }
 
     /// `frames` as an MPRIS time (microseconds).
-    fn time(&self, frames: u64) -> Time {
+    fn time(&self, frames: u64) -> Micros {
         let micros = u128::from(frames) * 1_000_000 / u128::from(self.rate);
-        Time::from_micros(i64::try_from(micros).unwrap_or(i64::MAX))
+        Micros::try_from(micros).unwrap_or(Micros::MAX)
     }
 
     /// The metadata of track `index`: its id, title, artist, album and length; empty (no track)
     /// for none.
     pub fn metadata(&self, index: Option<usize>) -> Metadata {
         let Some((index, track)) = index.and_then(|i| Some((i, self.tracks.get(i)?))) else {
-            return Metadata::builder().trackid(TrackId::NO_TRACK).build();
+            return Metadata {
+                track_id: NO_TRACK.to_owned(),
+                step: None,
+            };
         };
-        Metadata::builder()
-            .trackid(track_id(index))
-            .title(track.title.clone())
-            .artist([self.artist.clone()])
-            .album(self.album.clone())
-            .length(self.time(track.end - track.start))
-            .build()
+        Metadata {
+            track_id: track_id(index),
+            step: Some(StepFields {
+                title: track.title.clone(),
+                artist: self.artist.clone(),
+                album: self.album.clone(),
+                length: self.time(track.end - track.start),
+            }),
+        }
     }
 
     /// What the controls show for `playback`.
@@ -139,6 +211,7 @@ impl Tracks {
             frame: playback.frame,
             status,
             volume_db: playback.volume_db,
+            jumps_back: playback.jumps_back,
         }
     }
 
@@ -154,9 +227,9 @@ impl Tracks {
 
     /// The position in the track playing: where the loop last reported, and, while playing, the
     /// time since then, never past the track's end.
-    pub fn position(&self, playback: &Playback) -> Time {
+    pub fn position(&self, playback: &Playback) -> Micros {
         let Some(track) = self.at(playback.frame).map(|i| &self.tracks[i]) else {
-            return Time::ZERO;
+            return 0;
         };
         let since = if playback.paused || playback.ended {
             0
@@ -167,9 +240,25 @@ impl Tracks {
         self.time(offset)
     }
 
+    /// Whether playback jumped back inside one track from `before` to `after` (a step restarted,
+    /// a replay after the device was reopened).
+    pub fn jumped_back(&self, before: &View, after: &View) -> bool {
+        after.track == before.track && after.frame < before.frame
+    }
+
+    /// Whether going from `before` to `after` has something to announce: another track, status
+    /// or volume, or a jump back. Time passing inside a track has not (`Position` is computed
+    /// when asked).
+    pub fn announces(&self, before: &View, after: &View) -> bool {
+        after.track != before.track
+            || after.status != before.status
+            || after.volume_db != before.volume_db
+            || self.jumped_back(before, after)
+    }
+
     /// What changed from `before` to `after`: a new track brings its metadata and whether there
-    /// is a step to go to either way; the status and volume when they change; a jump back inside
-    /// the same track, the position it landed on.
+    /// is a step to go to either way; the status and volume when they change; after a jump back
+    /// (counted by the play loop's side, which sees every report), the position it landed on.
     pub fn changes(&self, before: &View, after: &View) -> Changes {
         let mut properties = Vec::new();
         if after.track != before.track {
@@ -183,11 +272,8 @@ impl Tracks {
         if after.volume_db != before.volume_db {
             properties.push(Property::Volume(volume(after.volume_db)));
         }
-        let seeked = (after.track == before.track && after.frame < before.frame)
-            .then(|| {
-                let track = &self.tracks[after.track?];
-                Some(self.time(after.frame - track.start))
-            })
+        let seeked = (after.jumps_back != before.jumps_back)
+            .then(|| Some(self.time(after.frame - self.tracks.get(after.track?)?.start)))
             .flatten();
         Changes { properties, seeked }
     }
@@ -255,22 +341,29 @@ mod tests {
             paused: false,
             ended: false,
             volume_db: 0.0,
+            jumps_back: 0,
         }
     }
+
+    /// One second in MPRIS's microseconds.
+    const SECOND: Micros = 1_000_000;
 
     #[test]
     fn each_step_is_a_track_titled_as_the_plan_names_it() {
         let t = tracks();
         let m = t.metadata(Some(1));
-        assert_eq!(m.trackid().unwrap().as_str(), "/org/balasana_audio/step/1");
-        assert_eq!(m.title(), Some("Step 1 · Kneel (set 1 of 2)"));
-        assert_eq!(m.artist(), Some(vec!["Heart".to_owned()]));
-        assert_eq!(m.album(), Some("Child's pose"));
-        assert_eq!(m.length(), Some(Time::from_secs(15)));
+        assert_eq!(m.track_id, "/org/balasana_audio/step/1");
+        let step = m.step.unwrap();
+        assert_eq!(step.title, "Step 1 · Kneel (set 1 of 2)");
+        assert_eq!(step.artist, "Heart");
+        assert_eq!(step.album, "Child's pose");
+        assert_eq!(step.length, 15 * SECOND);
         // The last step lasts until the session's end.
-        assert_eq!(t.metadata(Some(2)).length(), Some(Time::from_secs(15)));
-        assert_eq!(t.metadata(Some(0)).title(), Some("Getting ready"));
-        assert_eq!(t.metadata(None).trackid(), Some(TrackId::NO_TRACK));
+        let length = |i| t.metadata(Some(i)).step.unwrap().length;
+        assert_eq!(length(2), 15 * SECOND);
+        assert_eq!(t.metadata(Some(0)).step.unwrap().title, "Getting ready");
+        let none = t.metadata(None);
+        assert_eq!((none.track_id.as_str(), none.step), (NO_TRACK, None));
     }
 
     #[test]
@@ -292,18 +385,18 @@ mod tests {
             age: Duration::from_millis(250),
             ..playing(12.0)
         };
-        assert_eq!(t.position(&at_12), Time::from_millis(2250));
+        assert_eq!(t.position(&at_12), 2_250_000);
         let paused = Playback {
             paused: true,
             ..at_12
         };
-        assert_eq!(t.position(&paused), Time::from_secs(2));
+        assert_eq!(t.position(&paused), 2 * SECOND);
         // Never past the track's end, however late the next report.
         let late = Playback {
             age: Duration::from_secs(60),
             ..at_12
         };
-        assert_eq!(t.position(&late), Time::from_secs(15));
+        assert_eq!(t.position(&late), 15 * SECOND);
     }
 
     #[test]
@@ -356,12 +449,43 @@ mod tests {
                 Property::Volume(db_to_gain(-6.0)),
             ]
         );
-        // Back to the start of the step (or 0.3 s back after a reopened device): Seeked.
-        let restarted = t.changes(&v(playing(14.0)), &v(playing(10.0)));
+        // Back to the start of the step (or 0.3 s back after a reopened device): the play
+        // loop's side counts the jump, and Seeked gives where it landed.
+        let jumped = |p: Playback| Playback { jumps_back: 1, ..p };
+        let restarted = t.changes(&v(playing(14.0)), &v(jumped(playing(10.0))));
         assert_eq!(restarted.properties, Vec::new());
-        assert_eq!(restarted.seeked, Some(Time::ZERO));
-        let replayed = t.changes(&v(playing(14.0)), &v(playing(13.7)));
-        assert_eq!(replayed.seeked, Some(Time::from_millis(3700)));
+        assert_eq!(restarted.seeked, Some(0));
+        let replayed = t.changes(&v(playing(11.0)), &v(jumped(playing(13.7))));
+        assert_eq!(replayed.seeked, Some(3_700_000));
+    }
+
+    #[test]
+    fn only_another_track_status_volume_or_a_jump_back_is_announced() {
+        let t = tracks();
+        let announces = |a: Playback, b: Playback| t.announces(&t.view(&a), &t.view(&b));
+        assert!(!announces(playing(11.0), playing(11.25)));
+        assert!(!announces(playing(11.0), playing(24.9)));
+        assert!(announces(playing(24.9), playing(25.0)));
+        assert!(announces(playing(14.0), playing(13.7)));
+        let paused = Playback {
+            paused: true,
+            ..playing(11.0)
+        };
+        assert!(announces(playing(11.0), paused));
+        assert!(!announces(paused, paused));
+        let quieter = Playback {
+            volume_db: -1.0,
+            ..playing(11.0)
+        };
+        assert!(announces(playing(11.0), quieter));
+        let ended = Playback {
+            ended: true,
+            ..playing(11.0)
+        };
+        assert!(announces(playing(11.0), ended));
+        // A jump back into the step before is another track: no jump inside one.
+        assert!(!t.jumped_back(&t.view(&playing(26.0)), &t.view(&playing(24.0))));
+        assert!(t.jumped_back(&t.view(&playing(14.0)), &t.view(&playing(13.7))));
     }
 
     #[test]

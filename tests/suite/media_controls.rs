@@ -424,3 +424,146 @@ fn the_config_key_turns_the_media_controls_off() {
     let listed = String::from_utf8_lossy(&listed.stdout);
     assert!(listed.trim().is_empty(), "players on the bus: {listed}");
 }
+
+/// How many times the thread named `name` of process `pid` has gone to sleep and been woken
+/// (its voluntary context switches).
+fn wakes(pid: u32, name: &str) -> u64 {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).unwrap();
+    let task = tasks
+        .map(|t| t.unwrap().path())
+        .find(|t| std::fs::read_to_string(t.join("comm")).is_ok_and(|c| c.trim() == name))
+        .unwrap_or_else(|| panic!("no thread {name} in {pid}"));
+    let status = std::fs::read_to_string(task.join("status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap()
+}
+
+/// `gdbus ARGS` on `bus`: its output, or its error output when it fails.
+fn gdbus(bus: &PrivateBus, args: &[&str]) -> Result<String, String> {
+    let out = bus
+        .serve(&mut Command::new("gdbus"))
+        .args(args)
+        .output()
+        .unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).trim().to_owned();
+    if out.status.success() {
+        Ok(text(&out.stdout))
+    } else {
+        Err(text(&out.stderr))
+    }
+}
+
+#[test]
+fn a_second_session_takes_its_own_name_both_answer_and_an_idle_player_sleeps() {
+    if !tools() || !require("gdbus") {
+        return;
+    }
+    let Some(_sink) = sound_card() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (args, plan, _) = short_session(dir.path());
+    let (gap_start, gap_end) = longest_gap(&plan);
+    assert!(gap_end - gap_start > 2.5, "no quiet stretch to watch");
+
+    let bus = PrivateBus::start();
+    let mut first = spawn_on_bus(&bus, dir.path(), &args);
+    let started = Instant::now();
+    bus.wait_for_player();
+    let mut second = spawn_on_bus(&bus, dir.path(), &args);
+    let instance = format!("{NAME}.instance{}", second.id());
+    let until = Instant::now() + Duration::from_secs(5);
+    let listed = loop {
+        let listed = bus.ask(&["--list-all"]);
+        if listed.lines().count() == 2 || Instant::now() > until {
+            break listed;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+
+    // Playing inside a step, nothing to announce: the first player's media thread sleeps.
+    sleep_until(started, gap_start + 0.5);
+    let before = wakes(first.id(), "media-controls");
+    sleep_until(started, gap_start + 2.5);
+    let playing_wakes = wakes(first.id(), "media-controls") - before;
+    // Paused: the same.
+    bus.ask(&["pause"]);
+    std::thread::sleep(Duration::from_millis(500));
+    let before = wakes(first.id(), "media-controls");
+    std::thread::sleep(Duration::from_secs(2));
+    let paused_wakes = wakes(first.id(), "media-controls") - before;
+
+    // What a desktop shell does: introspect the object, ping it, read a property; a property
+    // it does not have is an error that says so.
+    let dest = format!("org.mpris.MediaPlayer2.{instance}");
+    let on_instance = |what: &[&str]| {
+        let mut all = vec![
+            "--session",
+            "--dest",
+            dest.as_str(),
+            "--object-path",
+            "/org/mpris/MediaPlayer2",
+        ];
+        all.splice(0..0, what.iter().copied());
+        gdbus(&bus, &all)
+    };
+    let introspected = on_instance(&["introspect"]).unwrap();
+    let pinged = on_instance(&["call", "--method", "org.freedesktop.DBus.Peer.Ping"]);
+    let identity = on_instance(&[
+        "call",
+        "--method",
+        "org.freedesktop.DBus.Properties.Get",
+        "org.mpris.MediaPlayer2",
+        "Identity",
+    ]);
+    let missing = on_instance(&[
+        "call",
+        "--method",
+        "org.freedesktop.DBus.Properties.Get",
+        "org.mpris.MediaPlayer2.Player",
+        "Lyrics",
+    ]);
+    let statuses = (
+        bus.ask(&["status"]),
+        bus.serve(&mut Command::new("playerctl"))
+            .args(["-p", &instance, "status"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap(),
+    );
+    bus.ask(&["stop"]);
+    let stopped = bus
+        .serve(&mut Command::new("playerctl"))
+        .args(["-p", &instance, "stop"])
+        .status()
+        .unwrap();
+    let (first_status, second_status) = (first.wait().unwrap(), second.wait().unwrap());
+
+    let mut names: Vec<&str> = listed.lines().collect();
+    names.sort_unstable();
+    assert_eq!(names, [NAME, instance.as_str()], "{listed}");
+    eprintln!("media thread wakes over 2 s: {playing_wakes} playing, {paused_wakes} paused");
+    assert!(playing_wakes <= 1, "{playing_wakes} wakes while playing");
+    assert!(paused_wakes <= 1, "{paused_wakes} wakes while paused");
+    for part in [
+        "interface org.mpris.MediaPlayer2.Player {",
+        "PlayPause();",
+        "SetPosition(in  o TrackId,",
+        "Seeked(x Position);",
+        "readwrite d Volume",
+        "readonly a{sv} Metadata",
+    ] {
+        assert!(introspected.contains(part), "{part:?} in\n{introspected}");
+    }
+    assert_eq!(pinged, Ok("()".into()));
+    assert_eq!(identity, Ok("(<'balasana-audio'>,)".into()));
+    let missing = missing.unwrap_err();
+    assert!(
+        missing.contains("org.freedesktop.DBus.Error.UnknownProperty"),
+        "{missing}"
+    );
+    assert_eq!(statuses, ("Paused".into(), "Playing".into()));
+    assert!(stopped.success());
+    assert!(first_status.success() && second_status.success());
+}
