@@ -13,6 +13,7 @@
 //!
 //! [`MixSource::fill`]: crate::output::source::MixSource::fill
 
+mod alsa;
 mod clock;
 pub(crate) mod controls;
 mod cpal;
@@ -25,6 +26,7 @@ use std::time::Duration;
 
 use crate::output::source::MixSource;
 
+pub use alsa::AlsaDevice;
 pub use clock::{Clock, SystemClock};
 pub use controls::Controls;
 pub use cpal::CpalDevice;
@@ -140,4 +142,39 @@ pub trait Device {
     /// Opens the device again, at the same rate and channel count; errors reported before are
     /// forgotten.
     fn reopen(&mut self) -> Result<(), LiveError>;
+}
+
+/// A device chosen when the program runs ([`AlsaDevice`], else [`CpalDevice`]).
+impl Device for Box<dyn Device> {
+    fn rate(&self) -> u32 {
+        (**self).rate()
+    }
+
+    fn channels(&self) -> u16 {
+        (**self).channels()
+    }
+
+    fn start(&mut self, source: MixSource) -> Result<(), LiveError> {
+        (**self).start(source)
+    }
+
+    fn errors(&self) -> u64 {
+        (**self).errors()
+    }
+
+    fn take_fault(&mut self) -> Option<Fault> {
+        (**self).take_fault()
+    }
+
+    fn drain_time(&self) -> Duration {
+        (**self).drain_time()
+    }
+
+    fn close(&mut self) {
+        (**self).close();
+    }
+
+    fn reopen(&mut self) -> Result<(), LiveError> {
+        (**self).reopen()
+    }
 }

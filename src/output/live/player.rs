@@ -6,8 +6,8 @@ use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 use super::{
-    Clock, CpalDevice, Device, Ending, FADE_SECS, Fault, LiveError, Request, Signals, Status,
-    SystemClock, VOLUME_MAX_DB, VOLUME_MIN_DB,
+    AlsaDevice, Clock, CpalDevice, Device, Ending, FADE_SECS, Fault, LiveError, Request, Signals,
+    Status, SystemClock, VOLUME_MAX_DB, VOLUME_MIN_DB,
 };
 use crate::mix::Mixer;
 use crate::output::feeder::Supply;
@@ -39,15 +39,25 @@ const VOLUME_STEP_DB: f64 = 3.0;
 
 /// The output device and the clock the session is played by: the default device and the
 /// system's clock, unless a test gives others.
-pub struct Player<D: Device = CpalDevice, C: Clock = SystemClock> {
+pub struct Player<D: Device = Box<dyn Device>, C: Clock = SystemClock> {
     device: D,
     clock: C,
 }
 
+/// The environment variable that picks cpal's device layer over ALSA's blocking writes
+/// (`BALASANA_AUDIO_OUTPUT=cpal`), to compare the two or to play where the first fails oddly.
+const OUTPUT_VARIABLE: &str = "BALASANA_AUDIO_OUTPUT";
+
 impl Player {
-    /// Opens the default output device at its default configuration.
+    /// Opens the default output device: through ALSA, written to in blocking periods as `aplay`
+    /// does; through cpal when that fails to open, or when [`OUTPUT_VARIABLE`] says `cpal`.
     pub fn open() -> Result<Player, LiveError> {
-        Ok(Player::new(CpalDevice::open()?, SystemClock::default()))
+        let cpal_asked = std::env::var_os(OUTPUT_VARIABLE).is_some_and(|v| v == "cpal");
+        let device: Box<dyn Device> = match (!cpal_asked).then(AlsaDevice::open) {
+            Some(Ok(alsa)) => Box::new(alsa),
+            _ => Box::new(CpalDevice::open()?),
+        };
+        Ok(Player::new(device, SystemClock::default()))
     }
 }
 
