@@ -133,6 +133,11 @@ impl ClipFile {
     pub fn load(&self) -> Result<Clip, PackError> {
         let bytes = self.read()?;
         let key = cache::Key::of(&bytes);
+        self.decode(bytes, &key)
+    }
+
+    /// Decodes and measures the clip's `bytes`, whose cache key is `key`.
+    fn decode(&self, bytes: Vec<u8>, key: &cache::Key) -> Result<Clip, PackError> {
         let (rate, samples) = decode::decode_samples(bytes).map_err(|m| self.undecodable(m))?;
         if samples.is_empty() {
             return Err(self.empty());
@@ -151,19 +156,24 @@ impl ClipFile {
         })
     }
 
-    /// Decodes the clip, matches it to its kind's loudness target and resamples it to `rate`.
-    /// `delays` keeps resampler delays measured per rate pair.
+    /// Decodes the clip, matches it to its kind's loudness target and resamples it to `rate`, or
+    /// reads it back so prepared from the prepared cache ([`cache::Key::prepared`]), and keeps
+    /// what it prepared there. `delays` keeps resampler delays measured per rate pair.
     pub fn prepare(
         &self,
         rate: u32,
         delays: &mut HashMap<u32, usize>,
     ) -> Result<Arc<[f32]>, PackError> {
-        Ok(prepared(
-            &self.load()?,
-            self.kind.target_lufs(),
-            rate,
-            delays,
-        ))
+        // Read back prepared when this content was prepared at this rate before (docs/decisions.md).
+        let bytes = self.read()?;
+        let key = cache::Key::of(&bytes);
+        let target = self.kind.target_lufs();
+        if let Some(samples) = key.prepared(rate, target) {
+            return Ok(samples);
+        }
+        let samples = prepared(&self.decode(bytes, &key)?, target, rate, delays);
+        key.remember_prepared(rate, target, &samples);
+        Ok(samples)
     }
 }
 
