@@ -10,7 +10,7 @@
 //! `<hash>-<bytes>-<rate>-<target>`, a short header and the samples as 32-bit floats. The folder
 //! is held under [`PREPARED_BOUND`]: the least recently written entries go first.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -35,15 +35,24 @@ impl Key {
     /// The clip prepared at `rate` for `target_lufs`, if it was stored whole by this build's
     /// way of preparing ([`PREPARED_VERSION`]); a short, foreign or damaged entry is not used.
     pub fn prepared(&self, rate: u32, target_lufs: f64) -> Option<Arc<[f32]>> {
-        let bytes = std::fs::read(self.prepared_file(rate, target_lufs)?).ok()?;
-        let (header, samples) = bytes.split_at_checked(PREPARED_HEADER)?;
-        let expected = prepared_header(rate, (samples.len() / 4) as u64);
-        (header == expected && samples.len() % 4 == 0).then(|| {
-            samples
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect()
-        })
+        let mut file = std::fs::File::open(self.prepared_file(rate, target_lufs)?).ok()?;
+        let mut header = [0; PREPARED_HEADER];
+        file.read_exact(&mut header).ok()?;
+        let count = u64::from_le_bytes(header[12..].try_into().ok()?);
+        let whole = PREPARED_HEADER as u64 + 4 * count;
+        if header != prepared_header(rate, count) || file.metadata().ok()?.len() != whole {
+            return None;
+        }
+        // Read straight into the buffer the mixer will share: one allocation, no copy.
+        let mut samples: Arc<[f32]> =
+            std::iter::repeat_n(0.0, usize::try_from(count).ok()?).collect();
+        let out = Arc::get_mut(&mut samples)?;
+        file.read_exact(bytemuck::cast_slice_mut(out)).ok()?;
+        if cfg!(target_endian = "big") {
+            out.iter_mut()
+                .for_each(|s| *s = f32::from_bits(u32::from_le(s.to_bits())));
+        }
+        Some(samples)
     }
 
     /// Stores the clip prepared at `rate` for `target_lufs`, then holds the folder under
@@ -52,12 +61,15 @@ impl Key {
         let Some(path) = self.prepared_file(rate, target_lufs) else {
             return;
         };
-        let mut bytes = Vec::with_capacity(PREPARED_HEADER + 4 * samples.len());
-        bytes.extend_from_slice(&prepared_header(rate, samples.len() as u64));
-        samples
-            .iter()
-            .for_each(|s| bytes.extend_from_slice(&s.to_le_bytes()));
-        if write_whole(&path, &bytes)
+        let header = prepared_header(rate, samples.len() as u64);
+        let little_endian: Vec<u8>;
+        let body: &[u8] = if cfg!(target_endian = "little") {
+            bytemuck::cast_slice(samples)
+        } else {
+            little_endian = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
+            &little_endian
+        };
+        if write_whole(&path, &[&header, body])
             && let Some(dir) = path.parent()
         {
             hold_under(dir, PREPARED_BOUND);
@@ -117,7 +129,7 @@ impl Key {
     /// crash is only learned again.
     fn put(&self, kind: &str, fact: &str) {
         if let Some(path) = self.file(kind) {
-            write_whole(&path, format!("{fact}\n").as_bytes());
+            write_whole(&path, &[format!("{fact}\n").as_bytes()]);
         }
     }
 }
@@ -142,9 +154,10 @@ fn prepared_header(rate: u32, samples: u64) -> [u8; PREPARED_HEADER] {
     header
 }
 
-/// Writes `bytes` to `path`, whole or not at all ([`AtomicFile`]), so a reader never sees half
-/// an entry; not synced, as an entry lost in a crash is only made again. Whether it was written.
-fn write_whole(path: &Path, bytes: &[u8]) -> bool {
+/// Writes `parts` one after another to `path`, whole or not at all ([`AtomicFile`]), so a reader
+/// never sees half an entry; not synced, as an entry lost in a crash is only made again. Whether
+/// it was written.
+fn write_whole(path: &Path, parts: &[&[u8]]) -> bool {
     let Some(dir) = path.parent() else {
         return false;
     };
@@ -154,7 +167,8 @@ fn write_whole(path: &Path, bytes: &[u8]) -> bool {
     let Ok(file) = AtomicFile::create(path) else {
         return false;
     };
-    file.file().write_all(bytes).is_ok() && file.commit_unsynced().is_ok()
+    let mut out = file.file();
+    parts.iter().all(|p| out.write_all(p).is_ok()) && file.commit_unsynced().is_ok()
 }
 
 /// Removes the least recently written files of `dir` until it holds at most `bound` bytes.

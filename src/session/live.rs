@@ -42,8 +42,10 @@ pub fn play(session: &Session, signals: &Signals) -> Result<Played, SessionError
     if !quiet {
         say(&session.about(&timeline).heading());
     }
-    // Keys and media controls send into one channel; the play loop wakes on either.
+    // Keys, media controls and signals send into one channel; the play loop wakes on any. The
+    // signals' flags are still read if their thread could not start.
     let (send, requests) = channel();
+    let _ = Signals::forward(send.clone());
     let media = media_controls(session, &timeline, &send);
     let keys = Keys::start(send);
     if !quiet {

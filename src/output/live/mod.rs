@@ -4,12 +4,13 @@
 //! The device is opened first so clips can be prepared at its own rate and channel count; its
 //! stream then takes our samples without converting them, and every event lands on its exact
 //! frame. The play loop ([`Player`]) reaches the device through the small [`Device`] trait and
-//! the time through [`Clock`]: [`CpalDevice`] is the real one (cpal, the device layer rodio
-//! plays through, fed a whole device buffer at a time by [`MixSource::fill`]; rodio's own mixer
-//! pulls every sample through a chain of iterators and, with its 43 ms buffer, cost seven times
-//! what `aplay` does: README, Benchmarks; docs/decisions.md). A mock device and clock, driven by
-//! hand as kira's `backend/mock.rs` drives its renderer, unit-test stalls, device loss and
-//! reopening, and every key request, without a sound server.
+//! the time through [`Clock`]. [`AlsaDevice`] is the real one: ALSA's default device, written in
+//! blocking 125 ms periods as `aplay` writes, each mixed by [`MixSource::fill`]. [`CpalDevice`]
+//! (cpal, the device layer rodio plays through, its callback fed a whole device buffer at a time)
+//! takes over when ALSA's cannot be opened, or when asked (`BALASANA_AUDIO_OUTPUT=cpal`); it
+//! wakes twice as often for the same periods (docs/decisions.md, issue 23). A mock device and
+//! clock, driven by hand as kira's `backend/mock.rs` drives its renderer, unit-test stalls,
+//! device loss and reopening, and every key request, without a sound server.
 //!
 //! [`MixSource::fill`]: crate::output::source::MixSource::fill
 
@@ -87,6 +88,8 @@ pub enum Request {
     Quit,
     /// Fade out and end as Ctrl-C does (exit 130); raw mode turns Ctrl-C into a key.
     Interrupt,
+    /// Fade out and end as SIGTERM does (exit 143).
+    Terminate,
 }
 
 /// What the progress display shows.

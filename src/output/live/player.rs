@@ -25,10 +25,16 @@ pub(super) const REOPEN_FOR: Duration = Duration::from_secs(5);
 const REOPEN_EVERY: Duration = Duration::from_millis(500);
 /// How far back to resume after reopening, to replay what was lost in the old device's buffer.
 const REWIND_SECS: f64 = 0.3;
-/// How often the play loop looks at the device, the signals and the clock, and redraws the
-/// progress line, when no key wakes it. Every wake-up costs CPU; four a second keep the clock
-/// shown within a quarter second and answer Ctrl-C as fast as the device does.
+/// How often the play loop looks at the device and the clock while the session fades out to
+/// its end, so it ends soon after the fade.
 const TICK: Duration = Duration::from_millis(250);
+/// The longest the play loop sleeps when no request wakes it (keys, media controls and signals
+/// all do): a stalled or lost device, or a clip that could not be prepared, is noticed within it.
+/// Otherwise it wakes when the progress clock shows the next second, or the session ends: every
+/// wake-up costs CPU, and the clock moves once a second.
+const LONGEST_WAIT: Duration = Duration::from_secs(1);
+/// Woken this long after the clock's next second is due, so the source has reached it.
+const WAKE_AFTER: Duration = Duration::from_millis(10);
 /// A jump lands at the source's next block; for this long after one, further presses count from
 /// where it jumped to, not from the frame still being played.
 const JUMP_SETTLES: Duration = Duration::from_millis(500);
@@ -131,8 +137,9 @@ impl<D: Device, C: Clock> Player<D, C> {
     /// Plays a session to its end, a signal or a quit request. `mixer` makes the session's
     /// mixer positioned at a frame (again after the device is reopened); `supply` prepares its
     /// clips (told of every jump; a clip it could not prepare stops the session). `requests` come
-    /// from the keys and the media controls; `tones` mark a pause and a resume; `progress` is
-    /// called about four times a second, and at once after requests are answered.
+    /// from the keys, the media controls and the signals ([`Signals::forward`]); `tones` mark a
+    /// pause and a resume; `progress` is called when the clock shows the next second (at least
+    /// once a second), and at once after requests are answered.
     #[allow(clippy::too_many_arguments)] // each is a distinct input of the loop; a struct adds nothing
     pub fn play(
         &mut self,
@@ -169,7 +176,7 @@ impl<D: Device, C: Clock> Player<D, C> {
                 controls.stop();
             }
             // Sleep until a request comes or it is time to show progress again.
-            let first = self.clock.wait(requests, TICK);
+            let first = self.clock.wait(requests, next_wake(&controls, timeline));
             let more = std::iter::from_fn(|| requests.try_recv().ok());
             for request in first.into_iter().chain(more) {
                 listener.answer(request, &controls, supply, timeline, self.clock.now());
@@ -180,6 +187,21 @@ impl<D: Device, C: Clock> Player<D, C> {
         self.clock.sleep(self.device.drain_time() + DRAIN_MARGIN);
         Ok(listener.ending)
     }
+}
+
+/// How long the play loop may sleep: until the progress clock's next second or the session's
+/// end, whichever is first ([`TICK`] while it fades out to its end, [`LONGEST_WAIT`] at most).
+fn next_wake(controls: &Controls, timeline: &Timeline) -> Duration {
+    if controls.stopping() {
+        return TICK;
+    }
+    if controls.paused() {
+        return LONGEST_WAIT;
+    }
+    let now = timeline.seconds(controls.frame());
+    let end = timeline.seconds(timeline.duration);
+    let due = (now.floor() + 1.0).min(end) - now;
+    Duration::from_secs_f64(due.max(0.0)).min(LONGEST_WAIT) + WAKE_AFTER
 }
 
 /// What the play loop has seen of the device: when it last took samples, and what it reported.
@@ -281,15 +303,15 @@ impl Listener {
             // A volume that is not a number changes nothing.
             Request::Volume(db) if db.is_nan() => {}
             Request::Volume(db) => self.set_volume(db, controls),
-            Request::Quit | Request::Interrupt if !controls.stopping() => {
-                self.ending = if request == Request::Quit {
-                    Ending::Quit
-                } else {
-                    Ending::Interrupted
+            Request::Quit | Request::Interrupt | Request::Terminate if !controls.stopping() => {
+                self.ending = match request {
+                    Request::Quit => Ending::Quit,
+                    Request::Terminate => Ending::Terminated,
+                    _ => Ending::Interrupted,
                 };
                 controls.stop();
             }
-            Request::Quit | Request::Interrupt => {}
+            Request::Quit | Request::Interrupt | Request::Terminate => {}
         }
     }
 
@@ -517,6 +539,23 @@ mod tests {
         assert!(r.statuses.iter().all(|(_, s)| !s.reconnecting && !s.paused));
     }
 
+    #[test]
+    fn without_requests_the_loop_wakes_once_for_every_second_the_clock_shows() {
+        let r = run(&Signals::default(), |_| {});
+        let shown: Vec<u64> = r
+            .statuses
+            .iter()
+            .map(|(_, s)| s.frame / u64::from(RATE))
+            .collect();
+        // Every second of the eight is shown, in order, by a dozen reports at most (the clock
+        // the source reports moves a block at a time, so a second may be shown twice); four
+        // wake-ups a second would have made 32.
+        let mut seconds = shown.clone();
+        seconds.dedup();
+        assert_eq!(seconds, (1..=8).collect::<Vec<_>>(), "{:?}", r.statuses);
+        assert!(shown.len() <= 12, "{:?}", r.statuses);
+    }
+
     /// The report that said the device was lost: its time and frame.
     fn reconnecting(run: &Run) -> (Duration, u64) {
         let lost: Vec<_> = run
@@ -534,7 +573,7 @@ mod tests {
         assert_eq!(ending(&r), Ending::Finished);
         let (when, frame) = reconnecting(&r);
         assert!(
-            when > secs(2.0) + STALL && when <= secs(2.0) + STALL + TICK,
+            when > secs(2.0) + STALL && when <= secs(2.0) + STALL + LONGEST_WAIT + WAKE_AFTER,
             "{when:?}"
         );
         // The frame reported is where the source had got to: what the device took, to a block.
@@ -561,7 +600,7 @@ mod tests {
         });
         assert_eq!(ending(&r), Ending::Finished);
         let (when, _) = reconnecting(&r);
-        let limit = secs(2.0) + STALL_WITH_ERRORS + TICK;
+        let limit = secs(2.0) + STALL_WITH_ERRORS + LONGEST_WAIT + WAKE_AFTER;
         assert!(
             when > secs(2.0) + STALL_WITH_ERRORS && when <= limit,
             "{when:?}"
@@ -702,8 +741,8 @@ mod tests {
 
     #[test]
     fn volume_steps_by_three_db_within_its_limits() {
-        let mut louder = at(1.0, |hand| (0..3).for_each(|_| hand.press(Request::Louder)));
-        let mut softer = at(3.0, |hand| {
+        let mut louder = at(1.5, |hand| (0..3).for_each(|_| hand.press(Request::Louder)));
+        let mut softer = at(3.5, |hand| {
             (0..13).for_each(|_| hand.press(Request::Softer))
         });
         let r = run(&Signals::default(), move |hand| {
@@ -716,7 +755,7 @@ mod tests {
             s.volume_db
         };
         assert_eq!(
-            (volume_at(0.5), volume_at(1.0), volume_at(3.0)),
+            (volume_at(0.5), volume_at(1.5), volume_at(3.5)),
             (0.0, 6.0, -30.0)
         );
         // What the device took, a second after each change (no pause or jump: sample i is
@@ -768,7 +807,7 @@ mod tests {
         };
         assert_eq!(
             (
-                volume_at(2.5),
+                volume_at(2.0),
                 volume_at(3.0),
                 volume_at(4.0),
                 volume_at(5.0)
