@@ -26,7 +26,8 @@ const REOPEN_EVERY: Duration = Duration::from_millis(500);
 /// How far back to resume after reopening, to replay what was lost in the old device's buffer.
 const REWIND_SECS: f64 = 0.3;
 /// How often the play loop looks at the device and the clock while the session fades out to
-/// its end, so it ends soon after the fade.
+/// its end, so it ends soon after the fade; and how soon after answering a request it reports
+/// progress again, when the request has reached the source.
 const TICK: Duration = Duration::from_millis(250);
 /// The longest the play loop sleeps when no request wakes it (keys, media controls and signals
 /// all do): a stalled or lost device, or a clip that could not be prepared, is noticed within it.
@@ -155,6 +156,7 @@ impl<D: Device, C: Clock> Player<D, C> {
         self.start(mixer(0), &controls, &tones)?;
         let mut watch = Watch::new(&self.device, 0, self.clock.now());
         let mut listener = Listener::default();
+        let mut answered = false;
         while !controls.finished() {
             // The device: survive hiccups; reopen a lost or stalled one and carry on.
             if let Some(why) = watch.lost(&mut self.device, &controls, self.clock.now()) {
@@ -175,11 +177,18 @@ impl<D: Device, C: Clock> Player<D, C> {
             if supply.failed() {
                 controls.stop();
             }
-            // Sleep until a request comes or it is time to show progress again.
-            let first = self.clock.wait(requests, next_wake(&controls, timeline));
+            // Sleep until a request comes or it is time to show progress again; a quarter second
+            // after answering one, so the progress shows where a jump landed.
+            let mut wait = next_wake(&controls, timeline);
+            if answered {
+                wait = wait.min(TICK);
+            }
+            let first = self.clock.wait(requests, wait);
             let more = std::iter::from_fn(|| requests.try_recv().ok());
+            answered = false;
             for request in first.into_iter().chain(more) {
                 listener.answer(request, &controls, supply, timeline, self.clock.now());
+                answered = true;
             }
             progress(&listener.status(&controls, false));
         }
@@ -707,6 +716,13 @@ mod tests {
     fn next_jumps_to_the_next_step_start() {
         let r = pressing(0.5, &[Request::Next]);
         assert_eq!(ending(&r), Ending::Finished);
+        // The progress shows where it landed a quarter second after the press.
+        let (shown_at, _) = r
+            .statuses
+            .iter()
+            .find(|(_, s)| s.frame >= STEPS[1])
+            .unwrap();
+        assert_eq!(*shown_at, secs(0.5) + TICK, "{:?}", r.statuses);
         let played = runs(&r.streams[0]);
         assert_eq!(played.len(), 2, "{played:?}");
         assert!(played[0].end < STEPS[1], "{played:?}");
