@@ -133,13 +133,21 @@ impl Device for AlsaDevice {
     }
 }
 
+/// How long dropping the device waits for its writing thread: its current write returns within
+/// a period on a device that plays.
+const LET_GO: Duration = Duration::from_millis(300);
+
 impl Drop for AlsaDevice {
-    /// Stops the writing thread and waits for it (a period at most), so what it still holds is
-    /// dropped (`snd_pcm_drop`) rather than played on after the session.
+    /// Stops the writing thread and waits for it (a period, [`LET_GO`] at most, as a device
+    /// that hangs never returns the write), so what the device still holds is dropped
+    /// (`snd_pcm_drop`) rather than played on after the session.
     fn drop(&mut self) {
         if let Some((thread, stop)) = self.writer.take() {
             stop.store(true, Ordering::Relaxed);
-            let _ = thread.join();
+            let since = std::time::Instant::now();
+            while !thread.is_finished() && since.elapsed() < LET_GO {
+                std::thread::sleep(Duration::from_millis(5));
+            }
         }
     }
 }
