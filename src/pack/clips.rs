@@ -133,6 +133,11 @@ impl ClipFile {
     pub fn load(&self) -> Result<Clip, PackError> {
         let bytes = self.read()?;
         let key = cache::Key::of(&bytes);
+        self.decode(bytes, &key)
+    }
+
+    /// Decodes and measures the clip's `bytes`, whose cache key is `key`.
+    fn decode(&self, bytes: Vec<u8>, key: &cache::Key) -> Result<Clip, PackError> {
         let (rate, samples) = decode::decode_samples(bytes).map_err(|m| self.undecodable(m))?;
         if samples.is_empty() {
             return Err(self.empty());
@@ -151,15 +156,24 @@ impl ClipFile {
         })
     }
 
-    /// Decodes the clip, matches it to its kind's loudness target and resamples it to `rate`.
-    /// `resamplers` are kept for the next clip.
-    pub fn prepare(&self, rate: u32, resamplers: &mut Resamplers) -> Result<Arc<[f32]>, PackError> {
-        Ok(prepared(
-            &self.load()?,
-            self.kind.target_lufs(),
-            rate,
-            resamplers,
-        ))
+    /// Decodes the clip, matches it to its kind's loudness target and resamples it to `rate`, or
+    /// reads it back so prepared from the prepared cache ([`cache::Key::prepared`]), and keeps
+    /// what it prepared there. `resamplers` are kept for the next clip.
+    pub fn prepare(
+        &self,
+        rate: u32,
+        resamplers: &mut Resamplers,
+    ) -> Result<Arc<[f32]>, PackError> {
+        // Read back prepared when this content was prepared at this rate before (docs/decisions.md).
+        let bytes = self.read()?;
+        let key = cache::Key::of(&bytes);
+        let target = self.kind.target_lufs();
+        if let Some(samples) = key.prepared(rate, target) {
+            return Ok(samples);
+        }
+        let samples = prepared(&self.decode(bytes, &key)?, target, rate, resamplers);
+        key.remember_prepared(rate, target, &samples);
+        Ok(samples)
     }
 }
 

@@ -42,8 +42,10 @@ pub fn play(session: &Session, signals: &Signals) -> Result<Played, SessionError
     if !quiet {
         say(&session.about(&timeline).heading());
     }
-    // Keys and media controls send into one channel; the play loop wakes on either.
+    // Keys, media controls and signals send into one channel; the play loop wakes on any. The
+    // signals' flags are still read if their thread could not start.
     let (send, requests) = channel();
+    let _ = Signals::forward(send.clone());
     let media = media_controls(session, &timeline, &send);
     let keys = Keys::start(send);
     if !quiet {
@@ -115,10 +117,14 @@ fn media_controls(
     })
 }
 
-/// Time listened: wall time between progress reports, pauses and reconnections left out.
+/// Time listened: wall time between progress reports, pauses and reconnections left out. A
+/// stretch counts by what the session was doing at its start (the report before it), so a pause
+/// is left out however long after it the next report comes.
 struct Listening {
     listened: Duration,
     last_report: Instant,
+    /// Whether the session was playing at the last report.
+    playing: bool,
 }
 
 impl Listening {
@@ -126,15 +132,17 @@ impl Listening {
         Listening {
             listened: Duration::ZERO,
             last_report: Instant::now(),
+            playing: true,
         }
     }
 
-    /// Counts the time since the last report if the session was playing.
+    /// Counts the time since the last report if the session was playing then.
     fn report(&mut self, status: &Status) {
         let now = Instant::now();
-        if !status.paused && !status.reconnecting {
+        if self.playing {
             self.listened += now - self.last_report;
         }
         self.last_report = now;
+        self.playing = !status.paused && !status.reconnecting;
     }
 }

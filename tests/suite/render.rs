@@ -208,10 +208,11 @@ fn ambience_bed_is_ducked_under_the_voice() {
     assert!(at <= before * 1.5, "seam step {at} vs {before} before it");
 }
 
-/// Each clip's loudness is measured once and remembered in the cache folder; a render from the
-/// cache is the same file, byte for byte, and an unreadable cache entry is measured again.
+/// Each clip's loudness is measured once and remembered in the cache folder, and each clip is
+/// kept prepared; a render from either is the same file, byte for byte, and an unreadable
+/// loudness entry is measured again.
 #[test]
-fn remembered_loudness_renders_the_same_file() {
+fn remembered_loudness_and_prepared_clips_render_the_same_file() {
     let dir = tempfile::tempdir().unwrap();
     let args = ["--hold", "20", "--sets", "1", "-q", "--render"];
     let render = |name: &str| {
@@ -232,8 +233,19 @@ fn remembered_loudness_renders_the_same_file() {
         let lufs: f64 = text.split_whitespace().next().unwrap().parse().unwrap();
         assert!((lufs + 20.0).abs() < 1.0, "{}: {text}", entry.display());
     }
+    let prepared = dir.path().join(".cache/balasana-audio/prepared");
+    let kept = std::fs::read_dir(&prepared).unwrap().count();
+    assert!(kept > 20, "{kept} clips kept prepared");
     let warm = render("warm.wav");
-    assert!(cold == warm, "the render from remembered loudness differs");
+    assert!(cold == warm, "the render from prepared clips differs");
+    // Without the prepared clips, they are decoded again with the remembered loudness.
+    std::fs::remove_dir_all(&prepared).unwrap();
+    let remembered = render("remembered.wav");
+    assert!(
+        cold == remembered,
+        "the render from remembered loudness differs"
+    );
+    std::fs::remove_dir_all(&prepared).unwrap();
     std::fs::write(&entries[0], "not a number\n").unwrap();
     assert!(render("mended.wav") == cold);
     let mended = std::fs::read_to_string(&entries[0]).unwrap();

@@ -17,6 +17,9 @@ use crate::output::source::MixSource;
 /// Mock time after which a run is taken to hang: a play loop that never ends fails its test
 /// instead of spinning for ever.
 const HANGS_AFTER: Duration = Duration::from_secs(120);
+/// While the play loop waits for a request, the mock time passes in steps of at most this, the
+/// script acting after each: a key it presses ends the wait within a step.
+const WAIT_STEP: Duration = Duration::from_millis(50);
 
 /// What the mock device, its clock and the test share.
 struct Shared {
@@ -242,8 +245,20 @@ impl Clock for MockClock {
         self.pass(span);
     }
 
+    /// Passes the time in steps of at most [`WAIT_STEP`] and returns at the first step the
+    /// script has pressed a key by, as a real key ends the wait at once.
     fn wait(&mut self, requests: &Receiver<Request>, timeout: Duration) -> Option<Request> {
-        self.pass(timeout);
-        requests.try_recv().ok()
+        let mut left = timeout;
+        loop {
+            let step = left.min(WAIT_STEP);
+            self.pass(step);
+            left -= step;
+            if let Ok(request) = requests.try_recv() {
+                return Some(request);
+            }
+            if left.is_zero() {
+                return None;
+            }
+        }
     }
 }

@@ -4,15 +4,17 @@
 //! The device is opened first so clips can be prepared at its own rate and channel count; its
 //! stream then takes our samples without converting them, and every event lands on its exact
 //! frame. The play loop ([`Player`]) reaches the device through the small [`Device`] trait and
-//! the time through [`Clock`]: [`CpalDevice`] is the real one (cpal, the device layer rodio
-//! plays through, fed a whole device buffer at a time by [`MixSource::fill`]; rodio's own mixer
-//! pulls every sample through a chain of iterators and, with its 43 ms buffer, cost seven times
-//! what `aplay` does: README, Benchmarks; docs/decisions.md). A mock device and clock, driven by
-//! hand as kira's `backend/mock.rs` drives its renderer, unit-test stalls, device loss and
-//! reopening, and every key request, without a sound server.
+//! the time through [`Clock`]. [`AlsaDevice`] is the real one: ALSA's default device, written in
+//! blocking 125 ms periods as `aplay` writes, each mixed by [`MixSource::fill`]. [`CpalDevice`]
+//! (cpal, the device layer rodio plays through, its callback fed a whole device buffer at a time)
+//! takes over when ALSA's cannot be opened, or when asked (`BALASANA_AUDIO_OUTPUT=cpal`); it
+//! wakes twice as often for the same periods (docs/decisions.md, issue 23). A mock device and
+//! clock, driven by hand as kira's `backend/mock.rs` drives its renderer, unit-test stalls,
+//! device loss and reopening, and every key request, without a sound server.
 //!
 //! [`MixSource::fill`]: crate::output::source::MixSource::fill
 
+mod alsa;
 mod clock;
 pub(crate) mod controls;
 mod cpal;
@@ -25,6 +27,7 @@ use std::time::Duration;
 
 use crate::output::source::MixSource;
 
+pub use alsa::AlsaDevice;
 pub use clock::{Clock, SystemClock};
 pub use controls::Controls;
 pub use cpal::CpalDevice;
@@ -85,6 +88,8 @@ pub enum Request {
     Quit,
     /// Fade out and end as Ctrl-C does (exit 130); raw mode turns Ctrl-C into a key.
     Interrupt,
+    /// Fade out and end as SIGTERM does (exit 143).
+    Terminate,
 }
 
 /// What the progress display shows.
@@ -140,4 +145,39 @@ pub trait Device {
     /// Opens the device again, at the same rate and channel count; errors reported before are
     /// forgotten.
     fn reopen(&mut self) -> Result<(), LiveError>;
+}
+
+/// A device chosen when the program runs ([`AlsaDevice`], else [`CpalDevice`]).
+impl Device for Box<dyn Device> {
+    fn rate(&self) -> u32 {
+        (**self).rate()
+    }
+
+    fn channels(&self) -> u16 {
+        (**self).channels()
+    }
+
+    fn start(&mut self, source: MixSource) -> Result<(), LiveError> {
+        (**self).start(source)
+    }
+
+    fn errors(&self) -> u64 {
+        (**self).errors()
+    }
+
+    fn take_fault(&mut self) -> Option<Fault> {
+        (**self).take_fault()
+    }
+
+    fn drain_time(&self) -> Duration {
+        (**self).drain_time()
+    }
+
+    fn close(&mut self) {
+        (**self).close();
+    }
+
+    fn reopen(&mut self) -> Result<(), LiveError> {
+        (**self).reopen()
+    }
 }

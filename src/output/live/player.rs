@@ -6,8 +6,8 @@ use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 use super::{
-    Clock, CpalDevice, Device, Ending, FADE_SECS, Fault, LiveError, Request, Signals, Status,
-    SystemClock, VOLUME_MAX_DB, VOLUME_MIN_DB,
+    AlsaDevice, Clock, CpalDevice, Device, Ending, FADE_SECS, Fault, LiveError, Request, Signals,
+    Status, SystemClock, VOLUME_MAX_DB, VOLUME_MIN_DB,
 };
 use crate::mix::Mixer;
 use crate::output::feeder::Supply;
@@ -25,10 +25,17 @@ pub(super) const REOPEN_FOR: Duration = Duration::from_secs(5);
 const REOPEN_EVERY: Duration = Duration::from_millis(500);
 /// How far back to resume after reopening, to replay what was lost in the old device's buffer.
 const REWIND_SECS: f64 = 0.3;
-/// How often the play loop looks at the device, the signals and the clock, and redraws the
-/// progress line, when no key wakes it. Every wake-up costs CPU; four a second keep the clock
-/// shown within a quarter second and answer Ctrl-C as fast as the device does.
+/// How often the play loop looks at the device and the clock while the session fades out to
+/// its end, so it ends soon after the fade; and how soon after answering a request it reports
+/// progress again, when the request has reached the source.
 const TICK: Duration = Duration::from_millis(250);
+/// The longest the play loop sleeps when no request wakes it (keys, media controls and signals
+/// all do): a stalled or lost device, or a clip that could not be prepared, is noticed within it.
+/// Otherwise it wakes when the progress clock shows the next second, or the session ends: every
+/// wake-up costs CPU, and the clock moves once a second.
+const LONGEST_WAIT: Duration = Duration::from_secs(1);
+/// Woken this long after the clock's next second is due, so the source has reached it.
+const WAKE_AFTER: Duration = Duration::from_millis(10);
 /// A jump lands at the source's next block; for this long after one, further presses count from
 /// where it jumped to, not from the frame still being played.
 const JUMP_SETTLES: Duration = Duration::from_millis(500);
@@ -39,15 +46,25 @@ const VOLUME_STEP_DB: f64 = 3.0;
 
 /// The output device and the clock the session is played by: the default device and the
 /// system's clock, unless a test gives others.
-pub struct Player<D: Device = CpalDevice, C: Clock = SystemClock> {
+pub struct Player<D: Device = Box<dyn Device>, C: Clock = SystemClock> {
     device: D,
     clock: C,
 }
 
+/// The environment variable that picks cpal's device layer over ALSA's blocking writes
+/// (`BALASANA_AUDIO_OUTPUT=cpal`), to compare the two or to play where the first fails oddly.
+const OUTPUT_VARIABLE: &str = "BALASANA_AUDIO_OUTPUT";
+
 impl Player {
-    /// Opens the default output device at its default configuration.
+    /// Opens the default output device: through ALSA, written to in blocking periods as `aplay`
+    /// does; through cpal when that fails to open, or when [`OUTPUT_VARIABLE`] says `cpal`.
     pub fn open() -> Result<Player, LiveError> {
-        Ok(Player::new(CpalDevice::open()?, SystemClock::default()))
+        let cpal_asked = std::env::var_os(OUTPUT_VARIABLE).is_some_and(|v| v == "cpal");
+        let device: Box<dyn Device> = match (!cpal_asked).then(AlsaDevice::open) {
+            Some(Ok(alsa)) => Box::new(alsa),
+            _ => Box::new(CpalDevice::open()?),
+        };
+        Ok(Player::new(device, SystemClock::default()))
     }
 }
 
@@ -121,8 +138,9 @@ impl<D: Device, C: Clock> Player<D, C> {
     /// Plays a session to its end, a signal or a quit request. `mixer` makes the session's
     /// mixer positioned at a frame (again after the device is reopened); `supply` prepares its
     /// clips (told of every jump; a clip it could not prepare stops the session). `requests` come
-    /// from the keys and the media controls; `tones` mark a pause and a resume; `progress` is
-    /// called about four times a second, and at once after requests are answered.
+    /// from the keys, the media controls and the signals ([`Signals::forward`]); `tones` mark a
+    /// pause and a resume; `progress` is called when the clock shows the next second (at least
+    /// once a second), and at once after requests are answered.
     #[allow(clippy::too_many_arguments)] // each is a distinct input of the loop; a struct adds nothing
     pub fn play(
         &mut self,
@@ -138,6 +156,7 @@ impl<D: Device, C: Clock> Player<D, C> {
         self.start(mixer(0), &controls, &tones)?;
         let mut watch = Watch::new(&self.device, 0, self.clock.now());
         let mut listener = Listener::default();
+        let mut answered = false;
         while !controls.finished() {
             // The device: survive hiccups; reopen a lost or stalled one and carry on.
             if let Some(why) = watch.lost(&mut self.device, &controls, self.clock.now()) {
@@ -158,11 +177,18 @@ impl<D: Device, C: Clock> Player<D, C> {
             if supply.failed() {
                 controls.stop();
             }
-            // Sleep until a request comes or it is time to show progress again.
-            let first = self.clock.wait(requests, TICK);
+            // Sleep until a request comes or it is time to show progress again; a quarter second
+            // after answering one, so the progress shows where a jump landed.
+            let mut wait = next_wake(&controls, timeline);
+            if answered {
+                wait = wait.min(TICK);
+            }
+            let first = self.clock.wait(requests, wait);
             let more = std::iter::from_fn(|| requests.try_recv().ok());
+            answered = false;
             for request in first.into_iter().chain(more) {
                 listener.answer(request, &controls, supply, timeline, self.clock.now());
+                answered = true;
             }
             progress(&listener.status(&controls, false));
         }
@@ -170,6 +196,21 @@ impl<D: Device, C: Clock> Player<D, C> {
         self.clock.sleep(self.device.drain_time() + DRAIN_MARGIN);
         Ok(listener.ending)
     }
+}
+
+/// How long the play loop may sleep: until the progress clock's next second or the session's
+/// end, whichever is first ([`TICK`] while it fades out to its end, [`LONGEST_WAIT`] at most).
+fn next_wake(controls: &Controls, timeline: &Timeline) -> Duration {
+    if controls.stopping() {
+        return TICK;
+    }
+    if controls.paused() {
+        return LONGEST_WAIT;
+    }
+    let now = timeline.seconds(controls.frame());
+    let end = timeline.seconds(timeline.duration);
+    let due = (now.floor() + 1.0).min(end) - now;
+    Duration::from_secs_f64(due.max(0.0)).min(LONGEST_WAIT) + WAKE_AFTER
 }
 
 /// What the play loop has seen of the device: when it last took samples, and what it reported.
@@ -271,15 +312,15 @@ impl Listener {
             // A volume that is not a number changes nothing.
             Request::Volume(db) if db.is_nan() => {}
             Request::Volume(db) => self.set_volume(db, controls),
-            Request::Quit | Request::Interrupt if !controls.stopping() => {
-                self.ending = if request == Request::Quit {
-                    Ending::Quit
-                } else {
-                    Ending::Interrupted
+            Request::Quit | Request::Interrupt | Request::Terminate if !controls.stopping() => {
+                self.ending = match request {
+                    Request::Quit => Ending::Quit,
+                    Request::Terminate => Ending::Terminated,
+                    _ => Ending::Interrupted,
                 };
                 controls.stop();
             }
-            Request::Quit | Request::Interrupt => {}
+            Request::Quit | Request::Interrupt | Request::Terminate => {}
         }
     }
 
@@ -507,6 +548,23 @@ mod tests {
         assert!(r.statuses.iter().all(|(_, s)| !s.reconnecting && !s.paused));
     }
 
+    #[test]
+    fn without_requests_the_loop_wakes_once_for_every_second_the_clock_shows() {
+        let r = run(&Signals::default(), |_| {});
+        let shown: Vec<u64> = r
+            .statuses
+            .iter()
+            .map(|(_, s)| s.frame / u64::from(RATE))
+            .collect();
+        // Every second of the eight is shown, in order, by a dozen reports at most (the clock
+        // the source reports moves a block at a time, so a second may be shown twice); four
+        // wake-ups a second would have made 32.
+        let mut seconds = shown.clone();
+        seconds.dedup();
+        assert_eq!(seconds, (1..=8).collect::<Vec<_>>(), "{:?}", r.statuses);
+        assert!(shown.len() <= 12, "{:?}", r.statuses);
+    }
+
     /// The report that said the device was lost: its time and frame.
     fn reconnecting(run: &Run) -> (Duration, u64) {
         let lost: Vec<_> = run
@@ -524,7 +582,7 @@ mod tests {
         assert_eq!(ending(&r), Ending::Finished);
         let (when, frame) = reconnecting(&r);
         assert!(
-            when > secs(2.0) + STALL && when <= secs(2.0) + STALL + TICK,
+            when > secs(2.0) + STALL && when <= secs(2.0) + STALL + LONGEST_WAIT + WAKE_AFTER,
             "{when:?}"
         );
         // The frame reported is where the source had got to: what the device took, to a block.
@@ -551,7 +609,7 @@ mod tests {
         });
         assert_eq!(ending(&r), Ending::Finished);
         let (when, _) = reconnecting(&r);
-        let limit = secs(2.0) + STALL_WITH_ERRORS + TICK;
+        let limit = secs(2.0) + STALL_WITH_ERRORS + LONGEST_WAIT + WAKE_AFTER;
         assert!(
             when > secs(2.0) + STALL_WITH_ERRORS && when <= limit,
             "{when:?}"
@@ -658,6 +716,13 @@ mod tests {
     fn next_jumps_to_the_next_step_start() {
         let r = pressing(0.5, &[Request::Next]);
         assert_eq!(ending(&r), Ending::Finished);
+        // The progress shows where it landed a quarter second after the press.
+        let (shown_at, _) = r
+            .statuses
+            .iter()
+            .find(|(_, s)| s.frame >= STEPS[1])
+            .unwrap();
+        assert_eq!(*shown_at, secs(0.5) + TICK, "{:?}", r.statuses);
         let played = runs(&r.streams[0]);
         assert_eq!(played.len(), 2, "{played:?}");
         assert!(played[0].end < STEPS[1], "{played:?}");
@@ -692,8 +757,8 @@ mod tests {
 
     #[test]
     fn volume_steps_by_three_db_within_its_limits() {
-        let mut louder = at(1.0, |hand| (0..3).for_each(|_| hand.press(Request::Louder)));
-        let mut softer = at(3.0, |hand| {
+        let mut louder = at(1.5, |hand| (0..3).for_each(|_| hand.press(Request::Louder)));
+        let mut softer = at(3.5, |hand| {
             (0..13).for_each(|_| hand.press(Request::Softer))
         });
         let r = run(&Signals::default(), move |hand| {
@@ -706,7 +771,7 @@ mod tests {
             s.volume_db
         };
         assert_eq!(
-            (volume_at(0.5), volume_at(1.0), volume_at(3.0)),
+            (volume_at(0.5), volume_at(1.5), volume_at(3.5)),
             (0.0, 6.0, -30.0)
         );
         // What the device took, a second after each change (no pause or jump: sample i is
@@ -758,7 +823,7 @@ mod tests {
         };
         assert_eq!(
             (
-                volume_at(2.5),
+                volume_at(2.0),
                 volume_at(3.0),
                 volume_at(4.0),
                 volume_at(5.0)

@@ -1,9 +1,13 @@
-//! SIGINT and SIGTERM during a session, caught as flags the play loop polls.
+//! SIGINT and SIGTERM during a session, caught as flags a render polls, and sent to the play
+//! loop as requests so it wakes at once.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Sender;
 
-use super::Ending;
+use signal_hook::consts::{SIGINT, SIGTERM};
+
+use super::{Ending, Request};
 
 /// SIGINT and SIGTERM, caught as flags so a session can fade out and exit cleanly.
 #[derive(Debug, Default, Clone)]
@@ -16,9 +20,31 @@ impl Signals {
     /// Installs the handlers.
     pub fn install() -> std::io::Result<Signals> {
         let s = Signals::default();
-        signal_hook::flag::register(signal_hook::consts::SIGINT, s.interrupt.clone())?;
-        signal_hook::flag::register(signal_hook::consts::SIGTERM, s.terminate.clone())?;
+        signal_hook::flag::register(SIGINT, s.interrupt.clone())?;
+        signal_hook::flag::register(SIGTERM, s.terminate.clone())?;
         Ok(s)
+    }
+
+    /// Sends SIGINT as [`Request::Interrupt`] and SIGTERM as [`Request::Terminate`] into
+    /// `requests` as they arrive, from a thread that sleeps until one does (the flags are set as
+    /// well). It ends at the first signal after the receiver is gone.
+    pub fn forward(requests: Sender<Request>) -> std::io::Result<()> {
+        let mut arriving = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
+        std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || {
+                for signal in arriving.forever() {
+                    let request = if signal == SIGINT {
+                        Request::Interrupt
+                    } else {
+                        Request::Terminate
+                    };
+                    if requests.send(request).is_err() {
+                        break;
+                    }
+                }
+            })?;
+        Ok(())
     }
 
     /// Which signal, if any, asked the program to end.
