@@ -159,11 +159,7 @@ impl ClipFile {
     /// Decodes the clip, matches it to its kind's loudness target and resamples it to `rate`, or
     /// reads it back so prepared from the prepared cache ([`cache::Key::prepared`]), and keeps
     /// what it prepared there. `resamplers` are kept for the next clip.
-    pub fn prepare(
-        &self,
-        rate: u32,
-        resamplers: &mut Resamplers,
-    ) -> Result<Arc<[f32]>, PackError> {
+    pub fn prepare(&self, rate: u32, resamplers: &mut Resamplers) -> Result<Arc<[f32]>, PackError> {
         // Read back prepared when this content was prepared at this rate before (docs/decisions.md).
         let bytes = self.read()?;
         let key = cache::Key::of(&bytes);
