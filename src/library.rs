@@ -6,13 +6,15 @@
 //! `script/` folder (`script/balasana.toml`), every other language in a folder of its own named by
 //! its primary language subtag (`script/de/balasana.toml`).
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use crate::exit::Exit;
 use crate::language::{self, ENGLISH};
 use crate::paths::{self, DataFolder};
 use crate::script::{
-    BUILT_IN, DEFAULT_SESSION, MAX_SCRIPT_BYTES, Script, ScriptError, TRANSLATIONS, line_column,
+    BUILT_IN, DEFAULT_SESSION, MAX_SCRIPT_BYTES, Script, ScriptError, line_column,
 };
 
 /// The language of the sessions at the top of `script/` and of those built in.
@@ -193,7 +195,7 @@ fn built_ins() -> impl Iterator<Item = (&'static str, &'static str, &'static str
     BUILT_IN
         .iter()
         .map(|(name, source)| (TOP_LANGUAGE, *name, *source))
-        .chain(TRANSLATIONS.iter().copied())
+        .chain(translations())
 }
 
 /// The built-in session `name` in `language` (a primary subtag), if there is one.
@@ -397,4 +399,76 @@ fn scripts_in(dir: &Path) -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
+}
+
+/// `(language, name, bytes)` of the translation build.rs deflated into `OUT_DIR`.
+macro_rules! deflated {
+    ($language:literal, $name:literal) => {
+        (
+            $language,
+            $name,
+            include_bytes!(concat!(
+                env!("OUT_DIR"),
+                "/",
+                $language,
+                "-",
+                $name,
+                ".toml.deflate"
+            )),
+        )
+    };
+}
+
+/// The built-in sessions in other languages, each as (primary language subtag, name, source):
+/// every translation is compiled in, so a session works in every language from any folder; their
+/// voices are packs to install (docs/translations.md). The sources are kept deflated (build.rs:
+/// 115 kB of text, about a third of it in the binary) and inflated once, on first use.
+pub fn translations() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
+    static INFLATED: LazyLock<Vec<(&str, &str, String)>> = LazyLock::new(|| {
+        DEFLATED
+            .iter()
+            .map(|(language, name, deflated)| (*language, *name, inflate(deflated)))
+            .collect()
+    });
+    INFLATED
+        .iter()
+        .map(|(language, name, source)| (*language, *name, source.as_str()))
+}
+
+/// The translations as build.rs deflated them: (language, name, deflated source).
+const DEFLATED: &[(&str, &str, &[u8])] = &[
+    deflated!("de", "balasana"),
+    deflated!("de", "bedtime"),
+    deflated!("es", "balasana"),
+    deflated!("es", "bedtime"),
+    deflated!("fr", "balasana"),
+    deflated!("fr", "bedtime"),
+    deflated!("it", "balasana"),
+    deflated!("it", "bedtime"),
+];
+
+/// The source build.rs deflated from `script/<language>/<name>.toml`. It wrote valid deflate
+/// of valid UTF-8 (the unit test inflates each and compares it with the file), so a failure here
+/// could only be a broken build, not input.
+fn inflate(deflated: &[u8]) -> String {
+    let mut text = String::new();
+    flate2::read::DeflateDecoder::new(deflated)
+        .read_to_string(&mut text)
+        .expect("build.rs deflated a UTF-8 script");
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_translation_inflates_to_its_file() {
+        let found: Vec<_> = translations().collect();
+        assert_eq!(found.len(), 8);
+        for (language, name, source) in found {
+            let file = format!("{}/script/{language}/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+            assert_eq!(source, std::fs::read_to_string(&file).unwrap(), "{file}");
+        }
+    }
 }

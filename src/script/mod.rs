@@ -34,52 +34,6 @@ pub const BEDTIME: &str = include_str!("../../script/bedtime.toml");
 /// The sessions compiled into the binary, by name, with their sources.
 pub const BUILT_IN: &[(&str, &str)] = &[(DEFAULT_SESSION, EMBEDDED), ("bedtime", BEDTIME)];
 
-/// The built-in sessions in other languages, each as (primary language subtag, name, source):
-/// every translation is compiled in (90 kB of text for all eight), so a session works in every
-/// language from any folder; their voices are packs to install (docs/translations.md).
-pub const TRANSLATIONS: &[(&str, &str, &str)] = &[
-    (
-        "de",
-        DEFAULT_SESSION,
-        include_str!("../../script/de/balasana.toml"),
-    ),
-    (
-        "de",
-        "bedtime",
-        include_str!("../../script/de/bedtime.toml"),
-    ),
-    (
-        "es",
-        DEFAULT_SESSION,
-        include_str!("../../script/es/balasana.toml"),
-    ),
-    (
-        "es",
-        "bedtime",
-        include_str!("../../script/es/bedtime.toml"),
-    ),
-    (
-        "fr",
-        DEFAULT_SESSION,
-        include_str!("../../script/fr/balasana.toml"),
-    ),
-    (
-        "fr",
-        "bedtime",
-        include_str!("../../script/fr/bedtime.toml"),
-    ),
-    (
-        "it",
-        DEFAULT_SESSION,
-        include_str!("../../script/it/balasana.toml"),
-    ),
-    (
-        "it",
-        "bedtime",
-        include_str!("../../script/it/bedtime.toml"),
-    ),
-];
-
 /// The largest script read: 1 MB (the built-in one is about 20 kB).
 pub const MAX_SCRIPT_BYTES: u64 = 1 << 20;
 

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 
 use balasana_audio::chime::Chime;
 use balasana_audio::cue::Cue;
+use balasana_audio::library;
 use balasana_audio::pack::Manifest;
-use balasana_audio::script::{BUILT_IN, Script, TRANSLATIONS};
+use balasana_audio::script::{BUILT_IN, Script};
 use balasana_audio::timeline::{ClipLengths, Layer, Options, Pacing, build};
 use predicates::prelude::*;
 use predicates::str::contains;
@@ -27,11 +28,10 @@ fn english(name: &str) -> Script {
 
 /// Every built-in translation: (language, session name, script).
 fn translations() -> Vec<(&'static str, &'static str, Script)> {
-    TRANSLATIONS
-        .iter()
+    library::translations()
         .map(|(language, name, source)| {
             let origin = format!("script/{language}/{name}.toml");
-            (*language, *name, Script::parse(source, &origin).unwrap())
+            (language, name, Script::parse(source, &origin).unwrap())
         })
         .collect()
 }
@@ -184,7 +184,9 @@ fn the_cue_ids_and_steps_of_each_translation_are_the_english_sessions() {
     }
     for language in LANGUAGES {
         assert_eq!(
-            TRANSLATIONS.iter().filter(|(l, ..)| *l == language).count(),
+            library::translations()
+                .filter(|(l, ..)| *l == language)
+                .count(),
             BUILT_IN.len(),
             "{language}: every built-in session is translated and built in"
         );
@@ -582,8 +584,7 @@ fn packs_install_takes_every_language_pack_at_once_and_each_then_plays_from_any_
 fn a_script_file_says_its_language_with_a_key_or_its_folder() {
     let dir = tempfile::tempdir().unwrap();
     language_pack(dir.path(), "stimme", "de-DE", &[]);
-    let german = TRANSLATIONS
-        .iter()
+    let german = library::translations()
         .find(|(l, n, _)| *l == "de" && *n == "balasana")
         .unwrap()
         .2;
@@ -666,8 +667,7 @@ fn the_live_progress_line_speaks_the_sessions_language() {
 fn a_translation_in_your_data_folder_comes_before_the_built_in_one() {
     let dir = tempfile::tempdir().unwrap();
     multilingual_pack(dir.path());
-    let german = TRANSLATIONS
-        .iter()
+    let german = library::translations()
         .find(|(l, n, _)| *l == "de" && *n == "balasana")
         .unwrap()
         .2;
