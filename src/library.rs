@@ -467,7 +467,10 @@ mod tests {
         let found: Vec<_> = translations().collect();
         assert_eq!(found.len(), 8);
         for (language, name, source) in found {
-            let file = format!("{}/script/{language}/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+            let file = format!(
+                "{}/script/{language}/{name}.toml",
+                env!("CARGO_MANIFEST_DIR")
+            );
             assert_eq!(source, std::fs::read_to_string(&file).unwrap(), "{file}");
         }
     }
