@@ -45,15 +45,17 @@ const LANGUAGE: &str = "en-US";
 /// The language `packs record NAME` records in: `--language`, else the one the takes so far were
 /// recorded in, else [`LANGUAGE`].
 pub fn language(args: &RecordArgs, base: &Path) -> String {
-    let recorded = || {
-        is_cue_id(&args.name)
-            .then(|| Takes::of(&base.join("audio").join(&args.name)).draft())
-            .flatten()
-            .map(|d| d.language)
-    };
+    let recorded = is_cue_id(&args.name)
+        .then(|| Takes::of(&base.join("audio").join(&args.name)).draft())
+        .flatten();
+    chosen_language(args, recorded.as_ref())
+}
+
+/// `--language`, else the language of the draft `known` (the takes so far), else [`LANGUAGE`].
+fn chosen_language(args: &RecordArgs, known: Option<&Draft>) -> String {
     args.language
         .clone()
-        .or_else(recorded)
+        .or_else(|| known.map(|d| d.language.clone()))
         .unwrap_or_else(|| LANGUAGE.into())
 }
 
@@ -181,11 +183,7 @@ fn speaker(args: &RecordArgs, takes: &Takes) -> Result<Draft, PacksError> {
         .licence
         .clone()
         .or_else(|| known.as_ref().map(|d| d.licence.clone()));
-    let language = args
-        .language
-        .clone()
-        .or_else(|| known.map(|d| d.language))
-        .unwrap_or_else(|| LANGUAGE.into());
+    let language = chosen_language(args, known.as_ref());
     if let (Some(voice), Some(licence)) = (&voice, &licence) {
         return Ok(Draft {
             voice: voice.clone(),
